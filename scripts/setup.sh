@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Installs what bgpfo's lab, tests and benchmarks need on a fresh Debian machine (as root):
+# routing daemons to interoperate with, namespace/firewall tools, then the npm packages and the build.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+need_pkgs=()
+for pair in frr:/usr/lib/frr/bgpd bird2:/usr/sbin/bird nftables:/usr/sbin/nft wireguard-go:/usr/bin/wireguard-go \
+  wireguard-tools:/usr/bin/wg iproute2:/usr/sbin/ip iputils-ping:/usr/bin/ping tcpdump:/usr/bin/tcpdump; do
+  pkg=${pair%%:*}; file=${pair#*:}
+  [ -x "$file" ] || need_pkgs+=("$pkg")
+done
+if ((${#need_pkgs[@]})); then
+  if [ "$(id -u)" != 0 ]; then
+    echo "bgpfo setup: missing Debian packages ${need_pkgs[*]}; run as root (or: sudo apt-get install ${need_pkgs[*]})" >&2
+    exit 1
+  fi
+  echo "bgpfo setup: installing ${need_pkgs[*]}"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need_pkgs[@]}" >/dev/null
+fi
+# The Debian frr package may start its own instance; ours run per namespace with -N, so stop the global one.
+if pgrep -x watchfrr >/dev/null 2>&1; then service frr stop >/dev/null 2>&1 || true; fi
+
+if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  npm ci --no-audit --no-fund --loglevel=error
+fi
+npm run -s build

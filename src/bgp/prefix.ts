@@ -1,0 +1,222 @@
+// Prefixes as canonical strings ("10.1.0.0/16", "2001:db8::/32", RFC 5952 form, host bits zero)
+// and their wire form (RFC 4271 §4.3 NLRI: length octet + significant octets). Hot path: no regexes on decode.
+
+import type { Family, Prefix } from './types';
+import { AFI_IPV4, AFI_IPV6 } from './types';
+
+export interface ParsedPrefix {
+  family: Family;
+  afi: typeof AFI_IPV4 | typeof AFI_IPV6;
+  length: number;
+  /** Full address bytes (4 or 16), host bits zero. */
+  bytes: Uint8Array;
+}
+
+export class PrefixError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'PrefixError';
+  }
+}
+
+/** Parses a dotted quad into 4 bytes, or returns null. */
+export function parseIpv4(text: string): Uint8Array | null {
+  const parts = text.split('.');
+  if (parts.length !== 4) return null;
+  const out = new Uint8Array(4);
+  for (let i = 0; i < 4; i++) {
+    const p = parts[i];
+    if (!/^\d{1,3}$/.test(p) || (p.length > 1 && p[0] === '0')) return null;
+    const v = Number(p);
+    if (v > 255) return null;
+    out[i] = v;
+  }
+  return out;
+}
+
+/** Parses any RFC 4291 §2.2 text form (with "::" and an embedded IPv4 tail) into 16 bytes, or null. */
+export function parseIpv6(text: string): Uint8Array | null {
+  if (text.length === 0 || text.length > 45 || text.includes('%')) return null;
+  let head = text;
+  let tail4: Uint8Array | null = null;
+  const lastColon = text.lastIndexOf(':');
+  if (text.indexOf('.', lastColon) !== -1) {
+    tail4 = parseIpv4(text.slice(lastColon + 1));
+    if (!tail4) return null;
+    head = text.slice(0, lastColon + 1) + '0:0';
+  }
+  const halves = head.split('::');
+  if (halves.length > 2) return null;
+  const toGroups = (s: string): number[] | null => {
+    if (s === '') return [];
+    const groups = s.split(':');
+    const out: number[] = [];
+    for (const g of groups) {
+      if (!/^[0-9a-fA-F]{1,4}$/.test(g)) return null;
+      out.push(parseInt(g, 16));
+    }
+    return out;
+  };
+  const left = toGroups(halves[0]);
+  const right = halves.length === 2 ? toGroups(halves[1]) : [];
+  if (!left || !right) return null;
+  const missing = 8 - left.length - right.length;
+  if (halves.length === 2 ? missing < 1 : missing !== 0) return null;
+  const groups = [...left, ...new Array<number>(missing).fill(0), ...right];
+  const out = new Uint8Array(16);
+  for (let i = 0; i < 8; i++) {
+    out[i * 2] = groups[i] >> 8;
+    out[i * 2 + 1] = groups[i] & 0xff;
+  }
+  if (tail4) out.set(tail4, 12);
+  return out;
+}
+
+export function formatIpv4(b: Uint8Array, offset = 0): string {
+  return b[offset] + '.' + b[offset + 1] + '.' + b[offset + 2] + '.' + b[offset + 3];
+}
+
+/** RFC 5952 text: lower case, no leading zeros, the longest run (≥ 2) of zero groups as "::", leftmost on ties. */
+export function formatIpv6(b: Uint8Array, offset = 0): string {
+  const g = new Array<number>(8);
+  for (let i = 0; i < 8; i++) g[i] = (b[offset + i * 2] << 8) | b[offset + i * 2 + 1];
+  let bestStart = -1;
+  let bestLen = 1;
+  for (let i = 0; i < 8; ) {
+    if (g[i] !== 0) {
+      i++;
+      continue;
+    }
+    let j = i;
+    while (j < 8 && g[j] === 0) j++;
+    if (j - i > bestLen) {
+      bestStart = i;
+      bestLen = j - i;
+    }
+    i = j;
+  }
+  if (bestStart < 0) return g.map((x) => x.toString(16)).join(':');
+  const left = g.slice(0, bestStart).map((x) => x.toString(16)).join(':');
+  const right = g.slice(bestStart + bestLen).map((x) => x.toString(16)).join(':');
+  return left + '::' + right;
+}
+
+/** Parses an address of either family; returns its bytes, or null when it is neither. */
+export function parseAddress(text: string): Uint8Array | null {
+  return text.includes(':') ? parseIpv6(text) : parseIpv4(text);
+}
+
+/** Canonical text of an address ("2001:DB8:0::1" -> "2001:db8::1"); throws PrefixError on bad input. */
+export function canonicalAddress(text: string): string {
+  const b = parseAddress(text.trim());
+  if (!b) throw new PrefixError(`"${text}" is not an IPv4 or IPv6 address`);
+  return b.length === 4 ? formatIpv4(b) : formatIpv6(b);
+}
+
+function maskInPlace(bytes: Uint8Array, length: number): boolean {
+  let changed = false;
+  for (let i = 0; i < bytes.length; i++) {
+    const bitsHere = Math.max(0, Math.min(8, length - i * 8));
+    const mask = bitsHere === 0 ? 0 : (0xff << (8 - bitsHere)) & 0xff;
+    if ((bytes[i] & mask) !== bytes[i]) changed = true;
+    bytes[i] &= mask;
+  }
+  return changed;
+}
+
+/**
+ * Parses "addr/len" (or a bare address as a host route). With strict (the default) host bits set
+ * below the length are an error, because a config that says 10.1.2.3/16 almost always means a typo.
+ */
+export function parsePrefix(text: string, strict = true): ParsedPrefix {
+  const t = text.trim();
+  const slash = t.indexOf('/');
+  const addrText = slash === -1 ? t : t.slice(0, slash);
+  const bytes = parseAddress(addrText);
+  if (!bytes) throw new PrefixError(`"${text}" is not a prefix: "${addrText}" is not an IPv4 or IPv6 address`);
+  const max = bytes.length * 8;
+  let length = max;
+  if (slash !== -1) {
+    const lenText = t.slice(slash + 1);
+    if (!/^\d{1,3}$/.test(lenText) || Number(lenText) > max) {
+      throw new PrefixError(`"${text}" is not a prefix: the length must be 0..${max}`);
+    }
+    length = Number(lenText);
+  }
+  if (maskInPlace(bytes, length) && strict) {
+    const fixed = (bytes.length === 4 ? formatIpv4(bytes) : formatIpv6(bytes)) + '/' + length;
+    throw new PrefixError(`"${text}" has host bits set below /${length}; did you mean ${fixed}?`);
+  }
+  const v4 = bytes.length === 4;
+  return { family: v4 ? 'ipv4-unicast' : 'ipv6-unicast', afi: v4 ? AFI_IPV4 : AFI_IPV6, length, bytes };
+}
+
+export function formatPrefix(p: ParsedPrefix): Prefix {
+  return (p.bytes.length === 4 ? formatIpv4(p.bytes) : formatIpv6(p.bytes)) + '/' + p.length;
+}
+
+/** The canonical string of a prefix given in any text form; throws PrefixError (with the fix) when invalid. */
+export function canonicalPrefix(text: string, strict = true): Prefix {
+  return formatPrefix(parsePrefix(text, strict));
+}
+
+export function prefixFamily(p: Prefix): Family {
+  return p.includes(':') ? 'ipv6-unicast' : 'ipv4-unicast';
+}
+
+export function prefixLength(p: Prefix): number {
+  return Number(p.slice(p.lastIndexOf('/') + 1));
+}
+
+export function isDefaultRoute(p: Prefix): boolean {
+  return p === '0.0.0.0/0' || p === '::/0';
+}
+
+/** True when inner equals or lies inside outer (same family). */
+export function parsedContains(outer: ParsedPrefix, inner: ParsedPrefix): boolean {
+  if (outer.afi !== inner.afi || inner.length < outer.length) return false;
+  const full = outer.length >> 3;
+  for (let i = 0; i < full; i++) if (outer.bytes[i] !== inner.bytes[i]) return false;
+  const rest = outer.length & 7;
+  if (rest === 0) return true;
+  const mask = (0xff << (8 - rest)) & 0xff;
+  return (outer.bytes[full] & mask) === (inner.bytes[full] & mask);
+}
+
+export function prefixContains(outer: Prefix, inner: Prefix): boolean {
+  return parsedContains(parsePrefix(outer, false), parsePrefix(inner, false));
+}
+
+/**
+ * Decodes one NLRI prefix body (RFC 4271 §4.3 / RFC 4760 §5): `length` bits whose ceil(length/8) octets start
+ * at `offset`. Trailing bits past the length are ignored (zeroed), as the RFC says they are irrelevant.
+ * The caller has checked bounds and that length fits the family.
+ */
+export function prefixFromWire(afi: number, length: number, buf: Uint8Array, offset: number): Prefix {
+  const n = (length + 7) >> 3;
+  if (afi === AFI_IPV4) {
+    let a = n > 0 ? buf[offset] : 0;
+    let b = n > 1 ? buf[offset + 1] : 0;
+    let c = n > 2 ? buf[offset + 2] : 0;
+    let d = n > 3 ? buf[offset + 3] : 0;
+    const rest = length & 7;
+    if (rest !== 0) {
+      const mask = (0xff << (8 - rest)) & 0xff;
+      if (n === 1) a &= mask;
+      else if (n === 2) b &= mask;
+      else if (n === 3) c &= mask;
+      else d &= mask;
+    }
+    return a + '.' + b + '.' + c + '.' + d + '/' + length;
+  }
+  const bytes = new Uint8Array(16);
+  for (let i = 0; i < n; i++) bytes[i] = buf[offset + i];
+  maskInPlace(bytes, length);
+  return formatIpv6(bytes) + '/' + length;
+}
+
+/** Wire form of a canonical prefix: its length and its significant octets. */
+export function prefixToWire(p: Prefix): { afi: number; length: number; octets: Uint8Array } {
+  const parsed = parsePrefix(p, false);
+  return { afi: parsed.afi, length: parsed.length, octets: parsed.bytes.subarray(0, (parsed.length + 7) >> 3) };
+}

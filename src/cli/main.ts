@@ -1,0 +1,139 @@
+// The `bgpfo` command line (commander@14): daemon, status, routes, adj-rib-in, validate.
+// main() takes argv and output streams and returns the exit code, so the CLI can be tested in-process.
+
+import { Command, CommanderError, Option } from 'commander';
+import { ControlClient, DEFAULT_SOCKET } from '../api/client';
+import { ControlError } from '../api/errors';
+import { bgpfoVersion } from '../api/version';
+import { ConfigError, loadConfig, LOG_LEVELS, type LogLevel } from '../config';
+import { formatAdjRibIn, formatRoutes, formatStatus } from './format';
+
+export interface CliIo {
+  out: (text: string) => void;
+  err: (text: string) => void;
+  env?: NodeJS.ProcessEnv;
+}
+
+const processIo: CliIo = {
+  out: (t) => process.stdout.write(t),
+  err: (t) => process.stderr.write(t),
+};
+
+/** Exit codes: 0 ok, 1 operational error (daemon down, bad config), 2 usage error. */
+export const EXIT_OK = 0;
+export const EXIT_FAIL = 1;
+export const EXIT_USAGE = 2;
+
+/** The socket: --socket, else the config file's control.socket (--config), else $BGPFO_SOCKET, else the default. */
+function socketFor(opts: { socket?: string; config?: string }, env: NodeJS.ProcessEnv): string {
+  if (opts.socket) return opts.socket;
+  if (opts.config) return loadConfig(opts.config).control.socket;
+  return env.BGPFO_SOCKET || DEFAULT_SOCKET;
+}
+
+function clientOptions(cmd: Command): Command {
+  return cmd
+    .option('-s, --socket <path>', `control socket (default: $BGPFO_SOCKET or ${DEFAULT_SOCKET})`)
+    .option('-c, --config <file>', 'take the control socket path from this config file')
+    .option('--json', 'print the API answer as JSON (for scripts)');
+}
+
+function positiveInt(v: string): number {
+  if (!/^\d{1,9}$/.test(v)) throw new CommanderError(EXIT_USAGE, 'bgpfo.badNumber', `expected a non-negative integer, got "${v}"`);
+  return Number(v);
+}
+
+export function buildProgram(io: CliIo): Command {
+  const env = io.env ?? process.env;
+  const program = new Command()
+    .name('bgpfo')
+    .description('BGP-driven failover controller for site-to-site VPN tunnels')
+    .version(bgpfoVersion(), '-V, --version')
+    .exitOverride()
+    .showHelpAfterError('(run bgpfo help for usage)')
+    .configureOutput({ writeOut: io.out, writeErr: io.err });
+
+  program
+    .command('daemon')
+    .description('run the BGP speaker with a config file (runs until SIGTERM or SIGINT)')
+    .requiredOption('--config <file>', 'YAML config file (see docs/configuration.md)')
+    .addOption(new Option('--log-level <level>', 'override log.level from the config').choices([...LOG_LEVELS]))
+    .action(async (opts: { config: string; logLevel?: LogLevel }) => {
+      const config = loadConfig(opts.config);
+      if (opts.logLevel) config.log.level = opts.logLevel;
+      // Loaded lazily: the status/validate commands must not pay for (or depend on) the daemon's modules.
+      const { default: pino } = await import('pino');
+      const { runDaemon } = await import('../daemon');
+      const logger = pino({ level: config.log.level, base: { pid: process.pid } });
+      await runDaemon(config, logger);
+    });
+
+  clientOptions(program.command('status').description('show the router and its BGP sessions')).action(
+    async (opts: { socket?: string; config?: string; json?: boolean }) => {
+      const status = await new ControlClient({ socketPath: socketFor(opts, env) }).status();
+      io.out(opts.json ? JSON.stringify(status, null, 2) + '\n' : formatStatus(status) + '\n');
+    },
+  );
+
+  clientOptions(program.command('routes').description('show the Loc-RIB: best path, ECMP set and why').argument('[prefix]', 'a prefix (exact) or an address (longest match)'))
+    .option('-n, --limit <n>', 'show at most n prefixes', positiveInt, 1000)
+    .action(async (prefix: string | undefined, opts: { socket?: string; config?: string; json?: boolean; limit: number }) => {
+      const routes = await new ControlClient({ socketPath: socketFor(opts, env) }).routes({ prefix, limit: opts.limit });
+      io.out(opts.json ? JSON.stringify(routes, null, 2) + '\n' : formatRoutes(routes) + '\n');
+    });
+
+  clientOptions(program.command('adj-rib-in').description("show the routes a neighbor sent us").argument('<neighbor>', 'neighbor name'))
+    .option('--pre', 'as received, before import policy (with the import verdict)')
+    .option('-n, --limit <n>', 'show at most n prefixes', positiveInt, 1000)
+    .action(async (name: string, opts: { socket?: string; config?: string; json?: boolean; pre?: boolean; limit: number }) => {
+      const r = await new ControlClient({ socketPath: socketFor(opts, env) }).adjRibIn(name, opts.pre ? 'pre' : 'post', { limit: opts.limit });
+      io.out(opts.json ? JSON.stringify(r, null, 2) + '\n' : formatAdjRibIn(r) + '\n');
+    });
+
+  program
+    .command('validate')
+    .description('check a config file; prints OK or every error with its line (exit 1)')
+    .argument('<file>', 'YAML config file')
+    .option('--json', 'on success print the effective config (defaults filled in) as JSON')
+    .action((file: string, opts: { json?: boolean }) => {
+      const config = loadConfig(file);
+      if (opts.json) io.out(JSON.stringify(config, null, 2) + '\n');
+      else io.out(`OK: ${file}: ${config.neighbors.length} neighbor(s), ${config.originate.length} originated prefix(es)\n`);
+    });
+
+  return program;
+}
+
+/** Runs the CLI; returns the exit code instead of exiting. */
+export async function main(argv: string[], io: CliIo = processIo): Promise<number> {
+  const program = buildProgram(io);
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return EXIT_OK;
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      // Help and version "errors" are successful exits; usage errors were already printed by commander.
+      if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return EXIT_OK;
+      if (e.code === 'bgpfo.badNumber') io.err(`error: ${e.message}\n`);
+      return EXIT_USAGE;
+    }
+    if (e instanceof ConfigError || e instanceof ControlError) {
+      io.err(e.message + '\n');
+      return EXIT_FAIL;
+    }
+    io.err(`error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+    return EXIT_FAIL;
+  }
+}
+
+if (require.main === module) {
+  main(process.argv.slice(2)).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (e: unknown) => {
+      process.stderr.write(`${String(e)}\n`);
+      process.exitCode = EXIT_FAIL;
+    },
+  );
+}

@@ -1,0 +1,38 @@
+// ConfigError: every problem in a config file, each naming the file, the line, the field path and what is expected.
+// Stable error code 'ERR_CONFIG' so callers (CLI, daemon) can tell a bad file from a crash.
+
+export interface ConfigIssue {
+  /** 1-based line in the file; 0 when the problem is not tied to a line (e.g. unreadable file). */
+  line: number;
+  /** Field path such as "neighbors[1].remote-asn"; '' for the whole file. */
+  path: string;
+  message: string;
+}
+
+/** "neighbors[1].remote-asn" from ['neighbors', 1, 'remote-asn']. */
+export function formatPath(path: readonly PropertyKey[]): string {
+  let out = '';
+  for (const p of path) {
+    if (typeof p === 'number') out += `[${p}]`;
+    else out += (out ? '.' : '') + String(p);
+  }
+  return out;
+}
+
+export function formatIssue(file: string, issue: ConfigIssue): string {
+  const where = issue.line > 0 ? `${file}:${issue.line}` : file;
+  return issue.path ? `${where}: ${issue.path}: ${issue.message}` : `${where}: ${issue.message}`;
+}
+
+export class ConfigError extends Error {
+  readonly code = 'ERR_CONFIG';
+  readonly file: string;
+  readonly issues: ConfigIssue[];
+  constructor(file: string, issues: ConfigIssue[]) {
+    const sorted = [...issues].sort((a, b) => a.line - b.line);
+    super(sorted.map((i) => formatIssue(file, i)).join('\n'));
+    this.name = 'ConfigError';
+    this.file = file;
+    this.issues = sorted;
+  }
+}

@@ -1,0 +1,121 @@
+// The config file's shape as written (kebab-case keys, everything optional that has a default), in zod v4.
+// Unknown keys are errors everywhere (strict objects): a typo must never pass silently.
+
+import { z } from 'zod';
+import { asn, bool, community, int, ipAddress, largeCommunity, prefix, prefixFilter, routerId, shutdownMessage, text } from './fields';
+import { LOG_LEVELS } from './types';
+
+const MAPPING = 'expected a mapping (key: value lines)';
+const obj = <T extends z.core.$ZodLooseShape>(shape: T) => z.strictObject(shape, { error: MAPPING });
+const list = <T extends z.ZodType>(item: T, what: string) => z.array(item, { error: `expected a list of ${what}` });
+
+export const family = z.enum(['ipv4-unicast', 'ipv6-unicast'], { error: 'expected ipv4-unicast or ipv6-unicast' });
+
+/** RFC 4271 §4.2: the hold time is 0 or at least 3 seconds. */
+const holdTime = int(0, 65535, 'an integer 0 or 3..65535').refine((v) => v === 0 || v >= 3, {
+  error: 'hold-time 1 and 2 are not allowed: use 0 (no keepalives, no hold timer) or 3..65535 seconds (RFC 4271 §4.2)',
+});
+
+const NAME_RE = /^[a-z0-9](?:[a-z0-9-]{0,30}[a-z0-9])?$/;
+const neighborName = text('a name of lower-case letters, digits and "-"').regex(NAME_RE, {
+  error: 'expected a name of 1..32 lower-case letters, digits and "-" (not starting or ending with "-")',
+});
+
+/** Unix socket paths are limited to 107 bytes (sun_path is 108 with the NUL). */
+const socketPath = text('an absolute path')
+  .refine((p) => p.startsWith('/'), { error: 'expected an absolute path (starting with /)' })
+  .refine((p) => Buffer.byteLength(p) <= 107, { error: 'expected a path of at most 107 bytes (the Unix socket limit)' });
+
+const groupName = z
+  .union([z.string(), z.number()], { error: 'expected a group name or number' })
+  .transform((v) => String(v))
+  .refine((g) => /^(?:[a-z_][a-z0-9_-]{0,31}\$?|\d+)$/i.test(g), { error: 'expected a group name or number' });
+
+export const neighborSchema = obj({
+  name: neighborName,
+  address: ipAddress({ usable: true }),
+  'local-address': ipAddress({ usable: true }).optional(),
+  'remote-asn': asn(),
+  passive: bool().optional(),
+  port: int(1, 65535).optional(),
+  'hold-time': holdTime.optional(),
+  keepalive: int(1, 21845).optional(),
+  'connect-retry': int(1, 65535).optional(),
+  role: z.enum(['primary', 'backup'], { error: 'expected primary or backup' }).optional(),
+  prepend: int(0, 16).optional(),
+  'local-pref': int(0, 4294967295).optional(),
+  families: list(family, 'ipv4-unicast / ipv6-unicast').min(1, { error: 'expected at least one family' }).optional(),
+  'next-hop-ipv6': ipAddress({ family: 'ipv6', usable: true }).optional(),
+  import: obj({
+    allow: list(prefixFilter(), 'prefix filters').optional(),
+    deny: list(prefixFilter(), 'prefix filters').optional(),
+    'allow-default': bool().optional(),
+    'allow-own': bool().optional(),
+    'max-prefixes': int(1, 4294967295).optional(),
+    'max-prefixes-warning': int(1, 100, 'a percentage 1..100').optional(),
+  }).optional(),
+  export: obj({
+    learned: list(prefixFilter(), 'prefix filters').optional(),
+    communities: list(community(), 'communities').optional(),
+    'large-communities': list(largeCommunity(), 'large communities').optional(),
+  }).optional(),
+  'graceful-restart': obj({
+    enabled: bool().optional(),
+    'restart-time': int(1, 4095).optional(),
+  }).optional(),
+  'shutdown-message': shutdownMessage().optional(),
+});
+
+export const configSchema = z.strictObject(
+  {
+    router: obj({
+      asn: asn(),
+      'router-id': routerId(),
+      listen: list(ipAddress(), 'addresses').min(1, { error: 'expected at least one address (or leave listen out)' }).optional(),
+      port: int(1, 65535).optional(),
+    }),
+    originate: list(prefix(), 'prefixes').optional(),
+    control: obj({ socket: socketPath.optional(), group: groupName.optional() }).optional(),
+    log: obj({ level: z.enum(LOG_LEVELS, { error: `expected one of ${LOG_LEVELS.join(', ')}` }).optional() }).optional(),
+    rib: obj({ 'max-paths': int(1, 64).optional(), 'keep-pre-policy': bool().optional() }).optional(),
+    neighbors: list(neighborSchema, 'neighbors').optional(),
+  },
+  { error: 'expected a mapping with at least router: and neighbors:' },
+);
+
+export type RawConfig = z.output<typeof configSchema>;
+export type RawNeighbor = z.output<typeof neighborSchema>;
+
+type AnyDef = {
+  type: string;
+  innerType?: z.core.$ZodType;
+  in?: z.core.$ZodType;
+  shape?: Record<string, z.core.$ZodType>;
+  element?: z.core.$ZodType;
+  options?: z.core.$ZodType[];
+};
+const defOf = (t: z.core.$ZodType) => t._zod.def as unknown as AnyDef;
+
+/** Looks through optional/default/pipe wrappers, and picks the object branch of a union. */
+function resolve(t: z.core.$ZodType | undefined): z.core.$ZodType | undefined {
+  if (!t) return undefined;
+  const def = defOf(t);
+  if ((def.type === 'optional' || def.type === 'default' || def.type === 'nullable') && def.innerType) return resolve(def.innerType);
+  if (def.type === 'pipe' && def.in) return resolve(def.in);
+  if (def.type === 'union' && def.options) return def.options.map(resolve).find((o) => o && defOf(o).type === 'object');
+  return t;
+}
+
+/** The keys an object schema accepts at a path (for "did you mean" on unknown keys); [] when unknown. */
+export function knownKeysAt(path: readonly PropertyKey[]): string[] {
+  let s = resolve(configSchema);
+  for (const key of path) {
+    if (!s) return [];
+    const def = defOf(s);
+    if (def.type === 'object' && def.shape && typeof key === 'string') s = resolve(def.shape[key]);
+    else if (def.type === 'array' && def.element && typeof key === 'number') s = resolve(def.element);
+    else return [];
+  }
+  const def = s && defOf(s);
+  return def && def.type === 'object' && def.shape ? Object.keys(def.shape) : [];
+}
