@@ -1,0 +1,18 @@
+// Entry point of the BFD worker thread: wires the engine to real UDP sockets, the real clock and the parent port.
+// BFD timing lives here, off the daemon's main loop (architecture convention 8; BIRD runs BFD in its own thread too).
+
+import { parentPort } from 'node:worker_threads';
+import { realClock } from '../util/clock';
+import { BfdEngine } from './engine';
+import type { FromWorker, ToWorker } from './protocol';
+import { UdpBfdNet } from './udp';
+
+if (!parentPort) throw new Error('src/bfd/worker.ts must run in a worker thread');
+const port = parentPort;
+const engine = new BfdEngine(new UdpBfdNet(), realClock, (msg: FromWorker) => port.postMessage(msg), performance.timeOrigin);
+port.on('message', (msg: ToWorker) => {
+  engine.handle(msg);
+  // Let close()'s AdminDown packets leave before the thread ends.
+  if (msg.op === 'shutdown') setTimeout(() => port.close(), 20);
+});
+port.postMessage({ op: 'ready' } satisfies FromWorker);
