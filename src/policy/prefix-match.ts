@@ -1,0 +1,185 @@
+// Prefix filters ("10.0.0.0/8 le 24", FRR prefix-list semantics) and own-prefix cover checks, compiled to
+// 32-bit words so the import path tests a received prefix without allocating (IPv4) or with one parse (IPv6).
+
+import type { Family, Prefix } from '../bgp/types';
+import { canonicalPrefix, parsePrefix, PrefixError } from '../bgp/prefix';
+
+/** A filter entry as written in the config: "P", "P le N", "P ge N", "P ge N le M", or the object form. */
+export type PrefixFilterInput = string | { prefix: string; ge?: number; le?: number };
+
+/** A prefix as four 32-bit words (IPv4 uses w[0] only). */
+interface Bits {
+  v6: boolean;
+  len: number;
+  w: [number, number, number, number];
+}
+
+export interface CompiledFilter extends Bits {
+  /** The entry as text ("10.0.0.0/8 le 24"), for refusal reasons. */
+  readonly text: string;
+  readonly prefix: Prefix;
+  /** Accepted prefix lengths, inclusive. */
+  readonly min: number;
+  readonly max: number;
+}
+
+function toBits(p: Prefix): Bits {
+  const parsed = parsePrefix(p, false);
+  const b = parsed.bytes;
+  const w: [number, number, number, number] = [0, 0, 0, 0];
+  for (let i = 0; i < b.length; i += 4) w[i >> 2] = ((b[i] << 24) | (b[i + 1] << 16) | (b[i + 2] << 8) | b[i + 3]) >>> 0;
+  return { v6: b.length === 16, len: parsed.length, w };
+}
+
+/** Reused for every candidate: the import path must not allocate per IPv4 prefix. */
+const scratch: Bits = { v6: false, len: 0, w: [0, 0, 0, 0] };
+
+/**
+ * Parses a canonical prefix (as the codec produces them) into `scratch`. IPv4 is read character by
+ * character; anything else (IPv6, or a non-canonical string) goes through the full parser.
+ */
+function loadCandidate(p: Prefix): Bits {
+  if (!p.includes(':')) {
+    let addr = 0;
+    let octet = 0;
+    let dots = 0;
+    let i = 0;
+    let ok = true;
+    for (; i < p.length; i++) {
+      const c = p.charCodeAt(i);
+      if (c >= 48 && c <= 57) octet = octet * 10 + (c - 48);
+      else if (c === 46) {
+        addr = addr * 256 + octet;
+        octet = 0;
+        dots++;
+      } else if (c === 47) break;
+      else {
+        ok = false;
+        break;
+      }
+    }
+    let len = 0;
+    for (let j = i + 1; j < p.length; j++) {
+      const c = p.charCodeAt(j);
+      if (c < 48 || c > 57) ok = false;
+      len = len * 10 + (c - 48);
+    }
+    if (ok && dots === 3 && i < p.length - 1 && len <= 32) {
+      addr = addr * 256 + octet;
+      scratch.v6 = false;
+      scratch.len = len;
+      scratch.w[0] = addr >>> 0;
+      scratch.w[1] = scratch.w[2] = scratch.w[3] = 0;
+      return scratch;
+    }
+  }
+  const b = toBits(p);
+  scratch.v6 = b.v6;
+  scratch.len = b.len;
+  scratch.w[0] = b.w[0];
+  scratch.w[1] = b.w[1];
+  scratch.w[2] = b.w[2];
+  scratch.w[3] = b.w[3];
+  return scratch;
+}
+
+/** True when a and b agree on their first `len` bits. */
+function samePrefixBits(a: Bits, b: Bits, len: number): boolean {
+  for (let i = 0; i < 4 && len > 0; i++, len -= 32) {
+    const mask = len >= 32 ? 0xffffffff : ~(0xffffffff >>> len) >>> 0;
+    if (((a.w[i] ^ b.w[i]) & mask) !== 0) return false;
+  }
+  return true;
+}
+
+/** Parses and validates one filter entry; throws PrefixError with a readable message. */
+export function parsePrefixFilter(input: PrefixFilterInput): CompiledFilter {
+  let prefixText: string;
+  let ge: number | undefined;
+  let le: number | undefined;
+  if (typeof input === 'string') {
+    const m = /^\s*(\S+)(?:\s+ge\s+(\d+))?(?:\s+le\s+(\d+))?\s*$/.exec(input);
+    if (!m || !m[1].includes('/')) {
+      throw new PrefixError(`"${input}" is not a prefix filter; expected "10.0.0.0/8", "10.0.0.0/8 le 24" or "10.0.0.0/8 ge 16 le 24"`);
+    }
+    prefixText = m[1];
+    ge = m[2] === undefined ? undefined : Number(m[2]);
+    le = m[3] === undefined ? undefined : Number(m[3]);
+  } else {
+    prefixText = input.prefix;
+    ge = input.ge;
+    le = input.le;
+  }
+  const prefix = canonicalPrefix(prefixText);
+  const bits = toBits(prefix);
+  const maxLen = bits.v6 ? 128 : 32;
+  for (const [word, n] of [['ge', ge], ['le', le]] as const) {
+    if (n !== undefined && (!Number.isInteger(n) || n < bits.len || n > maxLen)) {
+      throw new PrefixError(`prefix filter "${prefix}": ${word} ${n} must lie in ${bits.len}..${maxLen}`);
+    }
+  }
+  if (ge !== undefined && le !== undefined && ge > le) throw new PrefixError(`prefix filter "${prefix}": ge ${ge} is greater than le ${le}`);
+  // FRR prefix-list semantics: no ge/le = exact; "le N" = len..N; "ge N" = N..max; both = ge..le.
+  const min = ge ?? bits.len;
+  const max = le ?? (ge !== undefined ? maxLen : bits.len);
+  const text = prefix + (ge !== undefined ? ` ge ${ge}` : '') + (le !== undefined ? ` le ${le}` : '');
+  return { ...bits, text, prefix, min, max };
+}
+
+/** An ordered list of filter entries; match() returns the first entry that matches. */
+export class PrefixList {
+  readonly entries: readonly CompiledFilter[];
+  private readonly hasV4: boolean;
+  private readonly hasV6: boolean;
+
+  constructor(inputs: readonly PrefixFilterInput[] = []) {
+    this.entries = inputs.map(parsePrefixFilter);
+    this.hasV4 = this.entries.some((e) => !e.v6);
+    this.hasV6 = this.entries.some((e) => e.v6);
+  }
+
+  get size(): number {
+    return this.entries.length;
+  }
+
+  match(p: Prefix): CompiledFilter | undefined {
+    if (this.entries.length === 0) return undefined;
+    const v6 = p.includes(':');
+    if (v6 ? !this.hasV6 : !this.hasV4) return undefined;
+    const c = loadCandidate(p);
+    for (const e of this.entries) {
+      if (e.v6 === c.v6 && c.len >= e.min && c.len <= e.max && samePrefixBits(e, c, e.len)) return e;
+    }
+    return undefined;
+  }
+}
+
+/** A set of our own prefixes; coveredBy(p) names one that p equals or covers (p is it or a shorter prefix over it). */
+export class OwnPrefixes {
+  private readonly own: readonly (Bits & { prefix: Prefix })[];
+
+  constructor(prefixes: readonly Prefix[]) {
+    this.own = prefixes.map((p) => {
+      const prefix = canonicalPrefix(p);
+      return { ...toBits(prefix), prefix };
+    });
+  }
+
+  /** The canonical own prefixes. */
+  get prefixes(): Prefix[] {
+    return this.own.map((o) => o.prefix);
+  }
+
+  coveredBy(p: Prefix): Prefix | undefined {
+    if (this.own.length === 0) return undefined;
+    const c = loadCandidate(p);
+    for (const o of this.own) {
+      if (o.v6 === c.v6 && c.len <= o.len && samePrefixBits(o, c, c.len)) return o.prefix;
+    }
+    return undefined;
+  }
+}
+
+export function familyOfPrefix(p: Prefix): Family {
+  return p.includes(':') ? 'ipv6-unicast' : 'ipv4-unicast';
+}

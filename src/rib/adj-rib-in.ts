@@ -1,0 +1,225 @@
+// Adj-RIB-In of one peer (RFC 4271 §3.2, §9.1): routes as received (pre-policy, optional) and as accepted
+// by import policy (post-policy), feeding the Loc-RIB; counts prefixes and enforces max-prefix (RFC 4486 Cease/1).
+
+import type { Family, Prefix } from '../bgp/types';
+import { AFI_IPV4, AFI_IPV6, ErrorCode, SAFI_UNICAST } from '../bgp/types';
+import { CeaseSubcode } from '../bgp/errors';
+import type { RouteAttrs } from './attrs';
+import type { LocRib } from './loc-rib';
+import type { Peer } from './path';
+import type { FamilyRoutes } from './update';
+
+/**
+ * Import policy as the RIB needs it (src/policy implements it). importRoute returns the attributes to keep
+ * (interned) or, for a refusal, a short reason for status and debug logs. Must be pure: the same input gives
+ * the same answer, so a policy change can be re-applied from the pre-policy copy.
+ */
+export interface ImportFilter {
+  importRoute(prefix: Prefix, attrs: RouteAttrs): RouteAttrs | string;
+  /** Accepted prefixes per family above which the session must close (absent: no limit). */
+  readonly maxPrefixes?: number;
+  /** Percent of maxPrefixes at which to warn once (absent: no warning). */
+  readonly maxPrefixesWarning?: number;
+}
+
+/** Something the session must act on, returned from apply(). */
+export type ImportSignal =
+  | { kind: 'max-prefix-warning'; family: Family; accepted: number; limit: number; percent: number }
+  | {
+      kind: 'max-prefix-exceeded';
+      family: Family;
+      accepted: number;
+      limit: number;
+      /** The NOTIFICATION to send: Cease / Maximum Number of Prefixes Reached, data AFI(2) SAFI(1) limit(4). */
+      notification: { code: number; subcode: number; data: Uint8Array };
+    };
+
+export interface AdjRibInOptions {
+  /** Keep the pre-policy copy (soft reconfiguration inbound, `adj-rib-in?policy=pre`). Default true. */
+  keepPrePolicy?: boolean;
+  /** Called for each refused announcement (debug logging); keep it cheap. */
+  onRefuse?: (prefix: Prefix, reason: string) => void;
+}
+
+/** RFC 4486 §4: the Cease data for "Maximum Number of Prefixes Reached". */
+export function maxPrefixNotification(family: Family, limit: number): { code: number; subcode: number; data: Uint8Array } {
+  const data = new Uint8Array(7);
+  const view = new DataView(data.buffer);
+  view.setUint16(0, family === 'ipv4-unicast' ? AFI_IPV4 : AFI_IPV6);
+  data[2] = SAFI_UNICAST;
+  view.setUint32(3, limit);
+  return { code: ErrorCode.Cease, subcode: CeaseSubcode.MaxPrefixesReached, data };
+}
+
+interface FamilyCount {
+  accepted: number;
+  warned: boolean;
+}
+
+export class AdjRibIn {
+  /** Routes as received; absent when keepPrePolicy is false. */
+  private readonly pre: Map<Prefix, RouteAttrs> | undefined;
+  // The post-policy routes are this peer's paths in the Loc-RIB; a second map of them would only cost memory.
+  private readonly counts: Record<Family, FamilyCount> = {
+    'ipv4-unicast': { accepted: 0, warned: false },
+    'ipv6-unicast': { accepted: 0, warned: false },
+  };
+  private readonly onRefuse: ((prefix: Prefix, reason: string) => void) | undefined;
+  /** Announcements received since the session came up (cumulative, for status). */
+  announcementsReceived = 0;
+  /** Announcements refused by import policy since the session came up (cumulative). */
+  announcementsRefused = 0;
+
+  constructor(
+    readonly peer: Peer,
+    private readonly locRib: LocRib,
+    private policy: ImportFilter,
+    opts: AdjRibInOptions = {},
+  ) {
+    this.pre = opts.keepPrePolicy === false ? undefined : new Map();
+    this.onRefuse = opts.onRefuse;
+  }
+
+  /**
+   * Applies one family's routes from an UPDATE: withdrawals first, then announcements. Returns a signal when
+   * max-prefix is crossed; on 'max-prefix-exceeded' it stops early (the session is about to close and clear()).
+   */
+  apply(routes: FamilyRoutes): ImportSignal | undefined {
+    const count = this.counts[routes.family];
+    const key = this.peer.key;
+    for (const p of routes.withdraw) {
+      this.pre?.delete(p);
+      if (this.locRib.withdraw(key, p)) count.accepted--;
+    }
+    const attrs = routes.attributes;
+    if (!attrs || routes.announce.length === 0) return this.warnIfNeeded(routes.family, count);
+    const limit = this.policy.maxPrefixes;
+    for (const p of routes.announce) {
+      this.announcementsReceived++;
+      this.pre?.set(p, attrs);
+      const r = this.policy.importRoute(p, attrs);
+      if (typeof r === 'string') {
+        this.announcementsRefused++;
+        this.onRefuse?.(p, r);
+        if (this.locRib.withdraw(key, p)) count.accepted--;
+        continue;
+      }
+      if (this.locRib.upsert(this.peer, p, r)) {
+        count.accepted++;
+        if (limit !== undefined && count.accepted > limit) {
+          return {
+            kind: 'max-prefix-exceeded',
+            family: routes.family,
+            accepted: count.accepted,
+            limit,
+            notification: maxPrefixNotification(routes.family, limit),
+          };
+        }
+      }
+    }
+    return this.warnIfNeeded(routes.family, count);
+  }
+
+  /** Applies every family of an UPDATE; returns the first exceeded signal, else the first warning. */
+  applyAll(list: readonly FamilyRoutes[]): ImportSignal | undefined {
+    let warning: ImportSignal | undefined;
+    for (const r of list) {
+      const s = this.apply(r);
+      if (s?.kind === 'max-prefix-exceeded') return s;
+      warning ??= s;
+    }
+    return warning;
+  }
+
+  /** The session went down: forget everything and withdraw this peer's paths from the Loc-RIB. */
+  clear(): void {
+    // Every accepted prefix is also in the pre-policy copy; without that copy the Loc-RIB is scanned.
+    this.locRib.removePeer(this.peer.key, this.pre?.keys());
+    this.pre?.clear();
+    for (const c of Object.values(this.counts)) {
+      c.accepted = 0;
+      c.warned = false;
+    }
+    this.announcementsReceived = 0;
+    this.announcementsRefused = 0;
+  }
+
+  /**
+   * Installs a new import policy and re-evaluates every stored route against it (soft reconfiguration).
+   * Needs the pre-policy copy; without it returns false and the caller must ask the peer for a ROUTE-REFRESH.
+   */
+  setPolicy(policy: ImportFilter): boolean {
+    this.policy = policy;
+    if (!this.pre) return false;
+    for (const fam of Object.keys(this.counts) as Family[]) {
+      this.counts[fam].warned = false;
+    }
+    for (const [p, attrs] of this.pre) {
+      const r = policy.importRoute(p, attrs);
+      const count = this.counts[familyOfPrefix(p)];
+      if (typeof r === 'string') {
+        if (this.locRib.withdraw(this.peer.key, p)) count.accepted--;
+      } else if (this.locRib.upsert(this.peer, p, r)) {
+        count.accepted++;
+      }
+    }
+    return true;
+  }
+
+  get keepsPrePolicy(): boolean {
+    return this.pre !== undefined;
+  }
+
+  /** Accepted (post-policy) prefixes, per family or in total. */
+  accepted(family?: Family): number {
+    return family ? this.counts[family].accepted : this.counts['ipv4-unicast'].accepted + this.counts['ipv6-unicast'].accepted;
+  }
+
+  /** Prefixes currently held as received (pre-policy), or undefined when that copy is not kept. */
+  received(): number | undefined {
+    return this.pre?.size;
+  }
+
+  prePolicy(prefix: Prefix): RouteAttrs | undefined {
+    return this.pre?.get(prefix);
+  }
+
+  postPolicy(prefix: Prefix): RouteAttrs | undefined {
+    return this.locRib.pathFrom(this.peer.key, prefix)?.attrs;
+  }
+
+  /** Why a received route is not accepted now (re-runs the policy), or undefined if it is accepted / unknown. */
+  refusalReason(prefix: Prefix): string | undefined {
+    const a = this.pre?.get(prefix);
+    if (!a) return undefined;
+    const r = this.policy.importRoute(prefix, a);
+    return typeof r === 'string' ? r : undefined;
+  }
+
+  /** Routes before or after import policy (status: `adj-rib-in?policy=pre|post`). 'post' scans the Loc-RIB. */
+  *entries(policy: 'pre' | 'post'): IterableIterator<[Prefix, RouteAttrs]> {
+    if (policy === 'pre') {
+      if (this.pre) yield* this.pre.entries();
+      return;
+    }
+    for (const [p, path] of this.locRib.pathsFrom(this.peer.key)) yield [p, path.attrs];
+  }
+
+  private warnIfNeeded(family: Family, count: FamilyCount): ImportSignal | undefined {
+    const limit = this.policy.maxPrefixes;
+    const percent = this.policy.maxPrefixesWarning;
+    if (limit === undefined || percent === undefined) return undefined;
+    const threshold = (limit * percent) / 100;
+    if (count.accepted < threshold) {
+      count.warned = false; // re-arm once the count falls back below the threshold
+      return undefined;
+    }
+    if (count.warned) return undefined;
+    count.warned = true;
+    return { kind: 'max-prefix-warning', family, accepted: count.accepted, limit, percent };
+  }
+}
+
+function familyOfPrefix(p: Prefix): Family {
+  return p.includes(':') ? 'ipv6-unicast' : 'ipv4-unicast';
+}

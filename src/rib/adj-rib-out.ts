@@ -1,0 +1,157 @@
+// Adj-RIB-Out of one peer (RFC 4271 §3.2, §9.2): what we want the peer to have versus what we sent,
+// flushed as batches of prefixes sharing one outgoing attribute set (one UPDATE each, §9.2.1.2 packing).
+
+import type { Family, PathAttributes, Prefix } from '../bgp/types';
+import { AFI_IPV6, SAFI_UNICAST } from '../bgp/types';
+import type { RouteAttrs } from './attrs';
+import type { LocRib, RibChange } from './loc-rib';
+import type { Path } from './path';
+
+/**
+ * Export policy as the Adj-RIB-Out needs it (src/policy implements it): the attributes to send for the
+ * prefix's best path, interned, or undefined to not advertise it. Must be pure for a given configuration.
+ */
+export interface ExportFilter {
+  exportRoute(prefix: Prefix, best: Path): RouteAttrs | undefined;
+}
+
+/**
+ * One group for the codec's packUpdates(): every announced prefix shares `attributes` (wire-ready: for IPv6
+ * the next hop is in attributes.mpReach, the packer fills its NLRI). A withdraw-only batch has empty attributes.
+ */
+export interface OutBatch {
+  family: Family;
+  attributes: PathAttributes;
+  announce: Prefix[];
+  withdraw: Prefix[];
+}
+
+function familyOf(p: Prefix): Family {
+  return p.includes(':') ? 'ipv6-unicast' : 'ipv4-unicast';
+}
+
+/** The wire form of an outgoing attribute set for a family (RFC 4760 §3: IPv6 next hop rides in MP_REACH). */
+function wireAttributes(family: Family, a: RouteAttrs): PathAttributes {
+  if (family === 'ipv4-unicast') return a;
+  const { nextHop, ...rest } = a;
+  return { ...rest, mpReach: { afi: AFI_IPV6, safi: SAFI_UNICAST, nextHops: nextHop === undefined ? [] : [nextHop], nlri: [] } };
+}
+
+export class AdjRibOut {
+  /** What the peer has: prefixes we announced and have not withdrawn since. */
+  private readonly sent = new Map<Prefix, RouteAttrs>();
+  /** Desired changes not flushed yet: attributes to announce, or null to withdraw. */
+  private readonly pending = new Map<Prefix, RouteAttrs | null>();
+  /** A route refresh asked for everything again: do not skip pending routes equal to what was sent. */
+  private forced = false;
+
+  constructor(
+    readonly peerKey: string,
+    private exporter: ExportFilter,
+  ) {}
+
+  /** Feeds Loc-RIB changes through export policy. Changes that left the best path alone are skipped. */
+  applyChanges(changes: readonly RibChange[]): void {
+    for (const c of changes) {
+      if (!c.bestChanged) continue;
+      const best = c.best;
+      this.setDesired(c.prefix, best ? this.exporter.exportRoute(c.prefix, best) : undefined);
+    }
+  }
+
+  /** Sets what the peer should have for `prefix` (undefined: nothing), effective at the next flush(). */
+  setDesired(prefix: Prefix, attrs: RouteAttrs | undefined): void {
+    const want = attrs ?? null;
+    if (!this.pending.has(prefix) && (this.sent.get(prefix) ?? null) === want) return;
+    this.pending.set(prefix, want);
+  }
+
+  /**
+   * Recomputes the desired state from the whole Loc-RIB, e.g. for a new session, or after the export policy
+   * (prepend, communities) changed; only differences are sent at the next flush().
+   */
+  rebuild(locRib: LocRib, exporter: ExportFilter = this.exporter): void {
+    this.exporter = exporter;
+    locRib.forEachBest((prefix, best) => this.setDesired(prefix, exporter.exportRoute(prefix, best)));
+    for (const p of this.sent.keys()) if (!locRib.best(p)) this.setDesired(p, undefined);
+    for (const p of this.pending.keys()) if (!locRib.best(p)) this.setDesired(p, undefined);
+  }
+
+  /** The session went down: the peer has nothing now; what we want stays, to be sent on the next session. */
+  sessionDown(): void {
+    for (const [p, a] of this.sent) if (!this.pending.has(p)) this.pending.set(p, a);
+    this.sent.clear();
+    this.forced = false;
+  }
+
+  /** ROUTE-REFRESH (RFC 2918): the next flush() re-announces everything we want the peer to have. */
+  resendAll(): void {
+    for (const [p, a] of this.sent) if (!this.pending.has(p)) this.pending.set(p, a);
+    this.forced = this.pending.size > 0;
+  }
+
+  /**
+   * Turns up to `limit` pending prefixes into batches: withdrawals per family first, then announcements
+   * grouped by identical (interned) outgoing attributes. Routes equal to what was sent are not re-sent.
+   */
+  flush(limit = Infinity): OutBatch[] {
+    const withdraw: Record<Family, Prefix[]> = { 'ipv4-unicast': [], 'ipv6-unicast': [] };
+    const groups: Record<Family, Map<RouteAttrs, Prefix[]>> = { 'ipv4-unicast': new Map(), 'ipv6-unicast': new Map() };
+    let n = 0;
+    // Deleting one by one is costly at a million entries; when everything goes, clear() once instead.
+    const all = limit >= this.pending.size;
+    for (const [p, want] of this.pending) {
+      if (n >= limit) break;
+      n++;
+      if (!all) this.pending.delete(p);
+      const have = this.sent.get(p);
+      if (want === null) {
+        if (have !== undefined) {
+          this.sent.delete(p);
+          withdraw[familyOf(p)].push(p);
+        }
+        continue;
+      }
+      if (have === want && !this.forced) continue;
+      this.sent.set(p, want);
+      const g = groups[familyOf(p)];
+      const list = g.get(want);
+      if (list) list.push(p);
+      else g.set(want, [p]);
+    }
+    if (all) this.pending.clear();
+    if (this.pending.size === 0) this.forced = false;
+    const out: OutBatch[] = [];
+    for (const family of ['ipv4-unicast', 'ipv6-unicast'] as const) {
+      if (withdraw[family].length > 0) out.push({ family, attributes: {}, announce: [], withdraw: withdraw[family] });
+    }
+    for (const family of ['ipv4-unicast', 'ipv6-unicast'] as const) {
+      for (const [attrs, announce] of groups[family]) {
+        out.push({ family, attributes: wireAttributes(family, attrs), announce, withdraw: [] });
+      }
+    }
+    return out;
+  }
+
+  /** What the peer should end up with for `prefix`, counting unflushed changes. */
+  wanted(prefix: Prefix): RouteAttrs | undefined {
+    return this.pending.has(prefix) ? (this.pending.get(prefix) ?? undefined) : this.sent.get(prefix);
+  }
+
+  /** What we last sent for `prefix` (undefined: not advertised). */
+  advertised(prefix: Prefix): RouteAttrs | undefined {
+    return this.sent.get(prefix);
+  }
+
+  get advertisedCount(): number {
+    return this.sent.size;
+  }
+
+  get pendingCount(): number {
+    return this.pending.size;
+  }
+
+  advertisedEntries(): IterableIterator<[Prefix, RouteAttrs]> {
+    return this.sent.entries();
+  }
+}

@@ -1,0 +1,136 @@
+// Adj-RIB-In: pre/post-policy copies, counts, refusals feeding the Loc-RIB, max-prefix signals (RFC 4486).
+
+import type { Prefix } from '../../../src/bgp/types';
+import type { ImportFilter } from '../../../src/rib/adj-rib-in';
+import { AdjRibIn } from '../../../src/rib/adj-rib-in';
+import type { RouteAttrs } from '../../../src/rib/attrs';
+import { internAttrs } from '../../../src/rib/attrs';
+import { LocRib } from '../../../src/rib/loc-rib';
+import { attrs, localPeer, peer } from './helpers';
+
+/** Refuses prefixes under 10.99/16, sets LOCAL_PREF 150 on the rest. */
+function testPolicy(over: Partial<ImportFilter> = {}): ImportFilter {
+  return {
+    importRoute: (p: Prefix, a: RouteAttrs) => (p.startsWith('10.99.') ? 'test refusal' : internAttrs({ ...a, localPref: 150 })),
+    ...over,
+  };
+}
+
+const v4 = (announce: Prefix[], withdraw: Prefix[] = [], a: RouteAttrs | undefined = attrs()) => ({
+  family: 'ipv4-unicast' as const,
+  attributes: a,
+  announce,
+  withdraw,
+});
+
+describe('AdjRibIn', () => {
+  it('keeps pre- and post-policy copies and feeds accepted routes to the Loc-RIB', () => {
+    const rib = new LocRib(localPeer);
+    const refused: string[] = [];
+    const p = peer();
+    const adj = new AdjRibIn(p, rib, testPolicy(), { onRefuse: (pfx, why) => refused.push(`${pfx}: ${why}`) });
+    expect(adj.apply(v4(['10.1.0.0/16', '10.99.0.0/24']))).toBeUndefined();
+    expect(adj.prePolicy('10.1.0.0/16')).toBe(attrs());
+    expect(adj.postPolicy('10.1.0.0/16')?.localPref).toBe(150);
+    expect(adj.prePolicy('10.99.0.0/24')).toBe(attrs());
+    expect(adj.postPolicy('10.99.0.0/24')).toBeUndefined();
+    expect(adj.refusalReason('10.99.0.0/24')).toBe('test refusal');
+    expect(refused).toEqual(['10.99.0.0/24: test refusal']);
+    expect(adj.received()).toBe(2);
+    expect(adj.accepted()).toBe(1);
+    expect(adj.announcementsRefused).toBe(1);
+    expect(rib.best('10.1.0.0/16')?.peer).toBe(p);
+    expect(rib.best('10.99.0.0/24')).toBeUndefined();
+    expect([...adj.entries('pre')].map(([pfx]) => pfx)).toEqual(['10.1.0.0/16', '10.99.0.0/24']);
+    expect([...adj.entries('post')]).toEqual([['10.1.0.0/16', adj.postPolicy('10.1.0.0/16')]]);
+  });
+
+  it('withdrawals remove from both copies and from the Loc-RIB', () => {
+    const rib = new LocRib(localPeer);
+    const adj = new AdjRibIn(peer(), rib, testPolicy());
+    adj.apply(v4(['10.1.0.0/16', '10.2.0.0/16']));
+    adj.apply(v4([], ['10.1.0.0/16', '10.7.0.0/16'], undefined));
+    expect(adj.prePolicy('10.1.0.0/16')).toBeUndefined();
+    expect(adj.accepted('ipv4-unicast')).toBe(1);
+    expect(rib.size).toBe(1);
+  });
+
+  it('a re-announcement now refused withdraws the earlier accepted route', () => {
+    const rib = new LocRib(localPeer);
+    const adj = new AdjRibIn(peer(), rib, { importRoute: (_p, a) => (a.med === 666 ? 'evil MED' : a) });
+    adj.apply(v4(['10.1.0.0/16']));
+    adj.apply(v4(['10.1.0.0/16'], [], attrs([65100], { med: 666 })));
+    expect(rib.size).toBe(0);
+    expect(adj.accepted()).toBe(0);
+    expect(adj.prePolicy('10.1.0.0/16')?.med).toBe(666);
+  });
+
+  it('can run without the pre-policy copy', () => {
+    const adj = new AdjRibIn(peer(), new LocRib(localPeer), testPolicy(), { keepPrePolicy: false });
+    adj.apply(v4(['10.1.0.0/16', '10.99.0.0/24']));
+    expect(adj.keepsPrePolicy).toBe(false);
+    expect(adj.received()).toBeUndefined();
+    expect(adj.prePolicy('10.1.0.0/16')).toBeUndefined();
+    expect(adj.accepted()).toBe(1);
+    expect(adj.setPolicy(testPolicy())).toBe(false);
+  });
+
+  it('setPolicy re-evaluates the stored routes (soft reconfiguration inbound)', () => {
+    const rib = new LocRib(localPeer);
+    const adj = new AdjRibIn(peer(), rib, testPolicy());
+    adj.apply(v4(['10.1.0.0/16', '10.99.0.0/24']));
+    expect(adj.setPolicy({ importRoute: (p, a) => (p.startsWith('10.1.') ? 'now refused' : a) })).toBe(true);
+    expect(rib.best('10.1.0.0/16')).toBeUndefined();
+    expect(rib.best('10.99.0.0/24')?.attrs).toBe(attrs());
+    expect(adj.accepted()).toBe(1);
+  });
+
+  it('clear() withdraws everything the peer taught us', () => {
+    const rib = new LocRib(localPeer);
+    const other = new AdjRibIn(peer(), rib, testPolicy());
+    const adj = new AdjRibIn(peer(), rib, testPolicy());
+    other.apply(v4(['10.1.0.0/16']));
+    adj.apply(v4(['10.1.0.0/16', '10.2.0.0/16', '10.3.0.0/16']));
+    rib.drainChanges();
+    adj.clear();
+    expect(rib.size).toBe(1);
+    expect(rib.drainChanges().map((c) => c.prefix).sort()).toEqual(['10.1.0.0/16', '10.2.0.0/16', '10.3.0.0/16']);
+    expect(adj.accepted()).toBe(0);
+    expect(adj.received()).toBe(0);
+  });
+
+  it('signals max-prefix with the RFC 4486 Cease data and stops taking routes', () => {
+    const rib = new LocRib(localPeer);
+    const adj = new AdjRibIn(peer(), rib, testPolicy({ maxPrefixes: 3 }));
+    expect(adj.apply(v4(['10.1.0.0/16', '10.2.0.0/16', '10.3.0.0/16']))).toBeUndefined();
+    // Refused routes do not count towards the limit.
+    expect(adj.apply(v4(['10.99.1.0/24', '10.99.2.0/24']))).toBeUndefined();
+    const s = adj.apply(v4(['10.4.0.0/16', '10.5.0.0/16']));
+    expect(s).toMatchObject({ kind: 'max-prefix-exceeded', family: 'ipv4-unicast', accepted: 4, limit: 3 });
+    if (s?.kind !== 'max-prefix-exceeded') throw new Error('unreachable');
+    expect(s.notification.code).toBe(6);
+    expect(s.notification.subcode).toBe(1);
+    // AFI 1, SAFI 1, limit 3 as a 32-bit number.
+    expect([...s.notification.data]).toEqual([0, 1, 1, 0, 0, 0, 3]);
+    expect(rib.best('10.5.0.0/16')).toBeUndefined();
+  });
+
+  it('counts the limit per family and encodes the IPv6 AFI', () => {
+    const adj = new AdjRibIn(peer(), new LocRib(localPeer), testPolicy({ maxPrefixes: 1 }));
+    expect(adj.apply(v4(['10.1.0.0/16']))).toBeUndefined();
+    const a6 = attrs([65100], { nextHop: '2001:db8::1' });
+    expect(adj.apply({ family: 'ipv6-unicast', attributes: a6, announce: ['2001:db8:1::/48'], withdraw: [] })).toBeUndefined();
+    const s = adj.applyAll([{ family: 'ipv6-unicast', attributes: a6, announce: ['2001:db8:2::/48'], withdraw: [] }]);
+    expect(s?.kind).toBe('max-prefix-exceeded');
+    if (s?.kind === 'max-prefix-exceeded') expect([...s.notification.data]).toEqual([0, 2, 1, 0, 0, 0, 1]);
+  });
+
+  it('warns once at the threshold and re-arms below it', () => {
+    const adj = new AdjRibIn(peer(), new LocRib(localPeer), testPolicy({ maxPrefixes: 10, maxPrefixesWarning: 50 }));
+    expect(adj.apply(v4(['10.1.0.0/16', '10.2.0.0/16', '10.3.0.0/16', '10.4.0.0/16']))).toBeUndefined();
+    expect(adj.apply(v4(['10.5.0.0/16']))).toEqual({ kind: 'max-prefix-warning', family: 'ipv4-unicast', accepted: 5, limit: 10, percent: 50 });
+    expect(adj.apply(v4(['10.6.0.0/16']))).toBeUndefined();
+    adj.apply(v4([], ['10.5.0.0/16', '10.6.0.0/16'], undefined));
+    expect(adj.apply(v4(['10.5.0.0/16']))?.kind).toBe('max-prefix-warning');
+  });
+});

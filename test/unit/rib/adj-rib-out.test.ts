@@ -1,0 +1,140 @@
+// Adj-RIB-Out: grouping by attribute set, no re-sending of unchanged routes, withdrawals, refresh, reset.
+
+import { AFI_IPV6, SAFI_UNICAST } from '../../../src/bgp/types';
+import type { ExportFilter } from '../../../src/rib/adj-rib-out';
+import { AdjRibOut } from '../../../src/rib/adj-rib-out';
+import { LocRib } from '../../../src/rib/loc-rib';
+import { attrs, localPeer, peer } from './helpers';
+
+/** Sends every best path's attributes unchanged, except to the peer it came from. */
+const passThrough = (self: string): ExportFilter => ({ exportRoute: (_p, best) => (best.peer.key === self ? undefined : best.attrs) });
+
+function setup() {
+  const rib = new LocRib(localPeer);
+  const out = new AdjRibOut('lan', passThrough('lan'));
+  const sync = () => out.applyChanges(rib.drainChanges());
+  return { rib, out, sync };
+}
+
+describe('AdjRibOut', () => {
+  it('packs N prefixes with one attribute set into one batch', () => {
+    const { rib, out, sync } = setup();
+    const isp = peer();
+    for (let i = 0; i < 1000; i++) rib.upsert(isp, `10.${i >> 8}.${i & 255}.0/24`, attrs());
+    sync();
+    const batches = out.flush();
+    expect(batches).toHaveLength(1);
+    expect(batches[0].family).toBe('ipv4-unicast');
+    expect(batches[0].attributes).toBe(attrs());
+    expect(batches[0].announce).toHaveLength(1000);
+    expect(batches[0].withdraw).toEqual([]);
+    expect(out.advertisedCount).toBe(1000);
+  });
+
+  it('groups by attribute set and puts withdrawals first', () => {
+    const { rib, out, sync } = setup();
+    const isp = peer();
+    rib.upsert(isp, '10.1.0.0/16', attrs([65100]));
+    rib.upsert(isp, '10.2.0.0/16', attrs([65100, 65200]));
+    rib.upsert(isp, '10.3.0.0/16', attrs([65100]));
+    sync();
+    expect(out.flush().map((b) => b.announce)).toEqual([['10.1.0.0/16', '10.3.0.0/16'], ['10.2.0.0/16']]);
+    rib.withdraw(isp.key, '10.2.0.0/16');
+    rib.upsert(isp, '10.4.0.0/16', attrs([65100]));
+    sync();
+    expect(out.flush()).toEqual([
+      { family: 'ipv4-unicast', attributes: {}, announce: [], withdraw: ['10.2.0.0/16'] },
+      { family: 'ipv4-unicast', attributes: attrs([65100]), announce: ['10.4.0.0/16'], withdraw: [] },
+    ]);
+  });
+
+  it('re-sends only what changed', () => {
+    const { rib, out, sync } = setup();
+    const isp = peer();
+    rib.upsert(isp, '10.1.0.0/16', attrs());
+    rib.upsert(isp, '10.2.0.0/16', attrs());
+    sync();
+    out.flush();
+    expect(out.flush()).toEqual([]);
+    // A path change that exports the same attributes: nothing to send.
+    const twin = peer({ routerId: '0.0.0.1' });
+    rib.upsert(twin, '10.1.0.0/16', attrs());
+    sync();
+    expect(out.flush()).toEqual([]);
+    // A real change for one prefix: only that prefix goes out.
+    rib.upsert(isp, '10.2.0.0/16', attrs([65100, 65300]));
+    sync();
+    expect(out.flush().map((b) => b.announce)).toEqual([['10.2.0.0/16']]);
+  });
+
+  it('does not withdraw what it never sent, and a flap inside one batch sends nothing', () => {
+    const { rib, out, sync } = setup();
+    const isp = peer();
+    rib.upsert(isp, '10.1.0.0/16', attrs());
+    sync();
+    rib.withdraw(isp.key, '10.1.0.0/16');
+    sync();
+    expect(out.flush()).toEqual([]);
+    out.setDesired('10.5.0.0/16', undefined);
+    expect(out.flush()).toEqual([]);
+  });
+
+  it('never sends a route back to the peer it came from', () => {
+    const rib = new LocRib(localPeer);
+    const lan = peer({ key: 'lan' });
+    const out = new AdjRibOut('lan', passThrough('lan'));
+    rib.upsert(lan, '10.1.0.0/16', attrs());
+    out.applyChanges(rib.drainChanges());
+    expect(out.flush()).toEqual([]);
+  });
+
+  it('resendAll re-announces everything (route refresh); sessionDown makes the next flush a full table', () => {
+    const { rib, out, sync } = setup();
+    const isp = peer();
+    rib.upsert(isp, '10.1.0.0/16', attrs());
+    rib.upsert(isp, '10.2.0.0/16', attrs());
+    sync();
+    out.flush();
+    out.resendAll();
+    expect(out.flush().flatMap((b) => b.announce)).toEqual(['10.1.0.0/16', '10.2.0.0/16']);
+    expect(out.flush()).toEqual([]);
+    out.sessionDown();
+    expect(out.advertisedCount).toBe(0);
+    rib.withdraw(isp.key, '10.2.0.0/16');
+    sync();
+    expect(out.flush()).toEqual([{ family: 'ipv4-unicast', attributes: attrs(), announce: ['10.1.0.0/16'], withdraw: [] }]);
+  });
+
+  it('rebuild computes the desired state from the whole Loc-RIB, sending only differences', () => {
+    const { rib, out, sync } = setup();
+    const isp = peer();
+    rib.upsert(isp, '10.1.0.0/16', attrs());
+    rib.upsert(isp, '10.2.0.0/16', attrs());
+    sync();
+    out.flush();
+    // A new exporter that hides 10.2/16 and rewrites nothing else.
+    out.rebuild(rib, { exportRoute: (p, best) => (p === '10.2.0.0/16' ? undefined : best.attrs) });
+    expect(out.flush()).toEqual([{ family: 'ipv4-unicast', attributes: {}, announce: [], withdraw: ['10.2.0.0/16'] }]);
+  });
+
+  it('flush(limit) hands out the work in pieces', () => {
+    const { rib, out, sync } = setup();
+    const isp = peer();
+    for (let i = 0; i < 10; i++) rib.upsert(isp, `10.${i}.0.0/16`, attrs());
+    sync();
+    expect(out.flush(4)[0].announce).toHaveLength(4);
+    expect(out.pendingCount).toBe(6);
+    expect(out.flush()[0].announce).toHaveLength(6);
+  });
+
+  it('IPv6 batches carry the next hop in MP_REACH for the packer', () => {
+    const { rib, out, sync } = setup();
+    rib.upsert(peer(), '2001:db8:1::/48', attrs([65100], { nextHop: '2001:db8::1' }));
+    sync();
+    const [b] = out.flush();
+    expect(b.family).toBe('ipv6-unicast');
+    expect(b.attributes.nextHop).toBeUndefined();
+    expect(b.attributes.mpReach).toEqual({ afi: AFI_IPV6, safi: SAFI_UNICAST, nextHops: ['2001:db8::1'], nlri: [] });
+    expect(b.announce).toEqual(['2001:db8:1::/48']);
+  });
+});

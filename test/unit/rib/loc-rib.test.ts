@@ -1,0 +1,243 @@
+// Loc-RIB: batching of changes, withdrawals, removePeer, origination, and order independence (property test).
+
+import fc from 'fast-check';
+import { Origin } from '../../../src/bgp/types';
+import { LocRib } from '../../../src/rib/loc-rib';
+import type { Peer } from '../../../src/rib/path';
+import { makePeer } from '../../../src/rib/path';
+import { attrs, localPeer, peer } from './helpers';
+
+describe('LocRib changes', () => {
+  it('collects changes and drains them once per prefix', () => {
+    let pendingCalls = 0;
+    const rib = new LocRib(localPeer, { onPending: () => pendingCalls++ });
+    const a = peer();
+    rib.upsert(a, '10.0.0.0/24', attrs([65100, 1]));
+    rib.upsert(a, '10.0.0.0/24', attrs([65100, 2]));
+    rib.upsert(a, '10.0.1.0/24', attrs());
+    expect(pendingCalls).toBe(1);
+    expect(rib.pendingCount).toBe(2);
+    const ch = rib.drainChanges();
+    expect(ch.map((c) => c.prefix)).toEqual(['10.0.0.0/24', '10.0.1.0/24']);
+    expect(ch[0].oldBest).toBeUndefined();
+    expect(ch[0].best?.attrs).toBe(attrs([65100, 2]));
+    expect(ch[0].ecmp).toHaveLength(1);
+    expect(ch[0].reason).toBe('only-path');
+    expect(rib.drainChanges()).toEqual([]);
+    rib.upsert(a, '10.0.2.0/24', attrs());
+    expect(pendingCalls).toBe(2);
+  });
+
+  it('re-sending identical attributes is not a change', () => {
+    const rib = new LocRib(localPeer);
+    const a = peer();
+    rib.upsert(a, '10.0.0.0/24', attrs());
+    rib.drainChanges();
+    rib.upsert(a, '10.0.0.0/24', attrs());
+    expect(rib.pendingCount).toBe(0);
+  });
+
+  it('announce then withdraw inside one batch yields no change', () => {
+    const rib = new LocRib(localPeer);
+    const a = peer();
+    rib.upsert(a, '10.0.0.0/24', attrs());
+    expect(rib.withdraw(a.key, '10.0.0.0/24')).toBe(true);
+    expect(rib.drainChanges()).toEqual([]);
+    expect(rib.size).toBe(0);
+  });
+
+  it('drains in pieces when given a limit', () => {
+    const rib = new LocRib(localPeer);
+    const a = peer();
+    for (let i = 0; i < 5; i++) rib.upsert(a, `10.0.${i}.0/24`, attrs());
+    expect(rib.drainChanges(2)).toHaveLength(2);
+    expect(rib.drainChanges(2)).toHaveLength(2);
+    expect(rib.drainChanges(2)).toHaveLength(1);
+    expect(rib.pendingCount).toBe(0);
+  });
+
+  it('reports old and new best when a better path arrives and when it leaves', () => {
+    const rib = new LocRib(localPeer);
+    const backup = peer({ routerId: '1.1.1.1' });
+    const primary = peer({ routerId: '2.2.2.2' });
+    rib.upsert(backup, '10.9.0.0/16', attrs([65100, 65100, 65100]));
+    rib.drainChanges();
+    rib.upsert(primary, '10.9.0.0/16', attrs([65100]));
+    let [c] = rib.drainChanges();
+    expect(c.oldBest?.peer).toBe(backup);
+    expect(c.best?.peer).toBe(primary);
+    expect(c.bestChanged).toBe(true);
+    expect(c.reason).toBe('as-path-length');
+    expect(c.tiers.map((t) => t.map((p) => p.peer.key))).toEqual([[primary.key], [backup.key]]);
+    rib.withdraw(primary.key, '10.9.0.0/16');
+    [c] = rib.drainChanges();
+    expect(c.oldBest?.peer).toBe(primary);
+    expect(c.best?.peer).toBe(backup);
+    expect(c.oldTiers).toHaveLength(2);
+    expect(c.tiers).toHaveLength(1);
+    expect(JSON.parse(JSON.stringify(c))).toEqual({ prefix: '10.9.0.0/16', reason: 'only-path', tiers: [[backup.key]], oldTiers: [[primary.key], [backup.key]] });
+  });
+
+  it('a change in a lower tier only is reported with bestChanged false', () => {
+    const rib = new LocRib(localPeer);
+    const primary = peer();
+    const backup = peer();
+    rib.upsert(primary, '10.9.0.0/16', attrs([65100]));
+    rib.upsert(backup, '10.9.0.0/16', attrs([65100, 65100, 65100]));
+    rib.drainChanges();
+    rib.upsert(backup, '10.9.0.0/16', attrs([65100, 65100]));
+    const [c] = rib.drainChanges();
+    expect(c.bestChanged).toBe(false);
+    expect(c.tiers[1][0].attrs).toBe(attrs([65100, 65100]));
+  });
+
+  it('removePeer withdraws everything the peer taught us, and only that', () => {
+    const rib = new LocRib(localPeer);
+    const a = peer();
+    const b = peer();
+    for (let i = 0; i < 100; i++) rib.upsert(a, `10.1.${i}.0/24`, attrs());
+    for (let i = 0; i < 50; i++) rib.upsert(b, `10.1.${i}.0/24`, attrs([65100, 65100]));
+    rib.upsert(b, '10.2.0.0/16', attrs());
+    rib.drainChanges();
+    expect(rib.removePeer(a.key)).toBe(100);
+    const ch = rib.drainChanges();
+    expect(ch).toHaveLength(100);
+    expect(ch.filter((c) => c.best === undefined)).toHaveLength(50);
+    expect(ch.filter((c) => c.best?.peer === b)).toHaveLength(50);
+    expect(rib.size).toBe(51);
+    for (const p of rib.prefixes()) expect(rib.get(p)!.paths.every((x) => x.peer !== a)).toBe(true);
+    // The targeted form (prefixes known from the Adj-RIB-In) gives the same result.
+    expect(rib.removePeer(b.key, ['10.1.0.0/24', '10.2.0.0/16', '10.3.0.0/16'])).toBe(2);
+  });
+
+  it('originated routes beat learned ones and can be withdrawn', () => {
+    const rib = new LocRib(localPeer);
+    const a = peer();
+    rib.upsert(a, '10.50.0.0/16', attrs([65100], { localPref: 1000 }));
+    rib.originate('10.50.0.0/16', { med: 5 });
+    const v = rib.get('10.50.0.0/16')!;
+    expect(v.best.peer.local).toBe(true);
+    expect(v.best.attrs).toMatchObject({ origin: Origin.Igp, asPath: [], med: 5 });
+    expect(v.reason).toBe('locally-originated');
+    expect(rib.unoriginate('10.50.0.0/16')).toBe(true);
+    expect(rib.best('10.50.0.0/16')?.peer).toBe(a);
+    expect(rib.unoriginate('10.50.0.0/16')).toBe(false);
+  });
+
+  it('handles more paths than fit the tier bitmask', () => {
+    const rib = new LocRib(localPeer, { maxPaths: 40 });
+    const ps = Array.from({ length: 35 }, (_, i) => makePeer({ key: `p${i}`, address: `192.0.2.${i + 1}`, asn: 65100, routerId: `10.0.0.${i + 1}`, ebgp: true }));
+    for (const p of ps) rib.upsert(p, '10.0.0.0/8', attrs());
+    rib.upsert(ps[34], '10.0.0.0/8', attrs([65100, 65100]));
+    const v = rib.get('10.0.0.0/8')!;
+    expect(v.ecmp).toHaveLength(34);
+    expect(v.tiers.map((t) => t.length)).toEqual([34, 1]);
+    expect(v.tiers[1][0].peer).toBe(ps[34]);
+    rib.drainChanges();
+    rib.upsert(ps[34], '10.0.0.0/8', attrs());
+    const [c] = rib.drainChanges();
+    expect(c.ecmp).toHaveLength(35);
+    expect(c.oldEcmp).toHaveLength(34);
+  });
+
+  it('upsert tells whether the peer is new for the prefix; pathFrom and pathsFrom find a peer\'s paths', () => {
+    const rib = new LocRib(localPeer);
+    const a = peer();
+    const b = peer();
+    expect(rib.upsert(a, '10.0.0.0/8', attrs())).toBe(true);
+    expect(rib.upsert(a, '10.0.0.0/8', attrs([65100, 1]))).toBe(false);
+    expect(rib.upsert(b, '10.0.0.0/8', attrs())).toBe(true);
+    expect(rib.upsert(b, '10.0.0.0/8', attrs([65100, 2]))).toBe(false);
+    expect(rib.upsert(b, '10.1.0.0/16', attrs())).toBe(true);
+    expect(rib.pathFrom(a.key, '10.0.0.0/8')?.attrs).toBe(attrs([65100, 1]));
+    expect(rib.pathFrom(a.key, '10.1.0.0/16')).toBeUndefined();
+    expect([...rib.pathsFrom(b.key)].map(([p]) => p)).toEqual(['10.0.0.0/8', '10.1.0.0/16']);
+  });
+
+  it('a peer whose session restarted (new Peer object, same key) replaces its old path', () => {
+    const rib = new LocRib(localPeer);
+    const info = { key: 'isp1', address: '192.0.2.1', asn: 65100, routerId: '1.1.1.1', ebgp: true };
+    rib.upsert(makePeer(info), '10.0.0.0/8', attrs());
+    rib.upsert(peer(), '10.0.0.0/8', attrs());
+    rib.upsert(makePeer({ ...info, routerId: '1.1.1.2' }), '10.0.0.0/8', attrs());
+    expect(rib.get('10.0.0.0/8')!.paths).toHaveLength(2);
+  });
+});
+
+describe('LocRib order independence (property)', () => {
+  const peers: Peer[] = [];
+  for (let i = 0; i < 6; i++) {
+    peers.push(
+      makePeer({
+        key: `p${i}`,
+        address: `192.0.2.${10 - i}`,
+        asn: i < 3 ? 65100 : 65200,
+        routerId: `10.0.0.${(i * 7) % 5}`, // duplicates on purpose: the address must then decide
+        ebgp: i !== 2,
+      }),
+    );
+  }
+  // Few distinct values so that ties (and hence the later steps, MED scoping and ECMP) are common.
+  const arbPath = fc.record({
+    peer: fc.integer({ min: 0, max: peers.length - 1 }),
+    lp: fc.constantFrom(undefined, 100, 200),
+    len: fc.integer({ min: 1, max: 2 }),
+    origin: fc.constantFrom(Origin.Igp, Origin.Incomplete),
+    med: fc.constantFrom(undefined, 10, 20),
+  });
+  const arbSet = fc.uniqueArray(arbPath, { selector: (p) => p.peer, minLength: 1, maxLength: peers.length });
+  /** A set of paths and two arbitrary arrival orders of it. */
+  const arbOrders = arbSet.chain((set) =>
+    fc.tuple(
+      fc.constant(set),
+      fc.shuffledSubarray(set, { minLength: set.length, maxLength: set.length }),
+      fc.shuffledSubarray(set, { minLength: set.length, maxLength: set.length }),
+    ),
+  );
+
+  it('best path, ECMP set, tiers and reason do not depend on arrival order', () => {
+    fc.assert(
+      fc.property(arbOrders, fc.boolean(), fc.boolean(), fc.integer({ min: 1, max: 4 }), ([set, order1, order2], relax, alwaysMed, maxPaths) => {
+        const build = (order: typeof set) => {
+          const rib = new LocRib(localPeer, { multipathRelax: relax, alwaysCompareMed: alwaysMed, maxPaths });
+          for (const s of order) {
+            const p = peers[s.peer];
+            const path = Array.from({ length: s.len }, () => p.asn);
+            rib.upsert(p, '10.0.0.0/8', attrs(path, { localPref: s.lp, origin: s.origin, med: s.med }));
+          }
+          const v = rib.get('10.0.0.0/8')!;
+          return { best: v.best.peer.key, ecmp: v.ecmp.map((x) => x.peer.key), tiers: v.tiers.map((t) => t.map((x) => x.peer.key)), reason: v.reason };
+        };
+        const first = build(order1);
+        expect(build(order2)).toEqual(first);
+        expect(build([...order1].reverse())).toEqual(first);
+        expect(first.ecmp.length).toBeLessThanOrEqual(maxPaths);
+        expect(first.tiers.flat().sort()).toEqual(set.map((s) => peers[s.peer].key).sort());
+      }),
+      { numRuns: 1000 },
+    );
+  });
+
+  it('withdrawing and re-adding paths in any order converges to the same result', () => {
+    fc.assert(
+      fc.property(arbSet, fc.nat(), (set, seed) => {
+        const rib = new LocRib(localPeer);
+        const ref = new LocRib(localPeer);
+        for (const s of set) {
+          const a = attrs(Array.from({ length: s.len }, () => peers[s.peer].asn), { localPref: s.lp, origin: s.origin, med: s.med });
+          rib.upsert(peers[s.peer], '10.0.0.0/8', a);
+          ref.upsert(peers[s.peer], '10.0.0.0/8', a);
+        }
+        const victim = set[seed % set.length];
+        const victimAttrs = rib.get('10.0.0.0/8')!.paths.find((p) => p.peer === peers[victim.peer])!.attrs;
+        rib.withdraw(peers[victim.peer].key, '10.0.0.0/8');
+        rib.upsert(peers[victim.peer], '10.0.0.0/8', victimAttrs);
+        const a = rib.get('10.0.0.0/8')!;
+        const b = ref.get('10.0.0.0/8')!;
+        expect(a.tiers.map((t) => t.map((p) => p.peer.key))).toEqual(b.tiers.map((t) => t.map((p) => p.peer.key)));
+        expect(a.reason).toBe(b.reason);
+      }),
+      { numRuns: 300 },
+    );
+  });
+});
