@@ -1,0 +1,95 @@
+// The public shapes of BgpSession (src/bgp/session.ts): its options, events, status and errors.
+// RFC 4271 §8 (states), RFC 4724 (graceful restart facts handed to the RIB).
+
+import type { Logger } from 'pino';
+import type { Negotiated, PeerGracefulRestart } from './capabilities';
+import type { BgpState, DownReason, LastError } from './fsm-types';
+import type { Family, NotificationMessage, UpdateMessage } from './types';
+import type { Clock } from '../util/clock';
+
+export interface SessionOptions {
+  name: string;
+  localAddress?: string;
+  peerAddress: string;
+  /** TCP port of the peer (default 179). */
+  port?: number;
+  localAsn: number;
+  remoteAsn: number;
+  routerId: string;
+  /** Seconds (default 90); 0 proposes no keepalives. */
+  holdTime?: number;
+  keepalive?: number;
+  /** Seconds (default 5). */
+  connectRetry?: number;
+  passive?: boolean;
+  families: Family[];
+  gracefulRestart?: { restartTime: number; restarting: boolean; preserved: Family[] };
+  extendedMessage?: boolean;
+  clock: Clock;
+  logger: Logger;
+  /** Default RFC 8203 shutdown communication sent by stop(). */
+  shutdownMessage?: string;
+  /** IdleHoldTimer backoff bounds in seconds (default 1..120). */
+  idleHold?: { min: number; max: number };
+  /** Seconds Established after which the backoff resets (default 60). */
+  stableTime?: number;
+  jitter?: boolean;
+  collisionDetectEstablished?: boolean;
+  /** Seed for timer jitter (default random). */
+  seed?: number;
+}
+
+export interface EstablishedInfo extends Negotiated {
+  localAddress?: string;
+  localPort?: number;
+  remoteAddress?: string;
+  remotePort?: number;
+}
+
+export interface DownInfo {
+  reason: DownReason;
+  message: string;
+  notificationSent?: NotificationMessage;
+  notificationReceived?: NotificationMessage;
+  /** The lost session had negotiated graceful restart: a helper may keep its routes as stale (RFC 4724). */
+  gracefulRestart?: PeerGracefulRestart;
+}
+
+export interface SessionInfo {
+  name: string;
+  peerAddress: string;
+  state: BgpState;
+  /** Milliseconds since Established, null when not Established. */
+  uptime: number | null;
+  lastError: LastError | null;
+  flaps: number;
+  negotiated: Negotiated | null;
+  peerRouterId: string | null;
+  connectRetryCounter: number;
+  /** Consecutive failures and the IdleHold backoff (seconds) they have built up. */
+  failures: number;
+  idleHoldTime: number;
+  /** TCP connections held: 2 while a collision (RFC 4271 §6.8) is being resolved. */
+  connections: number;
+}
+
+export interface BgpSessionEvents {
+  state: [from: BgpState, to: BgpState];
+  established: [info: EstablishedInfo];
+  update: [update: UpdateMessage];
+  'route-refresh': [family: Family];
+  'end-of-rib': [family: Family];
+  down: [info: DownInfo];
+  drain: [];
+}
+
+/** A session API misuse; `code` is stable. */
+export class SessionError extends Error {
+  constructor(
+    readonly code: 'ERR_BGP_NOT_ESTABLISHED',
+    message: string,
+  ) {
+    super(message);
+    this.name = 'SessionError';
+  }
+}
