@@ -1,0 +1,60 @@
+// Renders one node's bgpfo daemon config (docs/configuration.md) from the plan: its ASN and router id, the
+// prefixes it originates, and one neighbor per session end on the node with that end's policy.
+
+import { sessionsOf } from '../plan/sessions';
+import type { Plan, PlanNode, PlanSession, SessionEnd } from '../plan/types';
+import { header, ms, nodeByName, yamlFlowList, yamlScalar } from './text';
+
+export const DEFAULT_CONTROL_SOCKET = '/run/bgpfo/bgpfo.sock';
+
+export interface BgpfoRenderOptions {
+  /** Control socket path; default /run/bgpfo/bgpfo.sock (one daemon per host or container). */
+  controlSocket?: string;
+}
+
+function describe(plan: Plan, s: PlanSession, local: SessionEnd): string {
+  if (s.kind === 'tunnel') {
+    const t = plan.tunnels.find((x) => x.name === s.tunnel)!;
+    const end = t.onprem.node === local.node ? t.onprem : t.far;
+    const live =
+      local.liveness === 'bfd' ? `BFD ${ms(plan.liveness.intervalMs)} x ${plan.liveness.multiplier}` : local.liveness === 'probe' ? `probe ${ms(plan.liveness.intervalMs)} x ${plan.liveness.multiplier}` : 'BGP hold timer only';
+    return `tunnel ${t.id} ${t.name} (${t.role}, ${t.isp}) on ${end.ifname}; liveness: ${live}${s.fixedTimers ? '; the far end keeps 60/180 s timers' : ''}`;
+  }
+  if (s.kind === 'ibgp') return 'iBGP to the twin: the way out when this node\'s own tunnels are down (next-hop-self)';
+  const self = plan.nodes.find((n) => n.name === local.node)!;
+  return self.role === 'lan-router'
+    ? 'edge router: it gives us the far prefixes (ECMP over every edge), we give it the site\'s own'
+    : 'the site\'s LAN router: we give it the far prefixes, it gives us the site\'s own';
+}
+
+export function renderBgpfoConfig(plan: Plan, nodeName: string, opts: BgpfoRenderOptions = {}): string {
+  const node: PlanNode = nodeByName(plan, nodeName);
+  if (node.runs !== 'bgpfo') throw new Error(`${nodeName} runs ${node.runs}, not bgpfo`);
+  const lines: string[] = [header(plan, `bgpfo daemon config for ${node.name} (${node.role}).`), ''];
+  lines.push('router:', `  asn: ${node.asn}`, `  router-id: ${node.routerId}`);
+  lines.push(node.originate.length ? `originate: ${yamlFlowList(node.originate)}` : 'originate: []');
+  lines.push('control:', `  socket: ${yamlScalar(opts.controlSocket ?? DEFAULT_CONTROL_SOCKET)}`);
+  lines.push('rib:', '  max-paths: 8');
+  lines.push('neighbors:');
+  for (const { session: s, local, remote } of sessionsOf(plan.sessions, node.name)) {
+    lines.push(`  # ${describe(plan, s, local)}`);
+    lines.push(`  - name: ${local.neighborName}`);
+    lines.push(`    address: ${remote.address}`);
+    lines.push(`    local-address: ${local.address}`);
+    lines.push(`    remote-asn: ${remote.asn}`);
+    lines.push(`    role: ${s.role}`);
+    lines.push(`    prepend: ${local.prepend}`);
+    // Over iBGP the twin's LOCAL_PREF must survive: a backup path stays a backup on the twin.
+    if (!s.ibgp) lines.push(`    local-pref: ${local.localPref}`);
+    lines.push(`    hold-time: ${s.holdTime}`);
+    lines.push(`    keepalive: ${s.keepalive}`);
+    lines.push('    connect-retry: 5');
+    lines.push('    families: [ipv4-unicast]');
+    lines.push('    import:');
+    lines.push(`      allow: ${yamlFlowList(local.import)}`);
+    lines.push(`      max-prefixes: ${s.maxPrefixes}`);
+    lines.push('    export:');
+    lines.push(`      learned: ${yamlFlowList(local.exportLearned)}`);
+  }
+  return lines.join('\n') + '\n';
+}

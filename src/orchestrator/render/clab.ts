@@ -1,0 +1,77 @@
+// Renders a containerlab topology (*.clab.yml) for a plan: one `linux` node per plan node with its rendered
+// files bound in and setup.sh run by exec, and one link per veth pair. Tunnels other than veth run inside.
+
+import type { Plan, PlanNode } from '../plan/types';
+import { header, yamlScalar } from './text';
+
+export interface ClabImages {
+  /** Image with node, bgpfo, wireguard-tools and wireguard-go (bgpfo nodes). */
+  bgpfo: string;
+  frr: string;
+  /** Image with BIRD 2, iproute2 and wireguard-tools. */
+  bird: string;
+  /** LAN hosts and the internet node. */
+  host: string;
+}
+
+export const DEFAULT_IMAGES: ClabImages = {
+  bgpfo: 'bgpfo:latest',
+  frr: 'quay.io/frrouting/frr:8.4.1',
+  bird: 'bgpfo-bird:2',
+  host: 'ghcr.io/hellt/network-multitool',
+};
+
+/** Where a node's rendered files live inside its container. */
+export const CLAB_CONFIG_DIR = '/etc/bgpfo-lab';
+
+export interface ClabRenderOptions {
+  images?: Partial<ClabImages>;
+  /** Directory of each node's rendered files, relative to the .clab.yml file's directory. */
+  nodeDir: (node: PlanNode) => string;
+}
+
+function imageOf(node: PlanNode, images: ClabImages): string {
+  if (node.runs === 'bgpfo') return images.bgpfo;
+  if (node.runs === 'frr') return images.frr;
+  if (node.runs === 'bird') return images.bird;
+  return images.host;
+}
+
+export function clabBinds(node: PlanNode, dir: string): string[] {
+  const binds = [`${dir}:${CLAB_CONFIG_DIR}`];
+  if (node.runs === 'frr') binds.push(`${dir}/frr.conf:/etc/frr/frr.conf`, `${dir}/daemons:/etc/frr/daemons`, `${dir}/vtysh.conf:/etc/frr/vtysh.conf`);
+  return binds;
+}
+
+const LINK_PURPOSE: Record<string, string> = {
+  lan: 'LAN host to its LAN router',
+  transit: 'edge to its LAN router',
+  twin: 'twins (iBGP)',
+  uplink: 'uplink to the internet',
+  tunnel: 'tunnel',
+};
+
+export function renderClab(plan: Plan, opts: ClabRenderOptions): string {
+  const images = { ...DEFAULT_IMAGES, ...opts.images };
+  const out: string[] = [
+    header(plan, `containerlab topology for lab ${plan.lab}: ${plan.mode}, ${plan.tunnels.length} ${plan.tunnelType} tunnels.`),
+    '# Each node runs setup.sh from its config directory after deploy (addresses, tunnels, routes, daemon).',
+    '# WireGuard keys: see docs/topology.md ("Keys"); committed copies hold placeholders.',
+    `name: ${yamlScalar(plan.lab)}`,
+    'topology:',
+    '  nodes:',
+  ];
+  for (const node of plan.nodes) {
+    const dir = opts.nodeDir(node);
+    out.push(`    ${node.name}:`, '      kind: linux', `      image: ${yamlScalar(imageOf(node, images))}`, `      group: ${node.site}`);
+    out.push('      labels:', `        bgpfo.role: ${node.role}`, `        bgpfo.runs: ${node.runs}`);
+    out.push('      binds:', ...clabBinds(node, dir).map((b) => `        - ${yamlScalar(b)}`));
+    out.push('      exec:', `        - ${yamlScalar(`sh ${CLAB_CONFIG_DIR}/setup.sh`)}`);
+  }
+  out.push('  links:');
+  for (const l of plan.links) {
+    out.push(`    # ${LINK_PURPOSE[l.purpose]}${l.isp ? ` (${l.isp})` : ''}${l.tunnel ? `: ${l.tunnel}` : ''}`);
+    out.push(`    - endpoints: ["${l.a.node}:${l.a.ifname}", "${l.b.node}:${l.b.ifname}"]`);
+  }
+  return out.join('\n') + '\n';
+}

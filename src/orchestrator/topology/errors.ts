@@ -1,0 +1,38 @@
+// TopologyError: every problem found in a topology file, each naming the file, line, field and the fix.
+// Stable code 'ERR_TOPOLOGY' so the CLI can tell a bad file from a crash. Warnings share the issue shape.
+
+export interface TopologyIssue {
+  /** 1-based line in the file; 0 when not tied to a line (unreadable file, topology built in code). */
+  line: number;
+  /** Field path such as "onprem.routers[1].name"; '' for the whole file. */
+  path: string;
+  message: string;
+  /** What to change, when the message alone does not say it. */
+  fix?: string;
+}
+
+/** "onprem.routers[1].name" from ['onprem', 'routers', 1, 'name']. */
+export function formatPath(path: readonly PropertyKey[]): string {
+  let out = '';
+  for (const p of path) out += typeof p === 'number' ? `[${p}]` : (out ? '.' : '') + String(p);
+  return out;
+}
+
+export function formatTopologyIssue(file: string, issue: TopologyIssue): string {
+  const where = issue.line > 0 ? `${file}:${issue.line}` : file;
+  const body = issue.fix ? `${issue.message}; fix: ${issue.fix}` : issue.message;
+  return issue.path ? `${where}: ${issue.path}: ${body}` : `${where}: ${body}`;
+}
+
+export class TopologyError extends Error {
+  readonly code = 'ERR_TOPOLOGY';
+  readonly file: string;
+  readonly issues: TopologyIssue[];
+  constructor(file: string, issues: TopologyIssue[]) {
+    const sorted = [...issues].sort((a, b) => a.line - b.line);
+    super(sorted.map((i) => formatTopologyIssue(file, i)).join('\n'));
+    this.name = 'TopologyError';
+    this.file = file;
+    this.issues = sorted;
+  }
+}

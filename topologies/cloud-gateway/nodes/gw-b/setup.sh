@@ -1,0 +1,20 @@
+#!/bin/sh
+# Brings up gw-b (far-gateway) once containerlab has created its links.
+# Rendered by `bgpfo render` from cloud-gateway.yaml (lab cgw); edit the topology and render again.
+set -eu
+ip link set lo up
+sysctl -qw net.ipv4.ip_forward=1
+sysctl -qw net.ipv4.conf.all.rp_filter=0
+sysctl -qw net.ipv4.conf.default.rp_filter=0
+sysctl -qw net.ipv4.fib_multipath_hash_policy=1
+ip addr add 10.255.0.14/30 dev lan
+ip link set lan up
+ip addr add 10.255.0.22/30 dev ib-gw-a
+ip link set ib-gw-a up
+ip addr add 198.18.0.14/30 dev uplink
+ip link set uplink up
+wg-quick up /etc/bgpfo-lab/wireguard/cgw-t2f.conf
+wg-quick up /etc/bgpfo-lab/wireguard/cgw-t4f.conf
+ip route replace 198.18.0.2/32 via 198.18.0.13 dev uplink
+ip route replace 198.18.0.6/32 via 198.18.0.13 dev uplink
+# FRR is started by the image from /etc/frr (frr.conf, daemons).

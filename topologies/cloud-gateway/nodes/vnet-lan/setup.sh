@@ -1,0 +1,19 @@
+#!/bin/sh
+# Brings up vnet-lan (lan-router) once containerlab has created its links.
+# Rendered by `bgpfo render` from cloud-gateway.yaml (lab cgw); edit the topology and render again.
+set -eu
+ip link set lo up
+sysctl -qw net.ipv4.ip_forward=1
+sysctl -qw net.ipv4.conf.all.rp_filter=0
+sysctl -qw net.ipv4.conf.default.rp_filter=0
+sysctl -qw net.ipv4.fib_multipath_hash_policy=1
+ip link add lan0 type bridge
+ip link set lan0 up
+ip addr add 10.30.0.1/24 dev lan0
+ip link set vnet-h1 master lan0
+ip link set vnet-h1 up
+ip addr add 10.255.0.9/30 dev gw-a
+ip link set gw-a up
+ip addr add 10.255.0.13/30 dev gw-b
+ip link set gw-b up
+bird -c /etc/bgpfo-lab/bird.conf -s /run/bird.ctl

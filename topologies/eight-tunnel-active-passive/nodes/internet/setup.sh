@@ -1,0 +1,20 @@
+#!/bin/sh
+# Brings up internet (internet) once containerlab has created its links.
+# Rendered by `bgpfo render` from eight-tunnel-active-passive.yaml (lab ap8); edit the topology and render again.
+set -eu
+ip link set lo up
+sysctl -qw net.ipv4.ip_forward=1
+sysctl -qw net.ipv4.conf.all.rp_filter=0
+sysctl -qw net.ipv4.conf.default.rp_filter=0
+ip addr add 198.18.0.1/30 dev r1-isp1
+ip link set r1-isp1 up
+ip addr add 198.18.0.5/30 dev r1-isp2
+ip link set r1-isp2 up
+ip addr add 198.18.0.9/30 dev r2-isp1
+ip link set r2-isp1 up
+ip addr add 198.18.0.13/30 dev r2-isp2
+ip link set r2-isp2 up
+ip addr add 198.18.0.17/30 dev gw1-up
+ip link set gw1-up up
+ip addr add 198.18.0.21/30 dev gw2-up
+ip link set gw2-up up
