@@ -1,0 +1,172 @@
+// NLRI fields: <length, prefix> tuples of RFC 4271 §4.3 (withdrawn routes, NLRI) and RFC 4760 §5
+// (MP_REACH/MP_UNREACH). Syntax errors here are never soft: RFC 7606 §5.3 mandates a session reset.
+
+import type { Prefix } from '../types';
+import { AFI_IPV4 } from '../types';
+import { prefixToWire } from '../prefix';
+import { EncodeError } from './bytes';
+
+// The hot path of a full-table feed: every received prefix becomes its canonical string (the RIB's
+// key) straight from the wire octets, through small lookup tables instead of per-octet number
+// formatting; it produces exactly prefix.ts's formatIpv4/formatIpv6 text (tests hold it to that).
+const DEC_DOT: string[] = [];
+const DEC_SLASH: string[] = [];
+const HEX: string[] = [];
+const HEX2: string[] = [];
+for (let i = 0; i < 256; i++) {
+  DEC_DOT.push(i + '.');
+  DEC_SLASH.push(i + '/');
+  HEX.push(i.toString(16));
+  HEX2.push(i.toString(16).padStart(2, '0'));
+}
+const v6bytes = new Uint8Array(16);
+const v6groups = new Int32Array(8);
+
+function lastOctetMask(len: number): number {
+  return (0xff << (8 - (len & 7))) & 0xff;
+}
+
+/** "a.b.c.d/len" from the `(len + 7) >> 3` octets at b[q]; bits past `len` are ignored (RFC 4271 §4.3). */
+export function ipv4PrefixString(b: Uint8Array, q: number, len: number): string {
+  const n = (len + 7) >> 3;
+  let o0 = n > 0 ? b[q] : 0;
+  let o1 = n > 1 ? b[q + 1] : 0;
+  let o2 = n > 2 ? b[q + 2] : 0;
+  let o3 = n > 3 ? b[q + 3] : 0;
+  if (len & 7) {
+    const m = lastOctetMask(len);
+    if (n === 1) o0 &= m;
+    else if (n === 2) o1 &= m;
+    else if (n === 3) o2 &= m;
+    else o3 &= m;
+  }
+  return DEC_DOT[o0] + DEC_DOT[o1] + DEC_DOT[o2] + DEC_SLASH[o3] + len;
+}
+
+function hexGroup(g: number): string {
+  return g < 256 ? HEX[g] : HEX[g >> 8] + HEX2[g & 0xff];
+}
+
+/** RFC 5952 text of an IPv6 prefix from its wire octets: lower case, longest zero run (>= 2 groups, leftmost) as "::". */
+export function ipv6PrefixString(b: Uint8Array, q: number, len: number): string {
+  const n = (len + 7) >> 3;
+  v6bytes.fill(0);
+  for (let i = 0; i < n; i++) v6bytes[i] = b[q + i];
+  if (len & 7) v6bytes[n - 1] &= lastOctetMask(len);
+  let bestStart = -1;
+  let bestEnd = -1;
+  let runStart = -1;
+  for (let i = 0; i < 8; i++) {
+    const g = (v6bytes[i * 2] << 8) | v6bytes[i * 2 + 1];
+    v6groups[i] = g;
+    if (g === 0) {
+      if (runStart < 0) runStart = i;
+      if (i + 1 - runStart > bestEnd - bestStart && i + 1 - runStart >= 2) {
+        bestStart = runStart;
+        bestEnd = i + 1;
+      }
+    } else runStart = -1;
+  }
+  let s = '';
+  if (bestStart < 0) {
+    for (let i = 0; i < 8; i++) s += (i ? ':' : '') + hexGroup(v6groups[i]);
+  } else {
+    for (let i = 0; i < bestStart; i++) s += (i ? ':' : '') + hexGroup(v6groups[i]);
+    s += '::';
+    for (let i = bestEnd; i < 8; i++) s += (i > bestEnd ? ':' : '') + hexGroup(v6groups[i]);
+  }
+  return s + '/' + len;
+}
+
+/**
+ * Decodes the prefixes in b[start, end) into `out`. Returns null on success, or a reason when
+ * the field is syntactically incorrect (a length beyond the family's maximum, or a prefix that
+ * overruns the field). Each prefix goes straight from bytes to its canonical string.
+ */
+export function decodePrefixes(b: Uint8Array, start: number, end: number, afi: number, out: Prefix[]): string | null {
+  const max = afi === AFI_IPV4 ? 32 : 128;
+  let p = start;
+  while (p < end) {
+    const len = b[p];
+    if (len > max) return `prefix length ${len} exceeds ${max}`;
+    const n = (len + 7) >> 3;
+    if (p + 1 + n > end) return `prefix of length ${len} overruns the field`;
+    out.push(afi === AFI_IPV4 ? ipv4PrefixString(b, p + 1, len) : ipv6PrefixString(b, p + 1, len));
+    p += 1 + n;
+  }
+  return null;
+}
+
+/**
+ * Writes a canonical IPv4 prefix ("a.b.c.d/len") at `o` without building intermediate objects;
+ * returns the offset after it, or -1 when the text is not a canonical IPv4 prefix (the caller then
+ * takes the general path).
+ */
+function writeIpv4Fast(text: string, buf: Uint8Array, o: number): number {
+  let octet = 0;
+  let value = 0;
+  let digits = 0;
+  const bytes = [0, 0, 0, 0];
+  let i = 0;
+  for (; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c >= 48 && c <= 57) {
+      value = value * 10 + (c - 48);
+      if (++digits > 3) return -1;
+    } else if (c === 46 /* . */ || c === 47 /* / */) {
+      if (digits === 0 || value > 255 || octet > 3) return -1;
+      bytes[octet++] = value;
+      value = 0;
+      digits = 0;
+      if (c === 47) break;
+    } else return -1;
+  }
+  if (octet !== 4 || i === text.length) return -1;
+  let len = 0;
+  let lenDigits = 0;
+  for (i++; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 48 || c > 57 || ++lenDigits > 2) return -1;
+    len = len * 10 + (c - 48);
+  }
+  if (lenDigits === 0 || len > 32) return -1;
+  const n = (len + 7) >> 3;
+  buf[o] = len;
+  for (let k = 0; k < n; k++) buf[o + 1 + k] = bytes[k];
+  // Host bits must already be zero in a canonical prefix; mask anyway so the wire is clean.
+  if (len & 7) buf[o + n] &= (0xff << (8 - (len & 7))) & 0xff;
+  return o + 1 + n;
+}
+
+/** The octets a prefix takes on the wire (length byte included). */
+export function prefixWireLength(p: Prefix): number {
+  const len = Number(p.slice(p.lastIndexOf('/') + 1));
+  return 1 + ((len + 7) >> 3);
+}
+
+/** Writes prefix `p` of family `afi` at `o`, returning the next offset; throws EncodeError on bad input. */
+export function writePrefix(p: Prefix, afi: number, buf: Uint8Array, o: number): number {
+  if (afi === AFI_IPV4) {
+    const next = writeIpv4Fast(p, buf, o);
+    if (next >= 0) return next;
+  }
+  let wire;
+  try {
+    wire = prefixToWire(p);
+  } catch (e) {
+    throw new EncodeError(`cannot encode prefix "${p}": ${(e as Error).message}`);
+  }
+  if (wire.afi !== afi) throw new EncodeError(`prefix "${p}" is not of AFI ${afi}`);
+  buf[o] = wire.length;
+  buf.set(wire.octets, o + 1);
+  return o + 1 + wire.octets.length;
+}
+
+/** Encodes a list of prefixes as one NLRI field. */
+export function encodePrefixes(prefixes: readonly Prefix[], afi: number): Uint8Array {
+  const max = afi === AFI_IPV4 ? 5 : 17;
+  const scratch = new Uint8Array(prefixes.length * max);
+  let o = 0;
+  for (const p of prefixes) o = writePrefix(p, afi, scratch, o);
+  return scratch.subarray(0, o);
+}

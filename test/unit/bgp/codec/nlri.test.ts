@@ -1,0 +1,70 @@
+// The NLRI fast path (src/bgp/codec/nlri.ts) must produce exactly prefix.ts's canonical text, and
+// encode back to the same octets, for any prefix: lengths 0..32 / 0..128, stray bits past the length.
+
+import * as fc from 'fast-check';
+import { decodePrefixes, encodePrefixes, ipv4PrefixString, ipv6PrefixString } from '../../../../src/bgp/codec/nlri';
+import { formatIpv4, formatIpv6, prefixFromWire } from '../../../../src/bgp/prefix';
+
+/** Octets biased towards zero groups, so "::" placement (RFC 5952 §4.2) is exercised hard. */
+const octets16 = fc.array(fc.oneof(fc.constant(0), fc.constant(0), fc.integer({ min: 0, max: 255 })), { minLength: 16, maxLength: 16 }).map((a) => Uint8Array.from(a));
+
+test('IPv6 text equals prefix.ts formatting for any octets and length', () => {
+  fc.assert(
+    fc.property(octets16, fc.integer({ min: 0, max: 128 }), fc.nat({ max: 3 }), (b, len, off) => {
+      const buf = new Uint8Array(off + 16);
+      buf.set(b, off);
+      expect(ipv6PrefixString(buf, off, len)).toBe(prefixFromWire(2, len, buf, off));
+    }),
+    { numRuns: 5000 },
+  );
+});
+
+test('IPv4 text equals prefix.ts formatting for any octets and length', () => {
+  fc.assert(
+    fc.property(fc.uint8Array({ minLength: 4, maxLength: 4 }), fc.integer({ min: 0, max: 32 }), (b, len) => {
+      expect(ipv4PrefixString(b, 0, len)).toBe(prefixFromWire(1, len, b, 0));
+    }),
+    { numRuns: 3000 },
+  );
+});
+
+test('known RFC 5952 cases', () => {
+  const v6 = (hex: string, len = 128) => ipv6PrefixString(Buffer.from(hex, 'hex'), 0, len);
+  expect(v6('00000000000000000000000000000000', 0)).toBe('::/0');
+  expect(v6('00000000000000000000000000000001')).toBe('::1/128');
+  expect(v6('20010db8000000000001000000000001')).toBe('2001:db8::1:0:0:1/128');
+  expect(v6('20010db8000100000000000000000000', 48)).toBe('2001:db8:1::/48');
+  expect(v6('20010db80000000100010001000100010001'.slice(0, 32))).toBe('2001:db8:0:1:1:1:1:1/128');
+  expect(v6('fe80000000000000087a97fffe74869a')).toBe('fe80::87a:97ff:fe74:869a/128');
+  expect(formatIpv6(Buffer.from('20010db8000000000001000000000001', 'hex'))).toBe('2001:db8::1:0:0:1');
+  expect(ipv4PrefixString(Uint8Array.of(10, 1, 255), 0, 17)).toBe('10.1.128.0/17');
+  expect(formatIpv4(Uint8Array.of(10, 1, 128, 0))).toBe('10.1.128.0');
+});
+
+test('encode then decode gives the canonical text back, for both families', () => {
+  fc.assert(
+    fc.property(fc.array(fc.tuple(octets16, fc.integer({ min: 0, max: 128 }))), (items) => {
+      const text = items.map(([b, len]) => ipv6PrefixString(b, 0, len));
+      const out: string[] = [];
+      const wire = encodePrefixes(text, 2);
+      expect(decodePrefixes(wire, 0, wire.length, 2, out)).toBeNull();
+      expect(out).toEqual(text);
+    }),
+  );
+  fc.assert(
+    fc.property(fc.array(fc.tuple(fc.uint8Array({ minLength: 4, maxLength: 4 }), fc.integer({ min: 0, max: 32 }))), (items) => {
+      const text = items.map(([b, len]) => ipv4PrefixString(b, 0, len));
+      const out: string[] = [];
+      const wire = encodePrefixes(text, 1);
+      expect(decodePrefixes(wire, 0, wire.length, 1, out)).toBeNull();
+      expect(out).toEqual(text);
+    }),
+  );
+});
+
+test('syntax errors are reported, not thrown', () => {
+  const out: string[] = [];
+  expect(decodePrefixes(Uint8Array.of(33, 1, 2, 3, 4, 5), 0, 6, 1, out)).toMatch(/exceeds 32/);
+  expect(decodePrefixes(Uint8Array.of(129), 0, 1, 2, out)).toMatch(/exceeds 128/);
+  expect(decodePrefixes(Uint8Array.of(24, 10, 1), 0, 3, 1, out)).toMatch(/overruns/);
+});
