@@ -1,0 +1,111 @@
+// Benchmark: seconds for the Linux FIB to install N routes into a namespace's table (ip -batch), plus
+// the failover (one tunnel down) and start-up reconcile at that size. Prints results; asserts nothing.
+//
+//   sudo npx tsx bench/fib-install.ts [N ...]        (default: 100000 1000000)
+
+import { execFileSync } from 'node:child_process';
+import { checkHostSettings } from '../src/fib/host-settings';
+import { LinuxFib } from '../src/fib/linux-fib';
+import type { FibRoute, NextHop } from '../src/fib/types';
+
+const R = 'bgpfo-fib-bench-r';
+const P = 'bgpfo-fib-bench-p';
+const TABLE = 100;
+
+function sh(...args: string[]): string {
+  return execFileSync('ip', args, { encoding: 'utf8', maxBuffer: 1 << 30 });
+}
+
+function destroy(): void {
+  for (const ns of [R, P]) {
+    try {
+      execFileSync('ip', ['netns', 'del', ns], { stdio: 'ignore' });
+    } catch {
+      /* absent */
+    }
+  }
+}
+
+function setup(): NextHop[] {
+  destroy();
+  sh('netns', 'add', R);
+  sh('netns', 'add', P);
+  const hops: NextHop[] = [];
+  for (let i = 1; i <= 3; i++) {
+    sh('link', 'add', `t${i}`, 'netns', R, 'type', 'veth', 'peer', 'name', `p${i}`, 'netns', P);
+    sh('-n', R, 'addr', 'add', `10.255.${i}.1/30`, 'dev', `t${i}`);
+    sh('-n', R, 'link', 'set', `t${i}`, 'up');
+    sh('-n', P, 'link', 'set', `p${i}`, 'up');
+    hops.push({ tunnel: `tun${i}`, ifname: `t${i}`, gateway: `10.255.${i}.2` });
+  }
+  return hops;
+}
+
+const secs = (ms: number): string => (ms / 1000).toFixed(2);
+
+async function run(n: number, hops: NextHop[]): Promise<void> {
+  const [a, b, c] = hops;
+  const ecmp = [[a, b], [c]];
+  const primary = [[a], [b]];
+  const routes: FibRoute[] = [];
+  for (let i = 0; i < n; i++) routes.push({ prefix: `${16 + (i >> 16)}.${(i >> 8) & 255}.${i & 255}.0/24`, tiers: i % 2 ? ecmp : primary });
+
+  const fib = new LinuxFib({ netns: R, table: TABLE });
+  await fib.reconcile();
+  let t = performance.now();
+  const installed = await fib.replaceRoutes(routes);
+  const installMs = performance.now() - t;
+  if (installed.errors.length > 0) throw new Error(`install errors: ${JSON.stringify(installed.errors.slice(0, 3))}`);
+
+  t = performance.now();
+  const down = await fib.nexthopDown('tun1');
+  const downMs = performance.now() - t;
+  await fib.nexthopUp('tun1');
+
+  t = performance.now();
+  const again = await fib.replaceRoutes(routes);
+  const idempotentMs = performance.now() - t;
+  await fib.close(); // leave the routes, as a crashed daemon would
+
+  const next = new LinuxFib({ netns: R, table: TABLE });
+  t = performance.now();
+  const adopted = await next.reconcile({ stale: 'keep' });
+  await next.replaceRoutes(routes);
+  const adoptMs = performance.now() - t;
+  t = performance.now();
+  await next.close({ flush: true });
+  const flushMs = performance.now() - t;
+
+  console.log(
+    [
+      `routes ${n.toLocaleString('en')}:`,
+      `  install ${secs(installMs)} s (${installed.ops} kernel ops, ${Math.round(n / (installMs / 1000)).toLocaleString('en')} routes/s)`,
+      `  tunnel down: ${down.groupOps} group ops, ${down.routeOps} route ops, ${downMs.toFixed(1)} ms`,
+      `  same routes again: ${again.ops} ops, ${secs(idempotentMs)} s`,
+      `  restart: read ${adopted.kernelRoutes.toLocaleString('en')} routes, adopt and re-announce all: ${secs(adoptMs)} s, ${adopted.ops} ops`,
+      `  flush (delete objects; the kernel drops their routes): ${secs(flushMs)} s`,
+      `  RSS ${Math.round(process.memoryUsage().rss / 1e6)} MB`,
+    ].join('\n'),
+  );
+}
+
+async function main(): Promise<void> {
+  const sizes = process.argv.slice(2).map(Number);
+  const hops = setup();
+  const compat = process.env.COMPAT === '1';
+  const host = await checkHostSettings(['t1', 't2', 't3'], { apply: true, netns: R });
+  if (!host.ok) throw new Error(host.problems.map((p) => p.message).join('\n'));
+  if (compat) sh('netns', 'exec', R, 'sh', '-c', 'echo 1 > /proc/sys/net/ipv4/nexthop_compat_mode');
+  console.log(`nexthop_compat_mode=${compat ? 1 : 0} (COMPAT=1 to measure with the kernel default)`);
+  try {
+    for (const n of sizes.length ? sizes : [100_000, 1_000_000]) await run(n, hops);
+  } finally {
+    destroy();
+  }
+}
+
+main().catch((e) => {
+  console.error(e);
+  destroy();
+  process.exit(1);
+});

@@ -1,0 +1,402 @@
+// The FIB itself, independent of how the kernel is reached: path groups, prefix-independent failover
+// (convention 9), idempotent per-prefix updates, carrier-loss repair. Reconciliation lives in reconcile.ts.
+
+import type { Prefix } from '../bgp/types';
+import type { Dataplane, KernelOp } from './dataplane';
+import { FibModel, sameMembers, type GroupState, type IdRange, type NhState, type RouteState } from './model';
+import { reconcileKernel, sweepStale } from './reconcile';
+import { buildSnapshot } from './snapshot';
+import { Tally } from './tally';
+import { normalizeTiers, type IpFamily } from './tiers';
+import { FibError, type Fib, type FibResult, type FibRoute, type FibSnapshot, type ReconcileOptions, type ReconcileReport } from './types';
+
+/**
+ * Our nexthop id range: 0x0F000000-0x0FFFFFFF (251,658,240-268,435,455). FRR's zebra keeps its own
+ * and its daemons' ids below 250,000,000 and the top-4-bit ids (>= 0x10000000) for EVPN L2 groups.
+ */
+export const DEFAULT_ID_RANGE: IdRange = { base: 0x0f000000, count: 0x01000000 };
+
+export interface FibLogger {
+  info(obj: object, msg?: string): void;
+  warn(obj: object, msg?: string): void;
+}
+
+export interface EngineOptions {
+  idRange?: IdRange;
+  /** Route operations per dataplane batch; bounds memory and lets failover ops slip in between. */
+  routeBatchSize?: number;
+  logger?: FibLogger;
+}
+
+export class FibEngine implements Fib {
+  readonly model: FibModel;
+  readonly routeBatchSize: number;
+  private queue: Promise<unknown> = Promise.resolve();
+  private repairQueued = false;
+  private closed = false;
+  /** Results of repairs the engine started by itself (after carrier changes), for status and tests. */
+  lastRepair: Promise<FibResult> = Promise.resolve(new Tally().result());
+
+  constructor(
+    readonly dp: Dataplane,
+    private readonly options: EngineOptions = {},
+  ) {
+    this.model = new FibModel(options.idRange ?? DEFAULT_ID_RANGE);
+    this.routeBatchSize = options.routeBatchSize ?? 20_000;
+    dp.onLink((ifname, usable) => this.linkChanged(ifname, usable));
+  }
+
+  /** Per-prefix work runs one call at a time, in call order. Failover calls do not wait here. */
+  enqueue<T>(fn: () => Promise<T>): Promise<T> {
+    if (this.closed) return Promise.reject(new FibError('FIB_CLOSED', 'FIB is closed'));
+    const run = this.queue.then(fn, fn);
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  replaceRoutes(routes: FibRoute[]): Promise<FibResult> {
+    return this.enqueue(async () => {
+      const t = new Tally();
+      const createdNhs: NhState[] = [];
+      const createdGroups: GroupState[] = [];
+      const changes = new Map<Prefix, RouteState>();
+      const removals: Prefix[] = [];
+      const touched = new Set<GroupState>();
+      for (const route of routes) {
+        const norm = normalizeTiers(route);
+        if (typeof norm === 'string') {
+          t.error('FIB_BAD_ROUTE', norm, route.prefix);
+          continue;
+        }
+        if (norm.tiers.length === 0) {
+          removals.push(route.prefix);
+          continue;
+        }
+        const g = this.model.ensureGroup(norm, createdNhs, createdGroups);
+        let rs = this.model.routes.get(route.prefix);
+        if (rs === undefined) {
+          rs = { group: g, installed: 0 };
+          this.model.routes.set(route.prefix, rs);
+          g.routes++;
+        } else if (rs.group !== g) {
+          rs.group.routes--;
+          touched.add(rs.group);
+          rs.group = g;
+          g.routes++;
+        } else if (rs.installed === g.id) {
+          continue; // the RIB repeating itself: nothing to write
+        }
+        changes.set(route.prefix, rs);
+      }
+      await this.createObjects(createdNhs, createdGroups, t);
+      const failed = await this.writeRoutes(changes, t);
+      if (removals.length > 0) await this.deleteRoutes(removals, t, touched);
+      await this.cleanup(touched, t, failed);
+      return t.result();
+    });
+  }
+
+  removeRoutes(prefixes: Prefix[]): Promise<FibResult> {
+    return this.enqueue(async () => {
+      const t = new Tally();
+      const touched = new Set<GroupState>();
+      await this.deleteRoutes(prefixes, t, touched);
+      await this.cleanup(touched, t, []);
+      return t.result();
+    });
+  }
+
+  /** Issued at once, not behind queued route work: one group replacement per group holding the tunnel. */
+  async nexthopDown(tunnel: string): Promise<FibResult> {
+    this.model.down.add(tunnel);
+    const t = new Tally();
+    await this.regroup(this.groupsOf(this.model.nhsByTunnel.get(tunnel) ?? []), t);
+    return t.result();
+  }
+
+  async nexthopUp(tunnel: string): Promise<FibResult> {
+    this.model.down.delete(tunnel);
+    const t = new Tally();
+    const nhs = [...(this.model.nhsByTunnel.get(tunnel) ?? [])];
+    // The kernel deletes nexthop objects whose interface lost carrier; re-create ours first.
+    const recreated = await this.createNhs(nhs.filter((nh) => !nh.present), t);
+    await this.regroup(this.groupsOf(nhs), t);
+    if (recreated.some((nh) => [...nh.groups].some((g) => g.single))) this.scheduleRepair();
+    return t.result();
+  }
+
+  reconcile(options: ReconcileOptions = {}): Promise<ReconcileReport> {
+    return this.enqueue(() => reconcileKernel(this, options));
+  }
+
+  sweepStale(): Promise<FibResult> {
+    return this.enqueue(async () => {
+      const t = new Tally();
+      await sweepStale(this, t);
+      return t.result();
+    });
+  }
+
+  async close(options: { flush?: boolean } = {}): Promise<void> {
+    if (this.closed) return;
+    try {
+      if (options.flush) await this.enqueue(() => this.flushAll());
+      else await this.queue;
+    } finally {
+      this.closed = true;
+      await this.dp.close();
+    }
+  }
+
+  snapshot(options: { routes?: boolean } = {}): FibSnapshot {
+    return buildSnapshot(this.model, options);
+  }
+
+  // ---- building blocks (also used by reconcile.ts) ------------------------------------------
+
+  groupPresent(g: GroupState): boolean {
+    return g.single ? g.tiers[0][0].present : g.present;
+  }
+
+  groupsOf(nhs: Iterable<NhState>): Set<GroupState> {
+    const out = new Set<GroupState>();
+    for (const nh of nhs) for (const g of nh.groups) if (!g.single) out.add(g);
+    return out;
+  }
+
+  /** Creates nexthop objects; returns those now present. */
+  async createNhs(nhs: NhState[], t: Tally): Promise<NhState[]> {
+    const ops: KernelOp[] = nhs.map((nh) => ({ kind: 'nh', id: nh.id, gateway: nh.hop.gateway, ifname: nh.hop.ifname }));
+    const failed = await t.apply(this.dp, 'objects', ops);
+    const ok: NhState[] = [];
+    nhs.forEach((nh, i) => {
+      nh.present = !failed.has(i);
+      if (nh.present) ok.push(nh);
+    });
+    return ok;
+  }
+
+  private blackholeOp(family: IpFamily, ops: KernelOp[], targets: unknown[]): void {
+    const bh = this.model.blackholes.get(family);
+    if (bh?.present) return;
+    const id = this.model.blackholeId(family);
+    const state = { id, present: true };
+    this.model.blackholes.set(family, state);
+    ops.push({ kind: 'blackhole', id, family });
+    targets.push(state);
+  }
+
+  /**
+   * Writes each group's membership where it differs from what the kernel holds: the failover step.
+   * Ops are absolute ("members are now X"), so concurrent calls converge whatever their order.
+   */
+  async regroup(groups: Iterable<GroupState>, t: Tally, force = false): Promise<void> {
+    const ops: KernelOp[] = [];
+    const targets: unknown[] = [];
+    for (const g of groups) {
+      const want = this.model.computeMembers(g);
+      g.activeTier = want.tier;
+      if (!force && g.present && sameMembers(want.members, g.members)) continue;
+      if (want.tier < 0) this.blackholeOp(g.family, ops, targets);
+      ops.push({ kind: 'group', id: g.id, members: want.members });
+      targets.push(g);
+      g.members = want.members;
+      g.present = true;
+    }
+    const failed = await t.apply(this.dp, 'objects', ops);
+    const retry: GroupState[] = [];
+    for (const i of failed) {
+      const target = targets[i] as GroupState | { id: number; present: boolean };
+      if ('tiers' in target) {
+        target.members = []; // unknown: rewrite next time
+        if (force) target.present = false;
+        else retry.push(target);
+      } else {
+        target.present = false;
+      }
+    }
+    // A refused group most often names a member the kernel just flushed; one more try without it.
+    if (retry.length > 0 && !force) await this.regroup(retry, t, true);
+  }
+
+  /** Kernel objects for new next hops, then for new group objects (members computed once they exist). */
+  private async createObjects(nhs: NhState[], groups: GroupState[], t: Tally): Promise<void> {
+    if (nhs.length > 0) await this.createNhs(nhs, t);
+    if (groups.length > 0) await this.regroup(groups, t, true);
+  }
+
+  /** Points each changed prefix at its group's kernel id; returns routes whose write failed. */
+  private async writeRoutes(changes: Map<Prefix, RouteState>, t: Tally): Promise<RouteState[]> {
+    const failedRoutes: RouteState[] = [];
+    let ops: KernelOp[] = [];
+    let batch: RouteState[] = [];
+    const flush = async (): Promise<void> => {
+      const failed = await t.apply(this.dp, 'routes', ops);
+      batch.forEach((rs, i) => {
+        if (failed.has(i)) failedRoutes.push(rs);
+        else rs.installed = (ops[i] as { nhid: number }).nhid;
+      });
+      ops = [];
+      batch = [];
+    };
+    for (const [prefix, rs] of changes) {
+      const g = rs.group;
+      if (!this.groupPresent(g)) {
+        t.error('FIB_KERNEL_REJECTED', `not installed: the kernel object for its next hops (id ${g.id}) could not be created`, prefix);
+        continue;
+      }
+      const stale = this.model.stale.get(prefix);
+      if (stale !== undefined && stale.metric === this.dp.metric) {
+        // A route a previous run left behind: take it over, and write nothing if it already fits.
+        this.model.stale.delete(prefix);
+        rs.installed = stale.nhid === g.id ? g.id : -1;
+        if (rs.installed === g.id) continue;
+      }
+      ops.push({ kind: rs.installed !== 0 ? 'route-replace' : 'route-add', prefix, nhid: g.id });
+      batch.push(rs);
+      if (ops.length >= this.routeBatchSize) await flush();
+    }
+    if (ops.length > 0) await flush();
+    return failedRoutes;
+  }
+
+  private async deleteRoutes(prefixes: Prefix[], t: Tally, touched: Set<GroupState>): Promise<void> {
+    const ops: KernelOp[] = [];
+    for (const prefix of prefixes) {
+      const rs = this.model.routes.get(prefix);
+      if (rs === undefined) {
+        const stale = this.model.stale.get(prefix);
+        if (stale !== undefined) {
+          this.model.stale.delete(prefix);
+          ops.push({ kind: 'route-del', prefix, metric: stale.metric });
+        }
+        continue;
+      }
+      this.model.routes.delete(prefix);
+      rs.group.routes--;
+      touched.add(rs.group);
+      if (rs.installed !== 0) ops.push({ kind: 'route-del', prefix });
+      if (ops.length >= this.routeBatchSize) await t.apply(this.dp, 'routes', ops.splice(0));
+    }
+    await t.apply(this.dp, 'routes', ops);
+  }
+
+  /** Deletes group objects no route uses, then next hops no group uses, then unneeded blackholes. */
+  private async cleanup(touched: Set<GroupState>, t: Tally, failedRoutes: RouteState[]): Promise<void> {
+    const ops: KernelOp[] = [];
+    const deleted = new Set<number>();
+    const nhs = new Set<NhState>();
+    for (const g of touched) {
+      if (g.routes > 0 || this.model.groups.get(g.key) !== g) continue;
+      const id = this.model.dropGroup(g);
+      if (id !== undefined && g.present) {
+        ops.push({ kind: 'nh-del', id });
+        deleted.add(id);
+      }
+      for (const tier of g.tiers) for (const nh of tier) nhs.add(nh);
+    }
+    for (const nh of nhs) {
+      if (nh.groups.size > 0) continue;
+      this.model.dropNh(nh);
+      if (nh.present) ops.push({ kind: 'nh-del', id: nh.id });
+      deleted.add(nh.id);
+    }
+    for (const family of [4, 6] as const) {
+      const bh = this.model.blackholes.get(family);
+      if (bh && !this.model.hasFamily(family)) {
+        this.model.blackholes.delete(family);
+        if (bh.present) ops.push({ kind: 'nh-del', id: bh.id });
+      }
+    }
+    await t.apply(this.dp, 'objects', ops);
+    // A route whose move failed still pointed at an object deleted now; the kernel took it along.
+    for (const rs of failedRoutes) if (deleted.has(rs.installed)) rs.installed = 0;
+  }
+
+  /** Deletes everything we own: objects first (the kernel drops their routes with them), then leftovers. */
+  private async flushAll(): Promise<void> {
+    const t = new Tally();
+    await sweepStale(this, t);
+    const ops: KernelOp[] = [];
+    for (const g of this.model.groups.values()) if (!g.single && g.present) ops.push({ kind: 'nh-del', id: g.id });
+    for (const nh of this.model.nhs.values()) if (nh.present) ops.push({ kind: 'nh-del', id: nh.id });
+    for (const bh of this.model.blackholes.values()) if (bh.present) ops.push({ kind: 'nh-del', id: bh.id });
+    await t.apply(this.dp, 'objects', ops);
+    for (const g of [...this.model.groups.values()]) this.model.dropGroup(g);
+    for (const nh of [...this.model.nhs.values()]) this.model.dropNh(nh);
+    this.model.routes.clear();
+    this.model.blackholes.clear();
+  }
+
+  // ---- carrier changes: mirror the kernel's silent flush, then repair ------------------------
+
+  private linkChanged(ifname: string, usable: boolean): void {
+    if (this.closed) return;
+    const m = this.model;
+    if (usable) {
+      for (const nh of m.nhs.values()) if (nh.hop.ifname === ifname && !nh.present) return this.scheduleRepair();
+      return;
+    }
+    const lost = new Set<number>();
+    for (const nh of m.nhs.values()) {
+      if (nh.hop.ifname === ifname && nh.present) {
+        nh.present = false;
+        lost.add(nh.id);
+      }
+    }
+    if (lost.size === 0) return;
+    // Routes pointing straight at a flushed object went with it; so did groups left empty and theirs.
+    const gone = new Set(lost);
+    const affected: GroupState[] = [];
+    for (const g of m.groups.values()) {
+      if (g.single || !g.members.some((id) => lost.has(id))) continue;
+      g.members = g.members.filter((id) => !lost.has(id));
+      if (g.members.length === 0) {
+        g.present = false;
+        gone.add(g.id);
+      }
+      affected.push(g);
+    }
+    for (const rs of m.routes.values()) if (gone.has(rs.installed)) rs.installed = 0;
+    for (const [prefix, st] of m.stale) if (gone.has(st.nhid)) m.stale.delete(prefix);
+    this.options.logger?.warn({ ifname, objects: lost.size, groupsEmptied: gone.size - lost.size }, 'interface lost carrier: kernel flushed its nexthop objects');
+    // Groups first, at once (they may need the next tier), then the routes the kernel dropped.
+    this.scheduleRepair(this.regroup(affected, new Tally()));
+  }
+
+  /** Queues one repair behind current route work (and `after`); repairs requested meanwhile fold into it. */
+  scheduleRepair(after?: Promise<unknown>): void {
+    if (this.repairQueued || this.closed) return;
+    this.repairQueued = true;
+    this.lastRepair = this.enqueue(async () => {
+      await after;
+      this.repairQueued = false;
+      const t = new Tally();
+      await this.repair(t);
+      if (t.errors.length > 0) this.options.logger?.warn({ errors: t.errors.slice(0, 5) }, 'FIB repair incomplete');
+      return t.result();
+    });
+  }
+
+  /** Makes the kernel match the model as the model believes it stands: missing objects, groups, routes. */
+  async repair(t: Tally): Promise<number> {
+    const m = this.model;
+    let written = 0;
+    const missing = [...m.nhs.values()].filter((nh) => !nh.present);
+    written += missing.length;
+    await this.createNhs(missing, t);
+    const stale: GroupState[] = [];
+    for (const g of m.groups.values()) {
+      if (g.single) continue;
+      const want = m.computeMembers(g);
+      if (!g.present || !sameMembers(want.members, g.members)) stale.push(g);
+    }
+    written += stale.length;
+    await this.regroup(stale, t, true);
+    const changes = new Map<Prefix, RouteState>();
+    for (const [prefix, rs] of m.routes) if (rs.installed !== rs.group.id) changes.set(prefix, rs);
+    written += changes.size;
+    await this.writeRoutes(changes, t);
+    return written;
+  }
+}

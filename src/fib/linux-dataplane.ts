@@ -1,0 +1,232 @@
+// The Linux kernel through iproute2: ops as `ip -batch` lines on two children (nexthop objects never
+// wait behind route batches), state read back with `ip -json`, carrier changes from `ip monitor link`.
+
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import type { Prefix } from '../bgp/types';
+import type { Dataplane, KernelObject, KernelOp, KernelRoute, OpFailure } from './dataplane';
+import { IpBatch } from './ip-batch';
+
+/**
+ * Our route protocol number. 196 is FRR's "static" (FRR's rt_protos.d takes 186-198), the kernel
+ * names 0-18, 42, 99 and 186-192, BIRD uses 12; 201 is free in all of them. `ip` prints it as
+ * "proto 201" unless /etc/iproute2/rt_protos.d/bgpfo.conf says "201 bgpfo".
+ */
+export const DEFAULT_PROTOCOL = 201;
+export const DEFAULT_TABLE = 254;
+/** Like FRR's zebra, so that a hand-made route with the default metric 0 still wins over ours. */
+export const DEFAULT_METRIC = 20;
+
+export interface LinuxDataplaneOptions {
+  netns?: string;
+  table?: number;
+  protocol?: number;
+  metric?: number;
+  ipPath?: string;
+  /** Follow interface carrier with `ip monitor link` (default true). */
+  watchLinks?: boolean;
+}
+
+export class LinuxDataplane implements Dataplane {
+  readonly table: number;
+  readonly protocol: number;
+  readonly metric: number;
+  private readonly objectChannel: IpBatch;
+  private readonly routeChannel: IpBatch;
+  private monitor: ChildProcess | undefined;
+  private readonly listeners: ((ifname: string, usable: boolean) => void)[] = [];
+  private readonly linkState = new Map<string, boolean>();
+
+  constructor(private readonly options: LinuxDataplaneOptions = {}) {
+    this.table = options.table ?? DEFAULT_TABLE;
+    this.protocol = options.protocol ?? DEFAULT_PROTOCOL;
+    this.metric = options.metric ?? DEFAULT_METRIC;
+    const batch = { ipPath: options.ipPath, netns: options.netns };
+    this.objectChannel = new IpBatch(batch);
+    this.routeChannel = new IpBatch(batch);
+    if (options.watchLinks !== false) this.startMonitor();
+  }
+
+  describe(op: KernelOp): string {
+    const p = this.protocol;
+    switch (op.kind) {
+      case 'nh':
+        return `nexthop replace id ${op.id} via ${op.gateway} dev ${op.ifname} proto ${p}`;
+      case 'blackhole':
+        return `${op.family === 6 ? '-6 ' : ''}nexthop replace id ${op.id} blackhole proto ${p}`;
+      case 'group':
+        return `nexthop replace id ${op.id} group ${op.members.join('/')} proto ${p}`;
+      case 'nh-del':
+        return `nexthop del id ${op.id}`;
+      case 'route-add':
+      case 'route-replace':
+        return `route ${op.kind === 'route-add' ? 'add' : 'replace'} ${op.prefix} nhid ${op.nhid} table ${this.table} proto ${p} metric ${this.metric}`;
+      case 'route-del':
+        return `route del ${op.prefix} table ${this.table} proto ${p} metric ${op.metric ?? this.metric}`;
+    }
+  }
+
+  async applyObjects(ops: KernelOp[]): Promise<OpFailure[]> {
+    // A batch line has no -4/-6 option, so an IPv6 blackhole (rare: made once) is a command of its own.
+    const failures: OpFailure[] = [];
+    let start = 0;
+    for (let i = 0; i <= ops.length; i++) {
+      const op = ops[i];
+      if (i < ops.length && !(op.kind === 'blackhole' && op.family === 6)) continue;
+      const part = ops.slice(start, i);
+      for (const f of await this.objectChannel.run(part.map((o) => this.describe(o)))) failures.push({ index: f.index + start, message: f.message });
+      if (i < ops.length) {
+        const err = await this.exec(['-6', 'nexthop', 'replace', 'id', String((op as { id: number }).id), 'blackhole', 'proto', String(this.protocol)]).then(
+          () => undefined,
+          (e: Error) => e.message,
+        );
+        if (err !== undefined) failures.push({ index: i, message: err });
+      }
+      start = i + 1;
+    }
+    return failures;
+  }
+
+  applyRoutes(ops: KernelOp[]): Promise<OpFailure[]> {
+    return this.routeChannel.run(ops.map((o) => this.describe(o)));
+  }
+
+  async readObjects(): Promise<KernelObject[]> {
+    const out: KernelObject[] = [];
+    await this.readJson(['-N', '-json', 'nexthop', 'show'], (o) => {
+      const obj = o as { id: number; protocol?: string; gateway?: string; dev?: string; blackhole?: null; group?: { id: number }[] };
+      const k: KernelObject = { id: obj.id, ours: Number(obj.protocol) === this.protocol };
+      if (obj.gateway !== undefined) k.gateway = obj.gateway;
+      if (obj.dev !== undefined) k.ifname = obj.dev;
+      if ('blackhole' in obj) k.blackhole = true;
+      if (obj.group) k.group = obj.group.map((g) => g.id);
+      out.push(k);
+    });
+    return out;
+  }
+
+  async readRoutes(): Promise<KernelRoute[]> {
+    const out: KernelRoute[] = [];
+    for (const family of ['-4', '-6']) {
+      await this.readJson([family, '-json', 'route', 'show', 'table', String(this.table), 'proto', String(this.protocol)], (o) => {
+        const r = o as { dst: string; nhid?: number; metric?: number };
+        out.push({ prefix: dstToPrefix(r.dst, family === '-6'), nhid: r.nhid ?? 0, metric: r.metric ?? 0 });
+      });
+    }
+    return out;
+  }
+
+  onLink(listener: (ifname: string, usable: boolean) => void): void {
+    this.listeners.push(listener);
+  }
+
+  async close(): Promise<void> {
+    this.monitor?.kill();
+    this.monitor = undefined;
+    await Promise.all([this.objectChannel.close(), this.routeChannel.close()]);
+  }
+
+  // ---- helpers ---------------------------------------------------------------------------------
+
+  private ipArgs(args: string[]): string[] {
+    return [...(this.options.netns ? ['-n', this.options.netns] : []), ...args];
+  }
+
+  private exec(args: string[]): Promise<string> {
+    return new Promise((resolve, reject) => {
+      execFile(this.options.ipPath ?? 'ip', this.ipArgs(args), (err, stdout, stderr) => {
+        if (err) reject(new Error(stderr.trim() || err.message));
+        else resolve(stdout);
+      });
+    });
+  }
+
+  /**
+   * Streams `ip -json` output object by object: a million routes is ~190 MB of JSON, which we never
+   * hold as one string. ip prints one top-level array; each element is cut out by brace depth.
+   */
+  private readJson(args: string[], onObject: (o: unknown) => void): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const child = spawn(this.options.ipPath ?? 'ip', this.ipArgs(args), { stdio: ['ignore', 'pipe', 'pipe'] });
+      const scanner = new JsonArrayScanner(onObject);
+      let stderr = '';
+      child.stdout.setEncoding('utf8');
+      child.stdout.on('data', (chunk: string) => scanner.push(chunk));
+      child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+      child.on('error', reject);
+      child.on('close', (code) => {
+        // A table nothing was ever written to does not exist yet: that is an empty table.
+        if (code === 0 || /FIB table does not exist/.test(stderr)) resolve();
+        else reject(new Error(`ip ${args.join(' ')}: ${stderr.trim() || 'exit ' + code}`));
+      });
+    });
+  }
+
+  private startMonitor(): void {
+    const child = spawn(this.options.ipPath ?? 'ip', this.ipArgs(['-o', 'monitor', 'link']), { stdio: ['ignore', 'pipe', 'ignore'] });
+    this.monitor = child;
+    child.on('error', () => undefined);
+    let partial = '';
+    child.stdout.setEncoding('utf8');
+    child.stdout.on('data', (chunk: string) => {
+      const lines = (partial + chunk).split('\n');
+      partial = lines.pop()!;
+      for (const line of lines) {
+        const ev = parseLinkEvent(line);
+        if (!ev || this.linkState.get(ev.ifname) === ev.usable) continue;
+        this.linkState.set(ev.ifname, ev.usable);
+        for (const l of this.listeners) l(ev.ifname, ev.usable);
+      }
+    });
+  }
+}
+
+/** "3: vb@if3: <NO-CARRIER,BROADCAST,MULTICAST,UP> ..." or "Deleted 5: x@NONE: <...>" from `ip -o monitor link`. */
+export function parseLinkEvent(line: string): { ifname: string; usable: boolean } | undefined {
+  const m = /^(Deleted )?\d+: ([^:@\s]+)(?:@[^:\s]+)?: <([^>]*)>/.exec(line);
+  if (!m) return undefined;
+  const flags = m[3].split(',');
+  return { ifname: m[2], usable: !m[1] && flags.includes('UP') && flags.includes('LOWER_UP') && !flags.includes('NO-CARRIER') };
+}
+
+/** ip prints "default" for /0 and a bare address for host routes. */
+export function dstToPrefix(dst: string, v6: boolean): Prefix {
+  if (dst === 'default') return v6 ? '::/0' : '0.0.0.0/0';
+  return dst.includes('/') ? dst : dst + (v6 ? '/128' : '/32');
+}
+
+/** Cuts the elements out of a streamed top-level JSON array by tracking depth and strings. */
+export class JsonArrayScanner {
+  private depth = 0;
+  private inString = false;
+  private escaped = false;
+  private buf = '';
+
+  constructor(private readonly onObject: (o: unknown) => void) {}
+
+  push(chunk: string): void {
+    let start = this.depth >= 2 ? 0 : -1;
+    for (let i = 0; i < chunk.length; i++) {
+      const c = chunk.charCodeAt(i);
+      if (this.inString) {
+        if (this.escaped) this.escaped = false;
+        else if (c === 92 /* \ */) this.escaped = true;
+        else if (c === 34 /* " */) this.inString = false;
+        continue;
+      }
+      if (c === 34) this.inString = true;
+      else if (c === 123 /* { */ || c === 91 /* [ */) {
+        this.depth++;
+        if (this.depth === 2) start = i;
+      } else if (c === 125 /* } */ || c === 93 /* ] */) {
+        this.depth--;
+        if (this.depth === 1) {
+          const text = this.buf + chunk.slice(start, i + 1);
+          this.buf = '';
+          start = -1;
+          this.onObject(JSON.parse(text));
+        }
+      }
+    }
+    if (start >= 0) this.buf += chunk.slice(start);
+  }
+}

@@ -1,0 +1,225 @@
+// What the FIB believes the kernel holds: nexthop objects, path groups (one per distinct tier list),
+// routes, tunnel states, and the id allocator. Pure bookkeeping; the engine turns changes into KernelOps.
+
+import type { Prefix } from '../bgp/types';
+import type { KernelObject } from './dataplane';
+import type { NextHop } from './types';
+import { addressFamily, nexthopKey, type IpFamily, type NormalTiers } from './tiers';
+
+/** A single nexthop object: one tunnel's gateway over one interface. */
+export interface NhState {
+  key: string;
+  id: number;
+  hop: NextHop;
+  family: IpFamily;
+  /** Path groups that list this next hop in any tier. */
+  groups: Set<GroupState>;
+  /** Believed to exist in the kernel (false after a failed create or a carrier-loss flush). */
+  present: boolean;
+}
+
+/**
+ * Prefixes with equal tier lists share one path group. A lone next hop with no backup tier points
+ * its routes straight at that nexthop object ('single'); anything else gets its own kernel group
+ * object, whose members are swapped on failover while the routes keep pointing at its id.
+ */
+export interface GroupState {
+  key: string;
+  id: number;
+  family: IpFamily;
+  tiers: NhState[][];
+  single: boolean;
+  routes: number;
+  /** Kernel membership last written (group objects only). */
+  members: number[];
+  activeTier: number;
+  /** The object the routes point at exists in the kernel. */
+  present: boolean;
+}
+
+export interface RouteState {
+  group: GroupState;
+  /** The nhid our kernel route points at now; 0 when the kernel has no route of ours for the prefix. */
+  installed: number;
+}
+
+export interface IdRange {
+  base: number;
+  count: number;
+}
+
+/**
+ * Ids come from our range, handed out in increasing order and reused only after a wrap, so an id we
+ * delete is not given to a new object while the delete may still be queued behind it.
+ */
+export class IdAllocator {
+  private next: number;
+  private readonly used = new Set<number>();
+  constructor(
+    private readonly range: IdRange,
+    /** Ids at the bottom of the range kept for fixed objects (the blackholes). */
+    private readonly reserved: number,
+  ) {
+    this.next = range.base + reserved;
+  }
+
+  contains(id: number): boolean {
+    return id >= this.range.base && id < this.range.base + this.range.count;
+  }
+
+  alloc(): number {
+    const first = this.range.base + this.reserved;
+    const end = this.range.base + this.range.count;
+    for (let tries = 0; tries < this.range.count; tries++) {
+      if (this.next >= end) this.next = first;
+      const id = this.next++;
+      if (!this.used.has(id)) {
+        this.used.add(id);
+        return id;
+      }
+    }
+    throw new Error('nexthop id range exhausted');
+  }
+
+  markUsed(id: number): void {
+    this.used.add(id);
+  }
+
+  free(id: number): void {
+    this.used.delete(id);
+  }
+}
+
+export class FibModel {
+  readonly nhs = new Map<string, NhState>();
+  readonly nhsByTunnel = new Map<string, Set<NhState>>();
+  readonly groups = new Map<string, GroupState>();
+  readonly routes = new Map<Prefix, RouteState>();
+  readonly down = new Set<string>();
+  /** Per family, the blackhole object groups fall back to when no next hop is usable. */
+  readonly blackholes = new Map<IpFamily, { id: number; present: boolean }>();
+  /** Kernel routes of ours adopted by reconcile({ stale: 'keep' }) that no route claimed yet. */
+  readonly stale = new Map<Prefix, { nhid: number; metric: number }>();
+  /** Kernel objects of ours adopted the same way, by id. */
+  readonly adoptable = new Map<number, KernelObject>();
+  readonly ids: IdAllocator;
+
+  constructor(readonly range: IdRange) {
+    this.ids = new IdAllocator(range, 16);
+  }
+
+  blackholeId(family: IpFamily): number {
+    return this.range.base + (family === 4 ? 0 : 1);
+  }
+
+  usable(nh: NhState): boolean {
+    return nh.present && !this.down.has(nh.hop.tunnel);
+  }
+
+  /** The members a group object should hold: the first tier with a usable next hop, else the blackhole. */
+  computeMembers(g: GroupState): { tier: number; members: number[] } {
+    for (let t = 0; t < g.tiers.length; t++) {
+      const members: number[] = [];
+      for (const nh of g.tiers[t]) if (this.usable(nh)) members.push(nh.id);
+      if (members.length > 0) return { tier: t, members: members.sort((a, b) => a - b) };
+    }
+    return { tier: -1, members: [this.blackholeId(g.family)] };
+  }
+
+  /** Finds or creates the nexthop state; `created` collects new ones that need a kernel object. */
+  ensureNh(hop: NextHop, created: NhState[]): NhState {
+    const key = nexthopKey(hop);
+    let nh = this.nhs.get(key);
+    if (nh) return nh;
+    const adopted = this.claimAdoptable((o) => !o.group && o.gateway === hop.gateway && o.ifname === hop.ifname);
+    nh = {
+      key,
+      id: adopted ?? this.ids.alloc(),
+      hop,
+      family: addressFamily(hop.gateway),
+      groups: new Set(),
+      present: adopted !== undefined,
+    };
+    this.nhs.set(key, nh);
+    let set = this.nhsByTunnel.get(hop.tunnel);
+    if (!set) this.nhsByTunnel.set(hop.tunnel, (set = new Set()));
+    set.add(nh);
+    if (adopted === undefined) created.push(nh);
+    return nh;
+  }
+
+  /** Finds or creates the path group for normalized tiers; new group objects are pushed to `created`. */
+  ensureGroup(norm: NormalTiers, createdNhs: NhState[], createdGroups: GroupState[]): GroupState {
+    let g = this.groups.get(norm.key);
+    if (g) return g;
+    const tiers = norm.tiers.map((t) => t.map((hop) => this.ensureNh(hop, createdNhs)));
+    const single = tiers.length === 1 && tiers[0].length === 1;
+    g = {
+      key: norm.key,
+      id: single ? tiers[0][0].id : 0,
+      family: norm.family,
+      tiers,
+      single,
+      routes: 0,
+      members: [],
+      activeTier: 0,
+      present: single ? tiers[0][0].present : false,
+    };
+    for (const tier of tiers) for (const nh of tier) nh.groups.add(g);
+    if (!single) {
+      const want = this.computeMembers(g);
+      const memberKey = want.members.join('/');
+      const adopted = this.claimAdoptable((o) => o.group !== undefined && [...o.group].sort((a, b) => a - b).join('/') === memberKey);
+      g.id = adopted ?? this.ids.alloc();
+      g.activeTier = want.tier;
+      if (adopted !== undefined) {
+        g.members = want.members;
+        g.present = true;
+      } else {
+        createdGroups.push(g);
+      }
+    }
+    this.groups.set(norm.key, g);
+    return g;
+  }
+
+  private claimAdoptable(match: (o: KernelObject) => boolean): number | undefined {
+    if (this.adoptable.size === 0) return undefined;
+    for (const [id, o] of this.adoptable) {
+      if (match(o)) {
+        this.adoptable.delete(id);
+        return id;
+      }
+    }
+    return undefined;
+  }
+
+  /** Forgets a group with no routes; returns the kernel id to delete, if it owns a group object. */
+  dropGroup(g: GroupState): number | undefined {
+    this.groups.delete(g.key);
+    for (const tier of g.tiers) for (const nh of tier) nh.groups.delete(g);
+    if (g.single) return undefined;
+    this.ids.free(g.id);
+    return g.id;
+  }
+
+  dropNh(nh: NhState): void {
+    this.nhs.delete(nh.key);
+    const set = this.nhsByTunnel.get(nh.hop.tunnel);
+    set?.delete(nh);
+    if (set && set.size === 0) this.nhsByTunnel.delete(nh.hop.tunnel);
+    this.ids.free(nh.id);
+  }
+
+  /** Whether any path group of this family exists (the blackhole object is kept while one does). */
+  hasFamily(family: IpFamily): boolean {
+    for (const g of this.groups.values()) if (g.family === family) return true;
+    return false;
+  }
+}
+
+export function sameMembers(a: number[], b: number[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
