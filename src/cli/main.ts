@@ -6,7 +6,9 @@ import { ControlClient, DEFAULT_SOCKET } from '../api/client';
 import { ControlError } from '../api/errors';
 import { bgpfoVersion } from '../api/version';
 import { ConfigError, loadConfig, LOG_LEVELS, type LogLevel } from '../config';
+import { registerDeployCommands } from './deploy';
 import { formatAdjRibIn, formatRoutes, formatStatus } from './format';
+import { registerLabCommands } from './lab';
 
 export interface CliIo {
   out: (text: string) => void;
@@ -101,6 +103,8 @@ export function buildProgram(io: CliIo): Command {
       else io.out(`OK: ${file}: ${config.neighbors.length} neighbor(s), ${config.originate.length} originated prefix(es)\n`);
     });
 
+  registerDeployCommands(program, io);
+  registerLabCommands(program, io);
   return program;
 }
 
@@ -121,7 +125,9 @@ export async function main(argv: string[], io: CliIo = processIo): Promise<numbe
       io.err(e.message + '\n');
       return EXIT_FAIL;
     }
-    io.err(`error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+    // Operational errors carry a code (ERR_BGP_LISTEN, EACCES...): their message says it all. Others are bugs.
+    const operational = e instanceof Error && typeof (e as { code?: unknown }).code === 'string';
+    io.err(`error: ${e instanceof Error ? (operational ? e.message : (e.stack ?? e.message)) : String(e)}\n`);
     return EXIT_FAIL;
   }
 }
@@ -130,6 +136,8 @@ if (require.main === module) {
   main(process.argv.slice(2)).then(
     (code) => {
       process.exitCode = code;
+      // The daemon's last sockets may still be flushing their Cease NOTIFICATION: give them a moment, never hang.
+      setTimeout(() => process.exit(code), 3000).unref();
     },
     (e: unknown) => {
       process.stderr.write(`${String(e)}\n`);

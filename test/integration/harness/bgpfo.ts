@@ -6,7 +6,7 @@ import { existsSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { stringify } from 'yaml';
 import { ControlClient } from '../../../src/api/client';
-import type { StatusResponse } from '../../../src/api/types';
+import type { RoutesResponse, StatusResponse } from '../../../src/api/types';
 import { exec } from './exec';
 import type { Netns } from './lab';
 import type { ManagedProcess } from './process';
@@ -97,7 +97,14 @@ export class BgpfoDaemon {
     return JSON.parse(await this.cli(['status', '--json'])) as StatusResponse;
   }
 
-  stop(): Promise<void> {
-    return this.process.stop();
+  /** `bgpfo routes [PREFIX] --json` through the CLI. */
+  async routesJson(prefix?: string): Promise<RoutesResponse> {
+    return JSON.parse(await this.cli(['routes', ...(prefix ? [prefix] : []), '--json'])) as RoutesResponse;
+  }
+
+  /** SIGTERM (then SIGKILL after graceMs); resolves with how the process ended. */
+  async stop(graceMs = 5000): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
+    await this.process.stop(graceMs);
+    return this.process.exited;
   }
 }

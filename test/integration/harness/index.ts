@@ -9,3 +9,4 @@ export { blackhole, restore } from './nft';
 export { BgpfoDaemon, ensureBuilt, REPO, type BgpfoStartOptions } from './bgpfo';
 export { waitFor, type WaitOptions } from './wait';
 export { exec, execAny, CommandError, type ExecResult } from './exec';
+export { twoLinkLab, bgpfoConfig, startBgpfo, LINKS, FAR, OURS, US_ASN, FAR_ASN, type TwoLinkLab } from './two-links';

@@ -1,0 +1,399 @@
+// One configured neighbor at run time: its BgpSession, the import path (UPDATE -> import policy -> Adj-RIB-In
+// -> Loc-RIB) and the export path (Loc-RIB -> export policy -> Adj-RIB-Out -> UPDATEs, with backpressure).
+// RFC 4271 §9 (UPDATE processing), RFC 7606 (treat-as-withdraw), RFC 4486 (max-prefix Cease), RFC 4724 §2 (End-of-RIB).
+
+import type { EventEmitter } from 'node:events';
+import type net from 'node:net';
+import type { Logger } from 'pino';
+import { packUpdates } from '../bgp/codec';
+import { prefixFamily } from '../bgp/prefix';
+import type { BgpSessionEvents, DownInfo, EstablishedInfo, SessionInfo, SessionOptions } from '../bgp/session';
+import type { BgpState } from '../bgp/fsm-types';
+import type { CodecContext, Family, Prefix, UpdateMessage } from '../bgp/types';
+import type { NeighborConfig } from '../config';
+import { buildNeighborPolicy, type ExportPolicy, type ImportPolicy, type RouterPolicyConfig } from '../policy';
+import { AdjRibIn, AdjRibOut, makePeer, updateToRoutes, type ExportFilter, type ImportSignal, type LocRib, type Peer, type RibChange } from '../rib';
+import type { RouteAttrs } from '../rib/attrs';
+import type { Clock } from '../util/clock';
+import { localNextHops, unmapIpv4 } from './next-hop';
+
+/** What the daemon needs of a session: BgpSession, or a fake in unit tests. */
+export interface SessionLike extends EventEmitter<BgpSessionEvents> {
+  readonly state: BgpState;
+  readonly info: SessionInfo;
+  start(): void;
+  stop(opts?: { code?: number; subcode?: number; message?: string }): void;
+  reset(n: { code: number; subcode: number; data?: Uint8Array; message?: string }): void;
+  acceptConnection(socket: net.Socket): void;
+  send(buffers: Buffer[]): boolean;
+  sendEndOfRib(family: Family): boolean;
+}
+
+export type SessionFactory = (opts: SessionOptions) => SessionLike;
+
+export interface NeighborDeps {
+  router: RouterPolicyConfig & { routerId: string };
+  locRib: LocRib;
+  clock: Clock;
+  logger: Logger;
+  keepPrePolicy: boolean;
+  createSession: SessionFactory;
+  /** Called when UPDATEs were queued: the speaker schedules processInbound(). */
+  wantImport(): void;
+  /** Called when routes may be sent again (new session, drain, route refresh): the speaker schedules flush(). */
+  wantExport(): void;
+}
+
+/** A lost session's paths still in the Loc-RIB, withdrawn a slice at a time (1M prefixes must not stall the loop). */
+interface Retiring {
+  peer: Peer;
+  prefixes: Iterator<Prefix>;
+}
+
+/** Most pending prefixes taken off the Adj-RIB-Out per flush() step: bounds the bytes queued per socket write. */
+const FLUSH_STEP = 4096;
+
+/** What exists only while the session is Established. */
+interface Up {
+  peer: Peer;
+  families: ReadonlySet<Family>;
+  ctx: CodecContext;
+  holdTime: number;
+  localAddress: string | undefined;
+  adjIn: AdjRibIn;
+  adjOut: AdjRibOut;
+  /** UPDATEs received and not processed yet (processed in batches, not one per 'update' event). */
+  inbox: (UpdateMessage | undefined)[];
+  inboxHead: number;
+  /** False after session.send() reported a full socket buffer, until 'drain'. */
+  writable: boolean;
+  /** End-of-RIB is owed once the initial table has been sent. */
+  eorPending: boolean;
+  /** A max-prefix reset was requested: ignore what still arrives until 'down'. */
+  resetting: boolean;
+  refusedLogged: number;
+}
+
+export class Neighbor {
+  readonly session: SessionLike;
+  readonly importPolicy: ImportPolicy;
+  readonly exportPolicy: ExportPolicy;
+  private up: Up | null = null;
+  /** Lost sessions whose paths are still being withdrawn, oldest first (more than one only after quick flaps). */
+  private retiring: Retiring[] = [];
+  private readonly log: Logger;
+
+  constructor(
+    readonly config: NeighborConfig,
+    private readonly deps: NeighborDeps,
+  ) {
+    this.log = deps.logger.child({ neighbor: config.name });
+    const policy = buildNeighborPolicy(config, deps.router);
+    this.importPolicy = policy.importPolicy;
+    this.exportPolicy = policy.exportPolicy;
+    this.session = deps.createSession({
+      name: config.name,
+      peerAddress: config.address,
+      port: config.port,
+      localAsn: deps.router.asn,
+      remoteAsn: config.remoteAsn,
+      routerId: deps.router.routerId,
+      holdTime: config.holdTime,
+      keepalive: config.keepalive,
+      connectRetry: config.connectRetry,
+      passive: config.passive,
+      families: config.families,
+      clock: deps.clock,
+      logger: deps.logger,
+      ...(config.localAddress !== undefined ? { localAddress: config.localAddress } : {}),
+      ...(config.shutdownMessage !== undefined ? { shutdownMessage: config.shutdownMessage } : {}),
+      ...(config.gracefulRestart.enabled
+        ? { gracefulRestart: { restartTime: config.gracefulRestart.restartTime, restarting: false, preserved: [] } }
+        : {}),
+    });
+  }
+
+  get name(): string {
+    return this.config.name;
+  }
+
+  start(): void {
+    this.session.start();
+  }
+
+  /** Administrative stop: Cease/2 with the shutdown communication (RFC 8203). */
+  stop(message: string | undefined): void {
+    this.session.stop(message !== undefined ? { message } : {});
+  }
+
+  accept(socket: net.Socket): void {
+    this.session.acceptConnection(socket);
+  }
+
+  // ---- session events (the speaker calls these from its serialized loop) -----------------------------
+
+  established(info: EstablishedInfo): void {
+    if (this.up) this.teardown('replaced by a new session');
+    const peer = makePeer({ key: this.name, address: this.config.address, asn: info.peerAsn, routerId: info.peerRouterId, ebgp: info.ctx.ebgp });
+    const families = new Set(info.families);
+    const nextHops = localNextHops(this.config, info.localAddress);
+    this.exportPolicy.setNextHops(nextHops);
+    const policy = this.exportPolicy;
+    // Only negotiated families may be sent (RFC 4760 §6); the policy itself does not know what was negotiated.
+    const exporter: ExportFilter = {
+      exportRoute: (prefix, best) => (families.has(prefixFamily(prefix)) ? policy.exportRoute(prefix, best) : undefined),
+    };
+    const up: Up = {
+      peer,
+      families,
+      ctx: info.ctx,
+      holdTime: info.holdTime,
+      localAddress: this.config.localAddress ?? (info.localAddress !== undefined ? unmapIpv4(info.localAddress) : undefined),
+      adjIn: new AdjRibIn(peer, this.deps.locRib, this.importPolicy, {
+        keepPrePolicy: this.deps.keepPrePolicy,
+        onRefuse: (prefix, reason) => this.refused(prefix, reason),
+      }),
+      adjOut: new AdjRibOut(this.name, exporter),
+      inbox: [],
+      inboxHead: 0,
+      writable: true,
+      eorPending: true,
+      resetting: false,
+      refusedLogged: 0,
+    };
+    this.up = up;
+    up.adjOut.rebuild(this.deps.locRib);
+    for (const f of families) {
+      const nh = f === 'ipv4-unicast' ? nextHops.ipv4 : nextHops.ipv6;
+      if (nh === undefined) this.log.warn({ family: f }, `no local ${f} next hop on this session: ${f} routes are not advertised to it`);
+    }
+    this.log.info({ peerRouterId: info.peerRouterId, families: info.families, nextHops, initial: up.adjOut.pendingCount }, 'session established; sending the initial table');
+    this.deps.wantExport();
+  }
+
+  down(info: DownInfo): void {
+    if (!this.up) return;
+    const accepted = this.up.adjIn.accepted();
+    this.teardown(info.message);
+    this.log.info({ reason: info.reason, withdrawn: accepted }, 'session down: withdrawing its routes');
+  }
+
+  update(msg: UpdateMessage): void {
+    const up = this.up;
+    if (!up || up.resetting) return;
+    up.inbox.push(msg);
+    this.deps.wantImport();
+  }
+
+  routeRefresh(family: Family): void {
+    const up = this.up;
+    if (!up) return;
+    this.log.info({ family }, 'ROUTE-REFRESH received: re-sending the table');
+    up.adjOut.resendAll();
+    this.deps.wantExport();
+  }
+
+  endOfRib(family: Family): void {
+    this.log.info({ family, accepted: this.up?.adjIn.accepted(family) }, 'End-of-RIB received');
+  }
+
+  drain(): void {
+    if (!this.up || this.up.writable) return;
+    this.up.writable = true;
+    this.deps.wantExport();
+  }
+
+  // ---- import ------------------------------------------------------------------------------------------
+
+  get hasInbound(): boolean {
+    return this.retiring.length > 0 || (this.up !== null && this.up.inboxHead < this.up.inbox.length);
+  }
+
+  /**
+   * Withdraws up to `budget` paths of lost sessions from the Loc-RIB; returns how many prefixes it looked at.
+   * A path is withdrawn only if it is still the lost session's (same Peer object), never a newer session's.
+   */
+  retire(budget: number): number {
+    const rib = this.deps.locRib;
+    let n = 0;
+    while (n < budget && this.retiring.length > 0) {
+      const r = this.retiring[0];
+      const next = r.prefixes.next();
+      if (next.done) {
+        this.retiring.shift();
+        this.log.debug('routes of the lost session withdrawn');
+        continue;
+      }
+      n++;
+      if (rib.pathFrom(r.peer.key, next.value)?.peer === r.peer) rib.withdraw(r.peer.key, next.value);
+    }
+    return n;
+  }
+
+  /**
+   * Withdraws a lost session's routes, then applies queued UPDATEs, until about `budget` prefixes were handled;
+   * returns how many were. Each UPDATE is split per family (with RFC 7606 treat-as-withdraw) and fed through
+   * import policy into the Adj-RIB-In.
+   */
+  processInbound(budget: number): number {
+    // A lost session's withdrawals come first and UPDATEs wait for them: a new session's paths take the same
+    // key, and the Adj-RIB-In would count a re-announced prefix as already known if the old path were still there.
+    let n = this.retire(budget);
+    const up = this.up;
+    if (!up) return n;
+    while (up.inboxHead < up.inbox.length && n < budget) {
+      const msg = up.inbox[up.inboxHead]!;
+      up.inbox[up.inboxHead++] = undefined;
+      if (msg.softErrors) this.log.warn({ errors: msg.softErrors }, 'UPDATE with malformed attributes (RFC 7606)');
+      const routes = updateToRoutes(msg);
+      for (const r of routes) n += r.announce.length + r.withdraw.length;
+      const signal = up.adjIn.applyAll(routes);
+      if (signal && this.onSignal(up, signal)) return n;
+    }
+    if (up.inboxHead === up.inbox.length) {
+      up.inbox = [];
+      up.inboxHead = 0;
+    } else if (up.inboxHead > 4096) {
+      up.inbox = up.inbox.slice(up.inboxHead);
+      up.inboxHead = 0;
+    }
+    return n;
+  }
+
+  /** Returns true when the session is being reset (stop processing it). */
+  private onSignal(up: Up, s: ImportSignal): boolean {
+    if (s.kind === 'max-prefix-warning') {
+      this.log.warn({ family: s.family, accepted: s.accepted, limit: s.limit }, `accepted prefixes reached ${s.percent}% of max-prefixes`);
+      return false;
+    }
+    this.log.error({ family: s.family, accepted: s.accepted, limit: s.limit }, 'max-prefixes exceeded: closing the session (Cease/Maximum Number of Prefixes Reached)');
+    up.resetting = true;
+    up.inbox = [];
+    up.inboxHead = 0;
+    // The message becomes the session's last error; the NOTIFICATION carries RFC 4486's AFI/SAFI/limit data.
+    this.session.reset({ ...s.notification, message: `max-prefixes ${s.limit} exceeded (${s.family})` });
+    return true;
+  }
+
+  private refused(prefix: Prefix, reason: string): void {
+    // A peer sending a full table we filter would flood the log: the first few at debug, the rest at trace.
+    const up = this.up;
+    if (up && up.refusedLogged < 20) {
+      up.refusedLogged++;
+      this.log.debug({ prefix, reason }, 'route refused by import policy');
+    } else this.log.trace({ prefix, reason }, 'route refused by import policy');
+  }
+
+  // ---- export ------------------------------------------------------------------------------------------
+
+  /** Feeds a drained batch of Loc-RIB changes through export policy into the Adj-RIB-Out. */
+  applyRibChanges(changes: readonly RibChange[]): void {
+    this.up?.adjOut.applyChanges(changes);
+  }
+
+  /**
+   * Sends up to `budget` pending prefixes as packed UPDATEs. Returns true when more are pending and the socket
+   * can take them (call again soon); false when done or blocked (then 'drain' calls wantExport()).
+   */
+  flush(budget: number): boolean {
+    const up = this.up;
+    if (!up || !up.writable) return false;
+    let taken = 0;
+    while (up.adjOut.pendingCount > 0 && taken < budget) {
+      const before = up.adjOut.pendingCount;
+      const batches = up.adjOut.flush(Math.min(FLUSH_STEP, budget - taken));
+      taken += before - up.adjOut.pendingCount;
+      for (const b of batches) {
+        let buffers: Buffer[];
+        try {
+          buffers = packUpdates(b, up.ctx);
+        } catch (err) {
+          this.log.error({ err, family: b.family, prefixes: b.announce.length + b.withdraw.length }, 'cannot encode UPDATE; routes not sent');
+          continue;
+        }
+        // Every buffer of a step is written even when the socket is full: the step is small and already
+        // taken off the Adj-RIB-Out; the next step waits for 'drain'.
+        if (buffers.length > 0 && !this.send(buffers)) up.writable = false;
+      }
+      if (!up.writable || this.up !== up) return false;
+    }
+    if (up.adjOut.pendingCount > 0) return true;
+    if (up.eorPending) {
+      up.eorPending = false;
+      for (const f of up.families) this.sendEor(f);
+      this.log.info({ advertised: up.adjOut.advertisedCount }, 'initial table sent (End-of-RIB)');
+    }
+    return false;
+  }
+
+  private send(buffers: Buffer[]): boolean {
+    try {
+      return this.session.send(buffers);
+    } catch {
+      return false; // not Established any more: 'down' is on its way
+    }
+  }
+
+  private sendEor(f: Family): void {
+    try {
+      this.session.sendEndOfRib(f);
+    } catch {
+      // not Established any more
+    }
+  }
+
+  private teardown(why: string): void {
+    const up = this.up!;
+    this.up = null;
+    up.inbox = [];
+    // The Adj-RIB-In and Adj-RIB-Out go with `up`; the Loc-RIB paths are withdrawn in slices (processInbound).
+    // Which prefixes: the pre-policy copy when kept (not mutated any more), else a scan of the Loc-RIB.
+    const prefixes = up.adjIn.keepsPrePolicy ? mapIterator(up.adjIn.entries('pre'), (e) => e[0]) : mapIterator(this.deps.locRib.pathsFrom(up.peer.key), (e) => e[0]);
+    this.retiring.push({ peer: up.peer, prefixes });
+    this.deps.wantImport();
+    this.log.debug({ why }, 'session state released');
+  }
+
+  // ---- views for status ---------------------------------------------------------------------------------
+
+  get isUp(): boolean {
+    return this.up !== null;
+  }
+
+  get negotiatedFamilies(): Family[] | undefined {
+    return this.up ? [...this.up.families] : undefined;
+  }
+
+  get holdTime(): number | undefined {
+    return this.up?.holdTime;
+  }
+
+  get localAddress(): string | undefined {
+    return this.config.localAddress ?? this.up?.localAddress;
+  }
+
+  get peerRouterId(): string | undefined {
+    return this.up?.peer.routerId;
+  }
+
+  /** Received (pre-policy; accepted when that copy is not kept), accepted and advertised prefixes. */
+  counts(): { received: number; accepted: number; advertised: number } {
+    const up = this.up;
+    if (!up) return { received: 0, accepted: 0, advertised: 0 };
+    const accepted = up.adjIn.accepted();
+    return { received: up.adjIn.received() ?? accepted, accepted, advertised: up.adjOut.advertisedCount };
+  }
+
+  get adjRibIn(): AdjRibIn | undefined {
+    return this.up?.adjIn;
+  }
+
+  /** The routes this neighbor sent, before or after import policy. */
+  adjRibInEntries(policy: 'pre' | 'post'): IterableIterator<[Prefix, RouteAttrs]> | undefined {
+    return this.up?.adjIn.entries(policy);
+  }
+}
+
+function* mapIterator<T, U>(it: Iterable<T>, fn: (t: T) => U): Generator<U> {
+  for (const x of it) yield fn(x);
+}

@@ -1,0 +1,199 @@
+// The BGP speaker: one Loc-RIB, the configured neighbors, and the batched work between them. Session events
+// go through one serialized loop; imports and exports run in slices so a full table never starves timers.
+// RFC 4271 §9 (decision and dissemination), §9.4 (originated routes).
+
+import { EventEmitter } from 'node:events';
+import type net from 'node:net';
+import type { Logger } from 'pino';
+import { BgpSession, type DownInfo, type EstablishedInfo } from '../bgp/session';
+import type { DaemonConfig } from '../config';
+import { syncOriginated } from '../policy';
+import { LocRib, makeLocalPeer, type RibChange } from '../rib';
+import { realClock, type Clock } from '../util/clock';
+import { SerialLoop } from './loop';
+import { Neighbor, type SessionFactory } from './neighbor';
+import { unmapIpv4 } from './next-hop';
+
+export interface SpeakerOptions {
+  logger: Logger;
+  clock?: Clock;
+  /** Builds each neighbor's session (default: a real BgpSession); unit tests pass fakes. */
+  createSession?: SessionFactory;
+  /** Prefixes applied from queued UPDATEs per import slice (default 10,000). */
+  importBudget?: number;
+  /** Loc-RIB changes drained per export slice (default 50,000). */
+  drainBudget?: number;
+  /** Prefixes sent per neighbor per export slice (default 20,000). */
+  flushBudget?: number;
+}
+
+export interface SpeakerEvents {
+  /**
+   * Loc-RIB changes in batches (best path, ECMP set, tiers, before and after), emitted from the loop before
+   * the batch goes to the Adj-RIB-Outs. The kernel FIB subscribes here. Listeners must not throw.
+   */
+  'rib-changes': [changes: readonly RibChange[]];
+  /** A session reached Established (its routes follow in 'rib-changes'). */
+  'peer-up': [name: string, info: EstablishedInfo];
+  /**
+   * A session was lost. Emitted before its routes are withdrawn (in slices, through 'rib-changes'), so a FIB
+   * can take the tunnel out of its nexthop groups at once (architecture convention 9).
+   */
+  'peer-down': [name: string, info: DownInfo];
+}
+
+/** RFC 8203 text sent when the daemon stops and the neighbor has no shutdown-message of its own. */
+export const DEFAULT_SHUTDOWN_MESSAGE = 'bgpfo daemon shutting down';
+
+export class Speaker extends EventEmitter<SpeakerEvents> {
+  readonly loop: SerialLoop;
+  readonly locRib: LocRib;
+  readonly neighbors: readonly Neighbor[];
+  readonly clock: Clock;
+  /** Clock time (ms) the speaker was created. */
+  readonly startedAt: number;
+  private readonly byName = new Map<string, Neighbor>();
+  private readonly byAddress = new Map<string, Neighbor>();
+  private readonly log: Logger;
+  private readonly importBudget: number;
+  private readonly drainBudget: number;
+  private readonly flushBudget: number;
+  private started = false;
+  private stopped = false;
+
+  constructor(
+    readonly config: DaemonConfig,
+    opts: SpeakerOptions,
+  ) {
+    super();
+    this.log = opts.logger;
+    this.clock = opts.clock ?? realClock;
+    this.startedAt = this.clock.now();
+    this.importBudget = opts.importBudget ?? 10_000;
+    this.drainBudget = opts.drainBudget ?? 50_000;
+    this.flushBudget = opts.flushBudget ?? 20_000;
+    this.loop = new SerialLoop(opts.logger);
+    const router = config.router;
+    this.locRib = new LocRib(makeLocalPeer(router.asn, router.routerId), {
+      maxPaths: config.rib.maxPaths,
+      onPending: () => this.wantExport(),
+    });
+    const createSession: SessionFactory = opts.createSession ?? ((o) => new BgpSession(o));
+    this.neighbors = config.neighbors.map((n) => {
+      const neighbor = new Neighbor(n, {
+        router: { asn: router.asn, routerId: router.routerId, originate: config.originate },
+        locRib: this.locRib,
+        clock: this.clock,
+        logger: opts.logger,
+        keepPrePolicy: config.rib.keepPrePolicy,
+        createSession,
+        wantImport: () => this.loop.soon('import', () => this.importSlice()),
+        wantExport: () => this.wantExport(),
+      });
+      this.byName.set(n.name, neighbor);
+      this.byAddress.set(n.address, neighbor);
+      this.wire(neighbor);
+      return neighbor;
+    });
+  }
+
+  /** Originates the configured prefixes and starts every session. */
+  start(): void {
+    if (this.started) return;
+    this.started = true;
+    this.loop.post('start', () => {
+      syncOriginated(this.locRib, [], this.config.originate);
+      for (const n of this.neighbors) n.start();
+      this.log.info({ neighbors: this.neighbors.length, originated: this.config.originate.length }, 'BGP speaker started');
+    });
+  }
+
+  /** Stops every session with Cease/Administrative Shutdown and its shutdown communication (RFC 8203). */
+  stop(): void {
+    if (this.stopped) return;
+    this.stopped = true;
+    this.loop.post('stop', () => {
+      for (const n of this.neighbors) n.stop(n.config.shutdownMessage ?? DEFAULT_SHUTDOWN_MESSAGE);
+    });
+  }
+
+  neighbor(name: string): Neighbor | undefined {
+    return this.byName.get(name);
+  }
+
+  /**
+   * An incoming TCP connection: handed to the neighbor configured with that peer address, else refused
+   * (closed at once, nothing sent). Returns whether it was taken.
+   */
+  accept(socket: net.Socket, remoteAddress = socket.remoteAddress): boolean {
+    const n = remoteAddress === undefined || this.stopped ? undefined : this.byAddress.get(unmapIpv4(remoteAddress));
+    if (!n) {
+      this.log.info({ remote: remoteAddress, local: socket.localAddress }, 'connection refused: not a configured neighbor');
+      socket.destroy();
+      return false;
+    }
+    this.loop.post(`${n.name}:accept`, () => n.accept(socket));
+    return true;
+  }
+
+  /** Resolves when no import or export work is waiting (tests; shutdown). */
+  settled(): Promise<void> {
+    return this.loop.whenIdle();
+  }
+
+  private wire(n: Neighbor): void {
+    const s = n.session;
+    const name = n.name;
+    s.on('established', (info) =>
+      this.loop.post(`${name}:established`, () => {
+        n.established(info);
+        this.safeEmit('peer-up', name, info);
+      }),
+    );
+    s.on('down', (info) =>
+      this.loop.post(`${name}:down`, () => {
+        const wasUp = n.isUp;
+        n.down(info);
+        if (wasUp) this.safeEmit('peer-down', name, info);
+      }),
+    );
+    s.on('update', (msg) => this.loop.post(`${name}:update`, () => n.update(msg)));
+    s.on('route-refresh', (family) => this.loop.post(`${name}:route-refresh`, () => n.routeRefresh(family)));
+    s.on('end-of-rib', (family) => this.loop.post(`${name}:end-of-rib`, () => n.endOfRib(family)));
+    s.on('drain', () => this.loop.post(`${name}:drain`, () => n.drain()));
+  }
+
+  /** Subscribers (the FIB) must not break the speaker: a throwing listener is logged, the work goes on. */
+  private safeEmit<K extends keyof SpeakerEvents>(event: K, ...args: SpeakerEvents[K]): void {
+    try {
+      (this.emit as (e: K, ...a: SpeakerEvents[K]) => boolean)(event, ...args);
+    } catch (err) {
+      this.log.error({ err, event }, 'a speaker event listener failed');
+    }
+  }
+
+  private wantExport(): void {
+    this.loop.soon('export', () => this.exportSlice());
+  }
+
+  /** Applies queued UPDATEs of every neighbor, sharing the budget between those with work. */
+  private importSlice(): void {
+    const busy = this.neighbors.filter((n) => n.hasInbound);
+    if (busy.length === 0) return;
+    const share = Math.max(1000, Math.ceil(this.importBudget / busy.length));
+    for (const n of busy) n.processInbound(share);
+    if (this.neighbors.some((n) => n.hasInbound)) this.loop.soon('import', () => this.importSlice());
+  }
+
+  /** Drains Loc-RIB changes to the FIB subscribers and the Adj-RIB-Outs, then sends what the sockets take. */
+  private exportSlice(): void {
+    const changes = this.locRib.drainChanges(this.drainBudget);
+    if (changes.length > 0) {
+      this.safeEmit('rib-changes', changes);
+      for (const n of this.neighbors) n.applyRibChanges(changes);
+    }
+    let more = this.locRib.pendingCount > 0;
+    for (const n of this.neighbors) if (n.flush(this.flushBudget)) more = true;
+    if (more) this.wantExport();
+  }
+}

@@ -1,0 +1,121 @@
+// The control API's view of the running speaker (ControlProvider): router and session status, the Loc-RIB with
+// best path, ECMP set and the decision step that chose it, and each neighbor's Adj-RIB-In (pre/post policy).
+
+import { prefixFamily } from '../bgp/prefix';
+import type { Prefix } from '../bgp/types';
+import { bgpfoVersion } from '../api/version';
+import type {
+  AdjRibInEntry,
+  AdjRibInResponse,
+  ControlProvider,
+  RouteEntry,
+  RouteQuery,
+  RoutesResponse,
+  SessionStatus,
+  StatusResponse,
+} from '../api/types';
+import type { RouteView } from '../rib';
+import type { Neighbor } from './neighbor';
+import type { Speaker } from './speaker';
+import { attrsView, lastErrorText, pathView, selectPrefixes } from './views';
+
+export class SpeakerStatus implements ControlProvider {
+  constructor(
+    private readonly speaker: Speaker,
+    /** Addresses the BGP listener is bound to now. */
+    private readonly listening: () => string[],
+  ) {}
+
+  // Answered as tasks of the speaker's loop (architecture convention 6): never in the middle of an update.
+  getStatus(): Promise<StatusResponse> {
+    return this.speaker.loop.call('api:status', () => this.status());
+  }
+
+  getRoutes(query: RouteQuery): Promise<RoutesResponse> {
+    return this.speaker.loop.call('api:routes', () => this.routes(query));
+  }
+
+  getAdjRibIn(name: string, policy: 'pre' | 'post', query: RouteQuery): Promise<AdjRibInResponse | null> {
+    return this.speaker.loop.call('api:adj-rib-in', () => this.adjRibIn(name, policy, query));
+  }
+
+  status(): StatusResponse {
+    const s = this.speaker;
+    const r = s.config.router;
+    return {
+      router: {
+        asn: r.asn,
+        routerId: r.routerId,
+        version: bgpfoVersion(),
+        pid: process.pid,
+        uptime: Math.floor((s.clock.now() - s.startedAt) / 1000),
+        listen: this.listening(),
+      },
+      sessions: s.neighbors.map((n) => sessionStatus(n)),
+    };
+  }
+
+  routes(query: RouteQuery): RoutesResponse {
+    const rib = this.speaker.locRib;
+    const { prefixes, total } = selectPrefixes(
+      query,
+      () => rib.prefixes(),
+      (p) => rib.best(p) !== undefined,
+    );
+    return { routes: prefixes.map((p) => routeEntry(rib.get(p)!)), total };
+  }
+
+  adjRibIn(name: string, policy: 'pre' | 'post', query: RouteQuery): AdjRibInResponse | null {
+    const n = this.speaker.neighbor(name);
+    if (!n) return null;
+    const adj = n.adjRibIn;
+    if (!adj) return { neighbor: name, policy, routes: [], total: 0 };
+    const lookup = (p: Prefix) => (policy === 'pre' ? adj.prePolicy(p) : adj.postPolicy(p));
+    const { prefixes, total } = selectPrefixes(
+      query,
+      function* () {
+        for (const [p] of adj.entries(policy)) yield p;
+      },
+      (p) => lookup(p) !== undefined,
+    );
+    const routes = prefixes.map((prefix): AdjRibInEntry => {
+      const e: AdjRibInEntry = { prefix, path: attrsView(name, n.config.address, lookup(prefix)!) };
+      if (policy === 'pre') {
+        const why = adj.refusalReason(prefix);
+        e.accepted = why === undefined;
+        if (why !== undefined) e.refusedBecause = why;
+      }
+      return e;
+    });
+    return { neighbor: name, policy, routes, total };
+  }
+}
+
+function sessionStatus(n: Neighbor): SessionStatus {
+  const info = n.session.info;
+  const c = n.config;
+  const s: SessionStatus = {
+    name: c.name,
+    peer: c.address,
+    peerAsn: c.remoteAsn,
+    role: c.role,
+    state: info.state,
+    uptime: info.uptime === null ? null : Math.floor(info.uptime / 1000),
+    families: n.negotiatedFamilies ?? c.families,
+    prefixes: n.counts(),
+    lastError: info.lastError ? lastErrorText(info.lastError) : null,
+    flaps: info.flaps,
+  };
+  const local = n.localAddress;
+  if (local !== undefined) s.localAddress = local;
+  const rid = n.peerRouterId;
+  if (rid !== undefined) s.peerRouterId = rid;
+  const hold = n.holdTime;
+  if (hold !== undefined) s.holdTime = hold;
+  return s;
+}
+
+function routeEntry(v: RouteView): RouteEntry {
+  const prefix: Prefix = v.prefix;
+  return { prefix, family: prefixFamily(prefix), best: pathView(v.best), ecmp: v.ecmp.map(pathView), reason: v.reason };
+}
