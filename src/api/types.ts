@@ -15,6 +15,8 @@ export interface RouterStatus {
   uptime: number;
   /** Addresses the BGP listener is bound to. */
   listen: string[];
+  /** Prefixes in the Loc-RIB (all families), cheap to read: no walk of the table. */
+  locRibPrefixes: number;
 }
 
 export interface PrefixCounts {

@@ -50,6 +50,7 @@ export class SpeakerStatus implements ControlProvider {
         pid: process.pid,
         uptime: Math.floor((s.clock.now() - s.startedAt) / 1000),
         listen: this.listening(),
+        locRibPrefixes: s.locRib.size,
       },
       sessions: s.neighbors.map((n) => sessionStatus(n)),
     };

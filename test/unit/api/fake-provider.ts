@@ -2,7 +2,7 @@
 import type { AdjRibInResponse, ControlProvider, RouteQuery, RoutesResponse, StatusResponse } from '../../../src/api';
 
 export const STATUS: StatusResponse = {
-  router: { asn: 65001, routerId: '10.0.0.1', version: '0.1.0', pid: 4242, uptime: 3725, listen: ['169.254.21.2'] },
+  router: { asn: 65001, routerId: '10.0.0.1', version: '0.1.0', pid: 4242, uptime: 3725, listen: ['169.254.21.2'], locRibPrefixes: 2 },
   sessions: [
     {
       name: 'tun-a1',

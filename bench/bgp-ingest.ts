@@ -1,0 +1,161 @@
+// Benchmark: learn N IPv4 prefixes over one eBGP session from a BIRD 2 source, bgpfo vs FRR 8.4 bgpd in one run.
+// Prints seconds from the first prefix seen to all N in the receiver's RIB, and the receiver's RSS. Not a test.
+//
+//   sudo npx tsx bench/bgp-ingest.ts [N ...]        (default: 100000 1000000)
+
+import { readFileSync } from 'node:fs';
+import { Bird, BgpfoDaemon, Frr, Lab, waitFor } from '../test/integration/harness';
+import type { Netns } from '../test/integration/harness';
+
+const SRC_AS = 65100;
+const RX_AS = 65200;
+
+/** The i-th /24 of 16.0.0.0/4: distinct, routable-looking, enough for 1M. */
+function nthPrefix(i: number): string {
+  return `${16 + (i >> 16)}.${(i >> 8) & 255}.${i & 255}.0/24`;
+}
+
+function birdConfig(n: number): string {
+  const routes: string[] = [];
+  for (let i = 0; i < n; i++) routes.push(`  route ${nthPrefix(i)} blackhole;`);
+  return `router id 10.0.0.1;
+protocol device {}
+protocol static feed { ipv4; ${routes.join('\n')}
+}
+protocol bgp feedpeer {
+  local 10.0.0.1 as ${SRC_AS};
+  neighbor 10.0.0.2 as ${RX_AS};
+  error wait time 1,5;
+  disabled;
+  ipv4 { import none; export all; next hop self; };
+}
+`;
+}
+
+function rssMb(pid: number): number {
+  try {
+    const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) / 1024 : 0;
+  } catch {
+    return 0;
+  }
+}
+
+async function pidsIn(ns: Netns, names: string[]): Promise<number[]> {
+  const out = await ns.exec(['ip', 'netns', 'pids', ns.name]).catch(() => '');
+  const pids: number[] = [];
+  for (const p of out.split(/\s+/).filter(Boolean)) {
+    try {
+      const comm = readFileSync(`/proc/${p}/comm`, 'utf8').trim();
+      if (names.includes(comm)) pids.push(Number(p));
+    } catch {
+      /* exited */
+    }
+  }
+  return pids;
+}
+
+interface Result {
+  receiver: string;
+  n: number;
+  seconds: number;
+  rssMb: number;
+}
+
+/** Polls count() until it reaches n; the clock starts at the first poll that sees a prefix. */
+async function timeIngest(n: number, count: () => Promise<number>, timeoutMs: number): Promise<number> {
+  let first = 0;
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const c = await count().catch(() => 0);
+    const now = performance.now();
+    if (c > 0 && first === 0) first = now;
+    if (c >= n) return (now - first) / 1000;
+    if (Date.now() > deadline) throw new Error(`timed out with ${c}/${n} prefixes`);
+    await new Promise((r) => setTimeout(r, c > 0 ? 100 : 20));
+  }
+}
+
+async function runOne(n: number, receiver: 'frr' | 'bgpfo'): Promise<Result> {
+  const lab = Lab.create(receiver === 'frr' ? 'bif' : 'bib');
+  try {
+    const src = await lab.addNamespace('src');
+    const rx = await lab.addNamespace('rx');
+    await lab.link({ ns: src, ifname: 'to-rx', v4: '10.0.0.1/30' }, { ns: rx, ifname: 'to-src', v4: '10.0.0.2/30' });
+    const bird = await Bird.start(src, 'src', birdConfig(n));
+    await waitFor(async () => (await bird.birdc('show route count')).includes(`${n} of ${n} routes`), 300_000, {
+      what: 'BIRD to load its static routes',
+    });
+    let count: () => Promise<number>;
+    let rss: () => Promise<number>;
+    if (receiver === 'frr') {
+      // -n in bgpd's argv is not available through the harness; a table-map-free bgpd with zebra is what users run.
+      const frr = await Frr.start(rx, {
+        bgpd: `hostname rx
+router bgp ${RX_AS}
+ bgp router-id 10.0.0.2
+ no bgp ebgp-requires-policy
+ neighbor 10.0.0.1 remote-as ${SRC_AS}
+ address-family ipv4 unicast
+  neighbor 10.0.0.1 activate
+ exit-address-family
+`,
+      });
+      count = async () => (await frr.peers('ipv4'))['10.0.0.1']?.pfxRcd ?? 0;
+      rss = async () => (await Promise.all((await pidsIn(rx, ['bgpd', 'zebra'])).map(rssMb))).reduce((a, b) => a + b, 0);
+    } else {
+      const d = await BgpfoDaemon.start(rx, 'rx', {
+        logLevel: 'warn',
+        config: {
+          router: { asn: RX_AS, 'router-id': '10.0.0.2' },
+          neighbors: [
+            {
+              name: 'src',
+              address: '10.0.0.1',
+              'local-address': '10.0.0.2',
+              'remote-asn': SRC_AS,
+              families: ['ipv4-unicast'],
+              import: { allow: ['0.0.0.0/0 le 32'], 'max-prefixes': 2_000_000 },
+            },
+          ],
+        },
+      });
+      count = async () => {
+        return (await d.status()).router.locRibPrefixes;
+      };
+      rss = async () => rssMb(d.process.pid ?? 0) || (await Promise.all((await pidsIn(rx, ['node'])).map(rssMb))).reduce((a, b) => a + b, 0);
+    }
+    await bird.birdc("enable feedpeer");
+    const seconds = await timeIngest(n, count, 600_000);
+    return { receiver, n, seconds, rssMb: Math.round(await rss()) };
+  } finally {
+    await lab.cleanup();
+  }
+}
+
+async function main(): Promise<void> {
+  const sizes = process.argv.slice(2).map(Number).filter((x) => x > 0);
+  const results: Result[] = [];
+  for (const n of sizes.length ? sizes : [100_000, 1_000_000]) {
+    for (const receiver of ['frr', 'bgpfo'] as const) {
+      const r = await runOne(n, receiver);
+      console.log(`${r.receiver.padEnd(6)} ${String(r.n).padStart(8)} prefixes: ${r.seconds.toFixed(2)} s to RIB, RSS ${r.rssMb} MB`);
+      results.push(r);
+    }
+  }
+  console.log('\n| prefixes | FRR 8.4 bgpd+zebra | bgpfo | time ratio (FRR/bgpfo) | memory ratio |');
+  console.log('|---|---|---|---|---|');
+  for (const n of [...new Set(results.map((r) => r.n))]) {
+    const f = results.find((r) => r.n === n && r.receiver === 'frr')!;
+    const b = results.find((r) => r.n === n && r.receiver === 'bgpfo')!;
+    console.log(
+      `| ${n.toLocaleString('en')} | ${f.seconds.toFixed(2)} s, ${f.rssMb} MB | ${b.seconds.toFixed(2)} s, ${b.rssMb} MB | ` +
+        `${(f.seconds / b.seconds).toFixed(1)}x | ${(f.rssMb / b.rssMb).toFixed(1)}x |`,
+    );
+  }
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});
