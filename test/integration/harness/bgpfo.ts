@@ -68,7 +68,9 @@ export class BgpfoDaemon {
     const configFile = join(ns.lab.dir, `${name}.yaml`);
     const control = { ...((opts.config.control as Record<string, unknown> | undefined) ?? {}), socket: socketPath };
     writeFileSync(configFile, stringify({ ...opts.config, control }));
-    const p = ns.spawn(name, [process.execPath, MAIN, 'daemon', '--config', configFile, '--log-level', opts.logLevel ?? 'debug']);
+    // BGPFO_NODE_ARGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof") profiles the daemon in benchmarks.
+    const nodeArgs = (process.env.BGPFO_NODE_ARGS ?? '').split(' ').filter(Boolean);
+    const p = ns.spawn(name, [process.execPath, ...nodeArgs, MAIN, 'daemon', '--config', configFile, '--log-level', opts.logLevel ?? 'debug']);
     const d = new BgpfoDaemon(ns, name, configFile, socketPath, p);
     await waitFor(
       async () => {

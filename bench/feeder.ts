@@ -1,0 +1,75 @@
+// A neutral BGP route source for benchmarks: pre-encodes N IPv4 /24 announcements, opens one eBGP session
+// and writes them as fast as TCP takes them, so the receiver (bgpfo or FRR) is what is being measured.
+//
+//   node --import tsx bench/feeder.ts --peer 10.0.0.2 --local 10.0.0.1 --asn 65100 --count 100000
+// Prints "first-update <epoch ms>" when the first UPDATE is written and "all-written <epoch ms>" after the last.
+
+import { connect } from 'node:net';
+import { decodeMessage, encodeEndOfRib, encodeMessage, Framer, packUpdates } from '../src/bgp/codec';
+import { buildOpen } from '../src/bgp/capabilities';
+import type { CodecContext } from '../src/bgp/types';
+
+function arg(name: string, fallback?: string): string {
+  const i = process.argv.indexOf(`--${name}`);
+  if (i > 0 && process.argv[i + 1]) return process.argv[i + 1];
+  if (fallback === undefined) throw new Error(`missing --${name}`);
+  return fallback;
+}
+
+/** The i-th /24 of 16.0.0.0/4: distinct, enough for 1M. */
+export function nthPrefix(i: number): string {
+  return `${16 + (i >> 16)}.${(i >> 8) & 255}.${i & 255}.0/24`;
+}
+
+function main(): void {
+  const peer = arg('peer');
+  const local = arg('local');
+  const asn = Number(arg('asn'));
+  const count = Number(arg('count'));
+  const ctx: CodecContext = { fourOctetAs: true, extendedMessage: false, ebgp: true };
+  const prefixes = Array.from({ length: count }, (_, i) => nthPrefix(i));
+  const updates = packUpdates(
+    { family: 'ipv4-unicast', attributes: { origin: 0, asPath: [{ type: 2, asns: [asn] }], nextHop: local }, announce: prefixes, withdraw: [] },
+    ctx,
+  );
+  process.stdout.write(`encoded ${count} prefixes in ${updates.length} UPDATEs\n`);
+  const open = encodeMessage(
+    buildOpen({ localAsn: asn, routerId: local, holdTime: 90, families: ['ipv4-unicast'], extendedMessage: false } as Parameters<typeof buildOpen>[0]),
+    ctx,
+  );
+  const keepalive = encodeMessage({ type: 'keepalive' }, ctx);
+  const socket = connect({ host: peer, port: 179, localAddress: local });
+  const framer = new Framer();
+  let sent = false;
+  socket.setNoDelay(true);
+  socket.on('connect', () => socket.write(open));
+  socket.on('data', (chunk) => {
+    for (const raw of framer.push(chunk)) {
+      const msg = decodeMessage(raw, ctx);
+      if (msg.type === 'open') socket.write(keepalive);
+      else if (msg.type === 'notification') {
+        process.stdout.write(`notification ${msg.code}/${msg.subcode}\n`);
+        process.exit(1);
+      } else if (msg.type === 'keepalive' && !sent) {
+        sent = true;
+        setInterval(() => socket.write(keepalive), 10_000);
+        void writeAll();
+      }
+    }
+  });
+  socket.on('error', (e) => {
+    process.stdout.write(`error ${e.message}\n`);
+    process.exit(1);
+  });
+
+  async function writeAll(): Promise<void> {
+    process.stdout.write(`first-update ${Date.now()}\n`);
+    for (const u of updates) {
+      if (!socket.write(u)) await new Promise((r) => socket.once('drain', r));
+    }
+    socket.write(encodeEndOfRib('ipv4-unicast', ctx));
+    process.stdout.write(`all-written ${Date.now()}\n`);
+  }
+}
+
+if (require.main === module) main();
