@@ -1,0 +1,122 @@
+// What `lab up` does, as data: the ordered steps (namespaces, veth links, per-node network setup, WireGuard
+// tunnel ends, daemons) a plan implies. Pure, so unit tests read the whole bring-up without touching the kernel.
+
+import { createHash } from 'node:crypto';
+import { nodeSetupCommands, type Plan, type PlanNode } from '../orchestrator';
+import type { Daemon } from '../orchestrator/topology/types';
+import { LabError } from './errors';
+import type { LabLayout } from './layout';
+
+export type LabAction =
+  | { kind: 'netns'; node: string; ns: string }
+  /** A command that must succeed, inside the node's namespace when ns is set. */
+  | { kind: 'cmd'; node?: string; ns?: string; argv: string[] }
+  /** A wireguard-go interface configured from a rendered wg-quick file. */
+  | { kind: 'wireguard'; node: string; ns: string; ifname: string; wgQuickFile: string }
+  | { kind: 'daemon'; node: string; ns: string; daemon: Daemon };
+
+export interface LabStep {
+  /** Progress text ("creating 13 veth links"). */
+  title: string;
+  actions: LabAction[];
+  /** Actions of different nodes may run at once (each node's in order); namespaces and links go one by one. */
+  parallel: boolean;
+}
+
+/**
+ * Per-namespace settings the lab adds to the plan's. All namespaces share the kernel's one random multipath hash
+ * secret, so two ECMP stages in a row (LAN router, then edge) would hash a flow alike and polarize: a flow sent to
+ * r1 would always take r1's first tunnel. A seed per namespace (kernel >= 6.11; `sysctl -e` skips it on older
+ * kernels) makes each stage choose on its own, as separate boxes do. IPv6 is off: the lab is IPv4-only, and
+ * neighbour discovery chatter would show up in the tunnels' packet counters.
+ */
+export function labSysctls(plan: Plan, node: PlanNode): Record<string, string> {
+  const seed = createHash('sha256').update(`${plan.lab}/${node.name}`).digest().readUInt32BE(0) || 1;
+  return {
+    'net.ipv6.conf.all.disable_ipv6': '1',
+    'net.ipv6.conf.default.disable_ipv6': '1',
+    'net.ipv4.fib_multipath_hash_seed': String(seed),
+  };
+}
+
+/** Nodes that run a routing daemon, in plan order. */
+export function daemonNodes(plan: Plan): (PlanNode & { runs: Daemon })[] {
+  return plan.nodes.filter((n): n is PlanNode & { runs: Daemon } => n.runs !== 'none');
+}
+
+/**
+ * The network part of nodeSetupCommands (the one description of a node's setup, shared with containerlab and
+ * the host realizer) as argv: sysctls, bridges, addresses, routes and rules. WireGuard (`wg-quick up`) and the
+ * daemon are left to the realizer, which must own their pids.
+ */
+export function nodeNetworkCommands(plan: Plan, node: PlanNode, layout: LabLayout): string[][] {
+  const out: string[][] = [];
+  for (const line of nodeSetupCommands(plan, node.name, { configDir: layout.nodeDir(node.name), runDir: layout.runDir(node.name) })) {
+    const argv = line.split(' ');
+    if (argv[0] === 'wg-quick' || argv[0] === 'setsid' || argv[0] === 'bird') continue;
+    if (argv[0] !== 'ip' && argv[0] !== 'sysctl') throw new Error(`unexpected setup command for ${node.name}: ${line}`);
+    if (/['"\\$`]/.test(line)) throw new Error(`setup command for ${node.name} needs a shell, which the lab does not use: ${line}`);
+    out.push(argv);
+  }
+  return out;
+}
+
+export function labSteps(plan: Plan, layout: LabLayout): LabStep[] {
+  const ns = (name: string) => plan.nodes.find((n) => n.name === name)!.namespace;
+  const steps: LabStep[] = [];
+
+  steps.push({
+    title: `creating ${plan.nodes.length} namespaces`,
+    parallel: false,
+    actions: plan.nodes.flatMap((n): LabAction[] => [
+      { kind: 'netns', node: n.name, ns: n.namespace },
+      { kind: 'cmd', node: n.name, ns: n.namespace, argv: ['sysctl', '-e', '-q', '-w', ...Object.entries(labSysctls(plan, n)).map(([k, v]) => `${k}=${v}`)] },
+    ]),
+  });
+
+  // Each pair is made directly inside its two namespaces: the names ("lan", "r1") would clash in the root one.
+  steps.push({
+    title: `creating ${plan.links.length} veth links`,
+    parallel: false,
+    actions: plan.links.map((l) => ({
+      kind: 'cmd' as const,
+      argv: ['ip', 'link', 'add', 'name', l.a.ifname, 'netns', ns(l.a.node), 'type', 'veth', 'peer', 'name', l.b.ifname, 'netns', ns(l.b.node)],
+    })),
+  });
+
+  steps.push({
+    title: `configuring ${plan.nodes.length} nodes (sysctls, bridges, addresses, routes, rules)`,
+    parallel: true,
+    actions: plan.nodes.flatMap((n) => nodeNetworkCommands(plan, n, layout).map((argv) => ({ kind: 'cmd' as const, node: n.name, ns: n.namespace, argv }))),
+  });
+
+  const wg = plan.nodes.flatMap((n) =>
+    n.interfaces
+      .filter((i) => i.kind === 'wireguard')
+      .map((i): LabAction => ({ kind: 'wireguard', node: n.name, ns: n.namespace, ifname: i.name, wgQuickFile: `${layout.nodeDir(n.name)}/wireguard/${i.name}.conf` })),
+  );
+  if (wg.length) steps.push({ title: `starting ${wg.length} WireGuard tunnel ends (wireguard-go)`, parallel: true, actions: wg });
+
+  const daemons = daemonNodes(plan);
+  const byDaemon = new Map<Daemon, string[]>();
+  for (const n of daemons) byDaemon.set(n.runs, [...(byDaemon.get(n.runs) ?? []), n.name]);
+  steps.push({
+    title: `starting daemons: ${[...byDaemon].map(([d, names]) => `${d} on ${names.join(', ')}`).join('; ')}`,
+    parallel: true,
+    actions: daemons.map((n) => ({ kind: 'daemon' as const, node: n.name, ns: n.namespace, daemon: n.runs })),
+  });
+  return steps;
+}
+
+/** The on-prem end of a tunnel (name or id "t3"), or an error that lists the tunnels. */
+export function findTunnel(plan: Plan, nameOrId: string) {
+  const t = plan.tunnels.find((x) => x.name === nameOrId || x.id === nameOrId || x.onprem.ifname === nameOrId || x.far.ifname === nameOrId);
+  if (!t) throw new LabError('ERR_LAB_USAGE', `no tunnel ${nameOrId} in lab ${plan.lab}; tunnels: ${plan.tunnels.map((x) => `${x.id} ${x.name}`).join(', ')}`);
+  return t;
+}
+
+export function findNode(plan: Plan, name: string): PlanNode {
+  const n = plan.nodes.find((x) => x.name === name);
+  if (!n) throw new LabError('ERR_LAB_USAGE', `no node ${name} in lab ${plan.lab}; nodes: ${plan.nodes.map((x) => x.name).join(', ')}`);
+  return n;
+}
