@@ -154,12 +154,23 @@ export function peerCommand(peer: PeerState, event: FsmEvent, now = 0): PeerResu
 
 /**
  * The daemon accepted a TCP connection from this neighbor. Returns the connection id that now owns it,
- * or null when the neighbor refuses it (stopped, backing off in Idle, or already holding two connections):
+ * or null when the neighbor refuses it (stopped, or already holding two connections):
  * the runner then sends Cease/Connection Rejected (RFC 4486) and closes it.
  */
 export function peerAccept(peer: PeerState, now = 0): PeerResult & { accepted: number | null } {
-  const main = peer.conns[0]!;
-  if (peer.conns.length > 1 || main.fsm.state === 'Idle' || !main.fsm.started) return { peer, actions: [], accepted: null };
+  let main = peer.conns[0]!;
+  if (peer.conns.length > 1 || !main.fsm.started) return { peer, actions: [], accepted: null };
+  if (main.fsm.state === 'Idle') {
+    // Backing off after a failure (IdleHold): accept the peer's connection anyway, as FRR and BIRD do. Refusing
+    // it deadlocks two speakers that back off at the same time, each rejecting the other's connection. The
+    // backoff still paces our own outgoing attempts.
+    const woken = peerEvent(peer, main.id, { type: 'AutomaticStart_with_PassiveTcpEstablishment' }, now);
+    const fsm = { ...woken.peer.conns[0]!.fsm, passive: main.fsm.config.passive };
+    peer = { ...woken.peer, conns: [{ ...woken.peer.conns[0]!, fsm }] };
+    main = peer.conns[0]!;
+    const r = peerEvent(peer, main.id, { type: 'TcpConnectionConfirmed' }, now);
+    return { peer: r.peer, actions: [...woken.actions, ...r.actions], accepted: main.id };
+  }
   if (main.fsm.state === 'Active') {
     const r = peerEvent(peer, main.id, { type: 'TcpConnectionConfirmed' }, now);
     return { ...r, accepted: main.id };

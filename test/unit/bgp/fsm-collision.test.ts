@@ -66,7 +66,7 @@ describe('neighbor with two connections', () => {
   const started = () => peerCommand(createPeer(fsmConfig(BASE)), { type: 'ManualStart' }).peer;
   const kinds = (actions: PeerAction[], conn: number) => actions.filter((a) => a.conn === conn).map((a) => a.action.type);
 
-  test('refuses connections when stopped, backing off, or already holding two', () => {
+  test('refuses connections when stopped or already holding two', () => {
     expect(peerAccept(createPeer(fsmConfig(BASE))).accepted).toBeNull();
     let p = started();
     p = peerAccept(p).peer; // second connection next to our Connect
@@ -76,7 +76,11 @@ describe('neighbor with two connections', () => {
     p = peerEvent(p, 1, { type: 'Tcp_CR_Acked' }).peer;
     p = peerEvent(p, 1, { type: 'NotifMsg', notification: { type: 'notification', code: 6, subcode: 5, data: new Uint8Array() } }).peer;
     expect(peerState(p)).toBe('Idle');
-    expect(peerAccept(p).accepted).toBeNull();
+    // Backing off in Idle is not a refusal: two bgpfo speakers backing off together would reject each other forever.
+    const a = peerAccept(p);
+    expect(a.accepted).toBe(1);
+    expect(a.peer.conns.map((c) => [c.id, c.fsm.state, c.fsm.passive])).toEqual([[1, 'OpenSent', false]]);
+    expect(a.actions).toContainEqual({ conn: 1, action: expect.objectContaining({ type: 'stop-timer', timer: 'IdleHold' }) });
   });
 
   test('a passive neighbor hands the connection to its main FSM', () => {
