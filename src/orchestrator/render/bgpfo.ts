@@ -50,6 +50,12 @@ export function renderBgpfoConfig(plan: Plan, nodeName: string, opts: BgpfoRende
     lines.push(`    keepalive: ${s.keepalive}`);
     lines.push('    connect-retry: 5');
     lines.push('    families: [ipv4-unicast]');
+    if (local.liveness !== 'none') {
+      // The tunnel's own liveness (docs/liveness.md): failover in one detection time instead of the hold time.
+      lines.push('    liveness:', `      mode: ${local.liveness}`, `      interval-ms: ${plan.liveness.intervalMs}`, `      multiplier: ${plan.liveness.multiplier}`);
+      // A cloud gateway keeps its 180 s hold timer: more-specifics over the surviving tunnels move its traffic at once.
+      if (local.liveness === 'probe' && s.fixedTimers) lines.push('      steering: { more-specifics: true }');
+    }
     lines.push('    import:');
     lines.push(`      allow: ${yamlFlowList(local.import)}`);
     lines.push(`      max-prefixes: ${s.maxPrefixes}`);
