@@ -3,7 +3,9 @@
 
 import { request } from 'node:http';
 import { ControlApiError, ControlError, ControlPermissionDenied, ControlTimeout, DaemonNotRunning } from './errors';
-import type { AdjRibInResponse, ApiErrorBody, RoutesResponse, StatusResponse } from './types';
+import type { OpsEvent } from './events';
+import { LineSplitter } from './events-stream';
+import type { AdjRibInResponse, ApiErrorBody, DrainRequest, DrainResponse, ReloadResponse, RoutesResponse, StatusResponse, UndrainResponse } from './types';
 
 export const DEFAULT_SOCKET = '/run/bgpfo/bgpfo.sock';
 
@@ -39,10 +41,82 @@ export class ControlClient {
     return this.get(`/v1/neighbors/${encodeURIComponent(neighbor)}/adj-rib-in` + query({ policy, prefix: opts.prefix, limit: opts.limit }));
   }
 
+  /** Re-reads the daemon's config file; a refused config rejects with ControlApiError (apiCode 'config-error'). */
+  reload(): Promise<ReloadResponse> {
+    return this.post('/v1/reload', {});
+  }
+
+  /** Drains a target; waits as long as the drain does (its timeout plus a margin). */
+  drain(req: DrainRequest): Promise<DrainResponse> {
+    return this.post('/v1/drain', req, ((req.timeoutS ?? 30) + 30) * 1000);
+  }
+
+  undrain(target: string): Promise<UndrainResponse> {
+    return this.post('/v1/undrain', { target });
+  }
+
+  /**
+   * Follows GET /v1/events: calls onEvent per event until close() or the daemon goes away. `ready` resolves once
+   * subscribed (events from then on are delivered); `done` when the stream ends (rejects on connection errors).
+   */
+  events(onEvent: (e: OpsEvent) => void, opts: { since?: number; types?: string[] } = {}): { ready: Promise<void>; done: Promise<void>; close(): void } {
+    let closed = false;
+    let req: ReturnType<typeof request> | undefined;
+    let onReady: () => void = () => {};
+    const ready = new Promise<void>((r) => (onReady = r));
+    const done = new Promise<void>((resolve, reject) => {
+      const path = '/v1/events' + query({ since: opts.since, types: opts.types?.join(',') });
+      req = request({ socketPath: this.socketPath, path, method: 'GET', headers: { accept: 'application/x-ndjson' } }, (res) => {
+        if ((res.statusCode ?? 0) !== 200) {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('end', () => reject(apiError(res.statusCode ?? 0, Buffer.concat(chunks).toString('utf8'))));
+          return;
+        }
+        onReady();
+        const lines = new LineSplitter();
+        res.on('data', (c: Buffer) => {
+          for (const l of lines.push(c)) {
+            try {
+              onEvent(JSON.parse(l) as OpsEvent);
+            } catch {
+              // a torn line at shutdown: ignore
+            }
+          }
+        });
+        res.on('end', () => resolve());
+        res.on('error', () => resolve());
+        res.on('close', () => resolve());
+      });
+      req.on('error', (e: NodeJS.ErrnoException) => (closed ? resolve() : reject(this.translate(e))));
+      req.end();
+    });
+    done.catch(() => onReady());
+    return {
+      ready,
+      done,
+      close: () => {
+        closed = true;
+        req?.destroy();
+      },
+    };
+  }
+
+  /** POST a JSON body and parse the JSON answer; non-2xx answers throw ControlApiError. */
+  post<T>(path: string, body: unknown, timeoutMs = this.timeoutMs): Promise<T> {
+    return this.call('POST', path, JSON.stringify(body), timeoutMs);
+  }
+
   /** GET a path and parse the JSON answer; non-2xx answers throw ControlApiError. */
   get<T>(path: string): Promise<T> {
+    return this.call('GET', path, undefined, this.timeoutMs);
+  }
+
+  private call<T>(method: 'GET' | 'POST', path: string, body: string | undefined, timeoutMs: number): Promise<T> {
     return new Promise<T>((resolve, reject) => {
-      const req = request({ socketPath: this.socketPath, path, method: 'GET', headers: { accept: 'application/json' } }, (res) => {
+      const headers: Record<string, string | number> = { accept: 'application/json' };
+      if (body !== undefined) Object.assign(headers, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
+      const req = request({ socketPath: this.socketPath, path, method, headers }, (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
         res.on('error', (e) => reject(new ControlError('ERR_CONTROL_IO', `reading the daemon's answer failed: ${e.message}`)));
@@ -63,9 +137,9 @@ export class ControlClient {
           }
         });
       });
-      req.setTimeout(this.timeoutMs, () => req.destroy(new ControlTimeout(this.socketPath, this.timeoutMs)));
+      req.setTimeout(timeoutMs, () => req.destroy(new ControlTimeout(this.socketPath, timeoutMs)));
       req.on('error', (e: NodeJS.ErrnoException) => reject(this.translate(e)));
-      req.end();
+      req.end(body);
     });
   }
 
@@ -84,6 +158,15 @@ export class ControlClient {
       default:
         return new ControlError('ERR_CONTROL_IO', `cannot talk to the daemon on ${this.socketPath}: ${e.message}`);
     }
+  }
+}
+
+function apiError(status: number, text: string): ControlError {
+  try {
+    const err = (JSON.parse(text) as ApiErrorBody).error;
+    return new ControlApiError(status, err.code, err.message);
+  } catch {
+    return new ControlError('ERR_CONTROL_IO', `the daemon answered HTTP ${status}`);
   }
 }
 

@@ -1,10 +1,12 @@
-// The control API server: HTTP/1.1 on a Unix socket (mode 0660, root + control.group), read-only JSON endpoints
-// under /v1 answered from a ControlProvider, so it can be tested with a fake and knows nothing of BGP internals.
+// The control API server: HTTP/1.1 on a Unix socket (mode 0660, root + control.group), JSON endpoints under /v1
+// answered from a ControlProvider (writes and the event stream: server-ops.ts), testable with a fake provider.
 
 import { rmSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import { canonicalPrefix, PrefixError } from '../bgp/prefix';
+import { ControlApiError } from './errors';
+import { OPS_PATHS, routeOperation, serveEventStream } from './server-ops';
 import { clearStaleSocket, ensureSocketDir, resolveGroup, secureSocket } from './socket-file';
 import type { ApiErrorBody, ControlProvider, RouteQuery } from './types';
 
@@ -57,10 +59,9 @@ export function parseRouteQuery(params: URLSearchParams): RouteQuery {
   return q;
 }
 
-async function route(provider: ControlProvider, req: IncomingMessage): Promise<unknown> {
-  if (req.method !== 'GET' && req.method !== 'HEAD') throw new HttpError(405, 'method-not-allowed', `${req.method} is not supported; the API is read-only (GET)`);
-  const url = new URL(req.url ?? '/', 'http://bgpfo');
-  const path = url.pathname.replace(/\/+$/, '');
+async function route(provider: ControlProvider, req: IncomingMessage, url: URL, path: string): Promise<unknown> {
+  if (OPS_PATHS.has(path)) return routeOperation(provider, req, path);
+  if (req.method !== 'GET' && req.method !== 'HEAD') throw new HttpError(405, 'method-not-allowed', `${req.method} is not supported here (GET)`);
   if (path === '/v1/status') return provider.getStatus();
   if (path === '/v1/routes') return provider.getRoutes(parseRouteQuery(url.searchParams));
   const m = /^\/v1\/neighbors\/([^/]+)\/adj-rib-in$/.exec(path);
@@ -82,11 +83,15 @@ export async function startControlServer(opts: ControlServerOptions): Promise<Co
   await clearStaleSocket(opts.socketPath);
 
   const server: Server = createServer((req, res) => {
-    route(opts.provider, req).then(
+    const url = new URL(req.url ?? '/', 'http://bgpfo');
+    const path = url.pathname.replace(/\/+$/, '');
+    if (serveEventStream(opts.provider, req, res, url, path)) return;
+    route(opts.provider, req, url, path).then(
       (body) => send(res, 200, body),
       (err: unknown) => {
-        if (err instanceof HttpError) {
-          send(res, err.status, { error: { code: err.code, message: err.message } } satisfies ApiErrorBody);
+        if (err instanceof HttpError || err instanceof ControlApiError) {
+          const code = err instanceof HttpError ? err.code : err.apiCode;
+          send(res, err.status, { error: { code, message: err.message } } satisfies ApiErrorBody);
           return;
         }
         opts.logger?.error({ err, url: req.url }, 'control API request failed');

@@ -2,6 +2,7 @@
 // Shared by the server, the client and the CLI; the server never reaches into the daemon beyond this.
 
 import type { Family, Prefix } from '../bgp/types';
+import type { EventBus } from './events';
 
 export const API_VERSION = 'v1';
 
@@ -49,6 +50,62 @@ export interface SessionStatus {
   lastError: string | null;
   /** Times the session left Established. */
   flaps: number;
+  /** BFD or probe liveness of the tunnel under the session (filled in when liveness is configured). */
+  liveness?: LivenessStatus;
+  /** Tunnel quality over the health window (filled in when probing runs). */
+  quality?: TunnelQualityStatus;
+  /** Present while the neighbor is drained (bgpfo drain). */
+  drain?: DrainStatus;
+}
+
+/** Liveness of a tunnel: BFD (RFC 5880) or the ping probe; times in milliseconds. */
+export interface LivenessStatus {
+  mode: 'bfd' | 'probe';
+  /** 'up' | 'down', or a BFD state name (AdminDown, Down, Init, Up). */
+  state: string;
+  /** Transmit / expected receive interval in force, and the detect multiplier. */
+  txIntervalMs?: number;
+  rxIntervalMs?: number;
+  multiplier?: number;
+  /** Time without packets after which the tunnel is declared down. */
+  detectionTimeMs?: number;
+  /** Seconds in the current state. */
+  since?: number;
+  /** Why it last changed ("Control Detection Time Expired", "no reply to icmp_seq 8-10"). */
+  detail?: string;
+  /** Times liveness went down. */
+  downs?: number;
+  /** The tunnel's verdict (docs/liveness.md): up, demoted (out of ECMP, prepended) or down (session held in Idle). */
+  verdict?: 'up' | 'demoted' | 'down';
+  /** healthy, starting, liveness-down, dampened, loss, rtt or jitter. */
+  reason?: string;
+  /** The reason in words ("loss 12.5 % > 5 % over 10 s", "flap dampening level 2: held 2000 ms ..."). */
+  verdictDetail?: string;
+  /** With reason dampened: seconds until the flap hold-down ends. */
+  heldForS?: number;
+  /** Probe-mode steering: more-specific halves advertised over the surviving sessions because this tunnel is down. */
+  steering?: string[];
+}
+
+export interface TunnelQualityStatus {
+  lossPct: number;
+  rttMs?: number;
+  jitterMs?: number;
+  samples: number;
+  windowMs: number;
+  /** The health verdict: up, demoted (out of ECMP, prepended) or down; with its reason. */
+  verdict?: 'up' | 'demoted' | 'down';
+  reason?: string;
+}
+
+export interface DrainStatus {
+  /** The drain target that covers this neighbor (its name, or "all"). */
+  target: string;
+  /** Seconds since the drain began. */
+  since: number;
+  phase: 'waiting' | 'moved' | 'timeout' | 'down';
+  /** The session was taken down by the drain (--shutdown). */
+  shutdown: boolean;
 }
 
 export interface StatusResponse {
@@ -118,6 +175,64 @@ export interface ControlProvider {
   getRoutes(query: RouteQuery): RoutesResponse | Promise<RoutesResponse>;
   /** null when no neighbor has that name. */
   getAdjRibIn(neighbor: string, policy: 'pre' | 'post', query: RouteQuery): AdjRibInResponse | null | Promise<AdjRibInResponse | null>;
+  /** The write side (POST /v1/reload, /v1/drain, /v1/undrain) and GET /v1/events; absent: 404. */
+  operations?: OperationsProvider;
+}
+
+/** POST /v1/reload: re-read the config file the daemon was started with. */
+export interface ReloadResponse {
+  result: 'applied' | 'unchanged';
+  /** One line per action ("neighbor tun-c1 added", "tun-a1: export policy changed: re-advertised"). */
+  actions: string[];
+}
+
+/** POST /v1/drain. */
+export interface DrainRequest {
+  /** A neighbor name, a peer address, an interface name, or "all" (the whole router). */
+  target: string;
+  /** Seconds to wait for the traffic to leave (default 30); 0: do not wait. */
+  timeoutS?: number;
+  /** Take the session(s) down once the traffic has moved (Cease/Administrative Shutdown). */
+  shutdown?: boolean;
+  /** With shutdown: take them down even when the wait timed out. */
+  force?: boolean;
+  /** Packets per second (rx + tx) under which an interface counts as quiet (default 50). */
+  quietPps?: number;
+}
+
+export interface DrainInterfaceResult {
+  ifname: string;
+  /** Packets per second (rx + tx) over the first second after the marks (often already low) and the last one. */
+  startPps: number;
+  endPps: number;
+}
+
+export interface DrainResponse {
+  target: string;
+  neighbors: string[];
+  /** moved: every interface went quiet; timeout: not within timeoutS; skipped: no wait (timeoutS 0 or no interface). */
+  traffic: 'moved' | 'timeout' | 'skipped';
+  interfaces: DrainInterfaceResult[];
+  waitedMs: number;
+  /** Sessions taken down. */
+  shutdown: string[];
+  detail: string;
+}
+
+export interface UndrainResponse {
+  target: string;
+  neighbors: string[];
+  /** Sessions started again (they had been taken down by the drain). */
+  restarted: string[];
+}
+
+export interface OperationsProvider {
+  /** Rejects with an error whose message is the config error (code 'ERR_CONFIG') when the new config is refused. */
+  reload(): Promise<ReloadResponse>;
+  drain(req: DrainRequest): Promise<DrainResponse>;
+  undrain(target: string): Promise<UndrainResponse>;
+  /** The event bus the /v1/events stream reads. */
+  readonly events: EventBus;
 }
 
 /** Body of every non-2xx response. */

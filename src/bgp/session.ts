@@ -111,6 +111,15 @@ export class BgpSession extends EventEmitter<BgpSessionEvents> {
     this.run(() => peerCommand(this.peer, { type: 'AutomaticStop', notification: n }, this.clock.now()));
   }
 
+  /**
+   * Leaves without a word, as a speaker about to restart does (RFC 4724 §4): sockets closed, timers cancelled, no
+   * NOTIFICATION and no more events. The peer sees the TCP connection close; the object is not used again.
+   */
+  abandon(): void {
+    this.queue.length = 0;
+    for (const id of [...this.io.keys()]) this.discard(id);
+  }
+
   /** Take over a connection the daemon accepted from this neighbor's address. */
   acceptConnection(socket: net.Socket): void {
     this.run(() => {

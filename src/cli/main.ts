@@ -6,19 +6,25 @@ import { ControlClient, DEFAULT_SOCKET } from '../api/client';
 import { ControlError } from '../api/errors';
 import { bgpfoVersion } from '../api/version';
 import { ConfigError, loadConfig, LOG_LEVELS, type LogLevel } from '../config';
+import { registerCompletion } from './completion';
 import { registerDeployCommands } from './deploy';
-import { formatAdjRibIn, formatRoutes, formatStatus } from './format';
+import { formatAdjRibIn, formatRoutes } from './format';
 import { registerLabCommands } from './lab';
+import { registerOpsCommands } from './ops-commands';
+import { formatStatusTable, useColor } from './status-table';
 
 export interface CliIo {
   out: (text: string) => void;
   err: (text: string) => void;
   env?: NodeJS.ProcessEnv;
+  /** stdout is a terminal (colors in `status`). */
+  isTTY?: boolean;
 }
 
 const processIo: CliIo = {
   out: (t) => process.stdout.write(t),
   err: (t) => process.stderr.write(t),
+  isTTY: process.stdout.isTTY,
 };
 
 /** Exit codes: 0 ok, 1 operational error (daemon down, bad config), 2 usage error. */
@@ -60,22 +66,28 @@ export function buildProgram(io: CliIo): Command {
     .description('run the BGP speaker with a config file (runs until SIGTERM or SIGINT)')
     .requiredOption('--config <file>', 'YAML config file (see docs/configuration.md)')
     .addOption(new Option('--log-level <level>', 'override log.level from the config').choices([...LOG_LEVELS]))
-    .action(async (opts: { config: string; logLevel?: LogLevel }) => {
-      const config = loadConfig(opts.config);
-      if (opts.logLevel) config.log.level = opts.logLevel;
+    .option('--graceful', 'on SIGTERM leave as for a graceful restart: no NOTIFICATION, kernel routes kept (config: stop.graceful-restart)')
+    .action(async (opts: { config: string; logLevel?: LogLevel; graceful?: boolean }) => {
+      // The --log-level override also holds for every reload of the file.
+      const load = (path: string) => {
+        const c = loadConfig(path);
+        if (opts.logLevel) c.log.level = opts.logLevel;
+        return c;
+      };
+      const config = load(opts.config);
       // Loaded lazily: the status/validate commands must not pay for (or depend on) the daemon's modules.
       const { default: pino } = await import('pino');
       const { runDaemon } = await import('../daemon');
       const logger = pino({ level: config.log.level, base: { pid: process.pid } });
-      await runDaemon(config, logger);
+      await runDaemon(config, logger, { configPath: opts.config, load, ...(opts.graceful ? { gracefulRestart: true } : {}) });
     });
 
-  clientOptions(program.command('status').description('show the router and its BGP sessions')).action(
-    async (opts: { socket?: string; config?: string; json?: boolean }) => {
+  clientOptions(program.command('status').description('show the router and its BGP sessions'))
+    .option('--no-color', 'no state colors (they are only used on a terminal, and never with NO_COLOR set)')
+    .action(async (opts: { socket?: string; config?: string; json?: boolean; color?: boolean }) => {
       const status = await new ControlClient({ socketPath: socketFor(opts, env) }).status();
-      io.out(opts.json ? JSON.stringify(status, null, 2) + '\n' : formatStatus(status) + '\n');
-    },
-  );
+      io.out(opts.json ? JSON.stringify(status, null, 2) + '\n' : formatStatusTable(status, { color: useColor(opts, io.isTTY, env) }) + '\n');
+    });
 
   clientOptions(program.command('routes').description('show the Loc-RIB: best path, ECMP set and why').argument('[prefix]', 'a prefix (exact) or an address (longest match)'))
     .option('-n, --limit <n>', 'show at most n prefixes', positiveInt, 1000)
@@ -103,8 +115,11 @@ export function buildProgram(io: CliIo): Command {
       else io.out(`OK: ${file}: ${config.neighbors.length} neighbor(s), ${config.originate.length} originated prefix(es)\n`);
     });
 
+  registerOpsCommands(program, io);
   registerDeployCommands(program, io);
   registerLabCommands(program, io);
+  // Last: the completion script is generated from every command registered before it.
+  registerCompletion(program, io);
   return program;
 }
 
@@ -118,7 +133,7 @@ export async function main(argv: string[], io: CliIo = processIo): Promise<numbe
     if (e instanceof CommanderError) {
       // Help and version "errors" are successful exits; usage errors were already printed by commander.
       if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return EXIT_OK;
-      if (e.code === 'bgpfo.badNumber') io.err(`error: ${e.message}\n`);
+      if (e.code.startsWith('bgpfo.')) io.err(`error: ${e.message}\n`);
       return EXIT_USAGE;
     }
     if (e instanceof ConfigError || e instanceof ControlError) {

@@ -3,6 +3,7 @@
 
 import type { Family } from '../bgp/types';
 import { addressFamily } from './fields';
+import { buildLiveness, checkLiveness } from './liveness';
 import type { RawConfig, RawNeighbor } from './schema';
 import { DEFAULTS, type DaemonConfig, type NeighborConfig } from './types';
 
@@ -56,6 +57,9 @@ function buildNeighbor(n: RawNeighbor, routerAsn: number): NeighborConfig {
     out.import.maxPrefixesWarning = imp['max-prefixes-warning'] ?? DEFAULTS.maxPrefixesWarning;
   }
   if (n['shutdown-message'] !== undefined) out.shutdownMessage = n['shutdown-message'];
+  const liveness = buildLiveness(n.liveness);
+  if (liveness) out.liveness = liveness;
+  if (n.interface !== undefined) out.interface = n.interface;
   return out;
 }
 
@@ -88,6 +92,7 @@ function checkNeighbor(n: RawNeighbor, built: NeighborConfig, at: PropertyKey[],
   if (n['next-hop-ipv6'] !== undefined && !built.families.includes('ipv6-unicast')) {
     add(['next-hop-ipv6'], 'next-hop-ipv6 is set but ipv6-unicast is not in families');
   }
+  checkLiveness(n.liveness, local !== undefined, (path, message) => add(['liveness', ...path], message));
   const imp = n.import;
   if (imp && imp['max-prefixes-warning'] !== undefined && imp['max-prefixes'] === undefined) {
     add(['import', 'max-prefixes-warning'], 'max-prefixes-warning needs import.max-prefixes');
@@ -161,7 +166,20 @@ export function buildConfig(raw: RawConfig): { config: DaemonConfig; issues: Pat
       keepPrePolicy: raw.rib?.['keep-pre-policy'] ?? DEFAULTS.keepPrePolicy,
     },
     neighbors,
+    metrics: raw.metrics?.listen ? { listen: raw.metrics.listen } : {},
+    alerts: { timeoutMs: raw.alerts?.['timeout-ms'] ?? DEFAULTS.alertTimeoutMs, events: [...new Set(raw.alerts?.events ?? DEFAULTS.alertEvents)] },
+    stop: { gracefulRestart: raw.stop?.['graceful-restart'] ?? false },
+    fib: {
+      mode: raw.fib?.mode ?? DEFAULTS.fibMode,
+      table: raw.fib?.table ?? DEFAULTS.fibTable,
+      protocol: raw.fib?.protocol ?? DEFAULTS.fibProtocol,
+      metric: raw.fib?.metric ?? DEFAULTS.fibMetric,
+      applySysctls: raw.fib?.['apply-sysctls'] ?? true,
+    },
   };
+  if (raw.alerts?.command !== undefined) config.alerts.command = raw.alerts.command;
+  if (raw.alerts?.url !== undefined) config.alerts.url = raw.alerts.url;
   if (raw.control?.group !== undefined) config.control.group = raw.control.group;
+  if (raw.fib?.netns !== undefined) config.fib.netns = raw.fib.netns;
   return { config, issues };
 }

@@ -183,3 +183,38 @@ export function shutdownMessage() {
     error: 'expected a text of at most 255 bytes of UTF-8 (RFC 9003)',
   });
 }
+
+/** "127.0.0.1:9469" or "[::1]:9469": a TCP listen address with a port (ops: the metrics endpoint). */
+export function hostPort() {
+  const help = 'expected ADDRESS:PORT such as 127.0.0.1:9469 or [::1]:9469';
+  return z.string({ error: help }).transform((raw, ctx): { host: string; port: number } => {
+    const m = /^\[([0-9a-fA-F:.]+)\]:(\d{1,5})$/.exec(raw.trim()) ?? /^([0-9.]+):(\d{1,5})$/.exec(raw.trim());
+    if (!m || Number(m[2]) < 1 || Number(m[2]) > 65535) return fail(ctx, help, raw);
+    const isV6 = raw.trim().startsWith('[');
+    if (isV6 ? !Address6.isValid(m[1]) : !Address4.isValid(m[1])) return fail(ctx, help, raw);
+    return { host: canonicalAddress(m[1]), port: Number(m[2]) };
+  });
+}
+
+/** An http:// or https:// URL (ops: the alert webhook). */
+export function httpUrl() {
+  const help = 'expected an http:// or https:// URL';
+  return z.string({ error: help }).refine(
+    (raw) => {
+      try {
+        const u = new URL(raw);
+        return u.protocol === 'http:' || u.protocol === 'https:';
+      } catch {
+        return false;
+      }
+    },
+    { error: help },
+  );
+}
+
+/** A Linux interface name: 1..15 characters, no "/", whitespace or ":" tricks beyond what the kernel allows. */
+export function ifname() {
+  return text('an interface name').regex(/^[A-Za-z0-9_.+-]{1,15}$/, {
+    error: 'expected an interface name of 1..15 letters, digits, "_", ".", "+" or "-"',
+  });
+}

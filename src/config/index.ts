@@ -4,3 +4,4 @@
 export { loadConfig, parseConfig } from './load';
 export { ConfigError, formatIssue, type ConfigIssue } from './errors';
 export * from './types';
+export { LIVENESS_DEFAULTS, type LivenessConfig, type LivenessQualityConfig, type LivenessDampeningConfig } from './liveness';

@@ -68,9 +68,28 @@ const defaultError = (iss: z.core.$ZodRawIssue): string | undefined => {
   return undefined;
 };
 
+/**
+ * A union whose input had the shape of exactly one branch (`quality: { window-s: x }` against `false | mapping`)
+ * reports that branch's own issues, at their paths, instead of the union's summary.
+ */
+function expandUnions(issues: readonly z.core.$ZodIssue[]): z.core.$ZodIssue[] {
+  const out: z.core.$ZodIssue[] = [];
+  for (const iss of issues) {
+    if (iss.code === 'invalid_union' && Array.isArray(iss.errors)) {
+      const shaped = iss.errors.filter((branch) => branch.some((b) => b.path.length > 0 || (b.code !== 'invalid_type' && b.code !== 'invalid_value')));
+      if (shaped.length === 1) {
+        out.push(...expandUnions(shaped[0]!.map((b) => ({ ...b, path: [...iss.path, ...b.path] }) as z.core.$ZodIssue)));
+        continue;
+      }
+    }
+    out.push(iss);
+  }
+  return out;
+}
+
 function zodIssues(issues: z.core.$ZodIssue[], doc: Document, lc: LineCounter): ConfigIssue[] {
   const out: ConfigIssue[] = [];
-  for (const iss of issues) {
+  for (const iss of expandUnions(issues)) {
     if (iss.code === 'unrecognized_keys') {
       for (const key of iss.keys) {
         out.push({ line: lineOf(doc, lc, iss.path, key), path: formatPath([...iss.path, key]), message: unknownKeyMessage(key, knownKeysAt(iss.path)) });

@@ -2,8 +2,9 @@
 // Unknown keys are errors everywhere (strict objects): a typo must never pass silently.
 
 import { z } from 'zod';
-import { asn, bool, community, int, ipAddress, largeCommunity, prefix, prefixFilter, routerId, shutdownMessage, text } from './fields';
-import { LOG_LEVELS } from './types';
+import { asn, bool, community, hostPort, httpUrl, ifname, int, ipAddress, largeCommunity, prefix, prefixFilter, routerId, shutdownMessage, text } from './fields';
+import { ALERT_EVENTS, LOG_LEVELS } from './types';
+import { livenessSchema } from './liveness';
 
 const MAPPING = 'expected a mapping (key: value lines)';
 const obj = <T extends z.core.$ZodLooseShape>(shape: T) => z.strictObject(shape, { error: MAPPING });
@@ -64,6 +65,8 @@ export const neighborSchema = obj({
     'restart-time': int(1, 4095).optional(),
   }).optional(),
   'shutdown-message': shutdownMessage().optional(),
+  liveness: livenessSchema.optional(),
+  interface: ifname().optional(),
 });
 
 export const configSchema = z.strictObject(
@@ -79,6 +82,32 @@ export const configSchema = z.strictObject(
     log: obj({ level: z.enum(LOG_LEVELS, { error: `expected one of ${LOG_LEVELS.join(', ')}` }).optional() }).optional(),
     rib: obj({ 'max-paths': int(1, 64).optional(), 'keep-pre-policy': bool().optional() }).optional(),
     neighbors: list(neighborSchema, 'neighbors').optional(),
+    metrics: obj({ listen: hostPort().optional() }).optional(),
+    alerts: obj({
+      command: z
+        .union([text('a shell command'), list(text('an argument'), 'arguments').min(1, { error: 'expected at least the program' })], {
+          error: 'expected a shell command (text) or a list [program, arg, ...]',
+        })
+        .optional(),
+      url: httpUrl().optional(),
+      'timeout-ms': int(100, 600_000).optional(),
+      events: list(z.enum(ALERT_EVENTS, { error: `expected one of ${ALERT_EVENTS.join(', ')}` }), 'event types').optional(),
+    }).optional(),
+    stop: obj({ 'graceful-restart': bool().optional() }).optional(),
+    fib: obj({
+      mode: z.enum(['auto', 'kernel', 'memory', 'none'], { error: 'expected auto, kernel, memory or none' }).optional(),
+      // 0 is "unspecified" and 255 the kernel's local table: routes there would break the host.
+      table: int(1, 4294967295, 'a routing table number 1..4294967295 (not 255, the local table)')
+        .refine((t) => t !== 255, { error: 'table 255 is the kernel\'s local table; use 254 (main) or a table of its own' })
+        .optional(),
+      // 0..4 are the kernel's own (unspec, redirect, kernel, boot, static): never ours to delete.
+      protocol: int(5, 255, 'a route protocol number 5..255 (0..4 belong to the kernel and to static routes)').optional(),
+      metric: int(0, 4294967295).optional(),
+      netns: text('a network namespace name')
+        .regex(/^[A-Za-z0-9_.-]{1,64}$/, { error: 'expected a network namespace name (letters, digits, "_", "-", ".")' })
+        .optional(),
+      'apply-sysctls': bool().optional(),
+    }).optional(),
   },
   { error: 'expected a mapping with at least router: and neighbors:' },
 );

@@ -2,6 +2,7 @@
 // The YAML keys are kebab-case; docs/configuration.md documents each field. No RFC here, only our own contract.
 
 import type { Family, Prefix } from '../bgp/types';
+import type { LivenessConfig } from './liveness';
 
 export type LogLevel = 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'silent';
 export const LOG_LEVELS: readonly LogLevel[] = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'];
@@ -92,6 +93,52 @@ export interface NeighborConfig {
   export: ExportConfig;
   gracefulRestart: GracefulRestartConfig;
   shutdownMessage?: string;
+  /** BFD or probe liveness of the tunnel (src/config/liveness.ts); absent: none. */
+  liveness?: LivenessConfig;
+  /** Interface the peer is reached over (the FIB's next-hop device); absent = looked up with `ip route get`. */
+  interface?: string;
+}
+
+/** Operator events an alert can be sent for (docs/operations.md). */
+export const ALERT_EVENTS = ['failover', 'demotion', 'session-down', 'session-up', 'drain', 'reload'] as const;
+export type AlertEventType = (typeof ALERT_EVENTS)[number];
+
+export interface MetricsConfig {
+  /** TCP address of the Prometheus endpoint; absent = no endpoint. */
+  listen?: { host: string; port: number };
+}
+
+export interface AlertsConfig {
+  /** Run with the event JSON on stdin: a string goes through /bin/sh -c, a list is argv. */
+  command?: string | string[];
+  /** POSTed the event JSON. */
+  url?: string;
+  timeoutMs: number;
+  events: AlertEventType[];
+}
+
+export interface StopConfig {
+  /** On SIGTERM leave as for a graceful restart (RFC 4724): no NOTIFICATION, kernel routes stay. */
+  gracefulRestart: boolean;
+}
+
+/**
+ * Where routes go: 'kernel' (Linux nexthop groups, src/fib), 'memory' (no kernel; tests and dry runs), 'none',
+ * or 'auto' (kernel when the daemon runs as root on Linux, else none; resolved by runDaemon at start).
+ */
+export type FibMode = 'auto' | 'kernel' | 'memory' | 'none';
+
+export interface FibConfig {
+  mode: FibMode;
+  /** Kernel routing table (254 = main). */
+  table: number;
+  /** Route and nexthop protocol number that marks what bgpfo owns. */
+  protocol: number;
+  metric: number;
+  /** Program this network namespace instead of the daemon's own. */
+  netns?: string;
+  /** Set wrong host sysctls at start (true) or only report them (false). */
+  applySysctls: boolean;
 }
 
 export interface DaemonConfig {
@@ -101,6 +148,10 @@ export interface DaemonConfig {
   log: { level: LogLevel };
   rib: RibConfig;
   neighbors: NeighborConfig[];
+  metrics: MetricsConfig;
+  alerts: AlertsConfig;
+  stop: StopConfig;
+  fib: FibConfig;
 }
 
 export const DEFAULTS = {
@@ -117,4 +168,10 @@ export const DEFAULTS = {
   families: ['ipv4-unicast', 'ipv6-unicast'] as Family[],
   maxPrefixesWarning: 75,
   restartTime: 120,
+  alertTimeoutMs: 5000,
+  alertEvents: ['failover', 'demotion', 'session-down', 'session-up'] as AlertEventType[],
+  fibMode: 'auto' as FibMode,
+  fibTable: 254,
+  fibProtocol: 201,
+  fibMetric: 20,
 } as const;

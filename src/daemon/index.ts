@@ -4,9 +4,17 @@
 import type { Logger } from 'pino';
 import { startControlServer, type ControlServer } from '../api/server';
 import type { DaemonConfig } from '../config';
-import type { Clock } from '../util/clock';
+import type { Fib } from '../fib';
+import { realClock, type Clock } from '../util/clock';
+import type { FibBridge, InterfaceResolver } from './fib-bridge';
+import { setupFib, type DaemonFib } from './fib-setup';
 import { BgpListener } from './listener';
+import type { LivenessController } from './liveness';
+import { startLiveness, type LivenessRuntime, type LivenessRuntimeOptions } from './liveness-runtime';
+import { hasLiveness } from './liveness-spec';
+import { withLivenessStatus } from './liveness-status';
 import type { SessionFactory } from './neighbor';
+import { Operations, type OperationsOptions } from './operations';
 import { Speaker } from './speaker';
 import { SpeakerStatus } from './status';
 
@@ -16,12 +24,47 @@ export { BgpListener, ListenError, type ListenerOptions } from './listener';
 export { SpeakerStatus } from './status';
 export { SerialLoop } from './loop';
 export { localNextHops } from './next-hop';
+export { LivenessController, DEMOTION_MARK, type LivenessHooks, type LivenessControllerDeps, type LivenessControllerEvents } from './liveness';
+export { startLiveness, livenessNeeds, type LivenessRuntime, type LivenessRuntimeOptions } from './liveness-runtime';
+export { withLivenessStatus } from './liveness-status';
+export { Steering, planSteering, halvesOf } from './steering';
+export { FibBridge, ipRouteGet, type FibBridgeOptions, type FibBridgeStats, type InterfaceResolver } from './fib-bridge';
+export { setupFib, resolveFibMode, type DaemonFib, type FibSetupOptions, type ResolvedFibMode } from './fib-setup';
+export { helperDecision, LocalRestart, StaleRoutes, STALE_PATH_TIME_S, type RestartCapability } from './graceful-restart';
+export { Operations, type OperationsOptions } from './operations';
+export { DrainManager, DrainError, DRAIN_MARK, DRAIN_DEFAULTS, type DrainManagerDeps } from './drain';
+export { PolicyMarks, LocalPrefOverride, type PolicyMark, type ReapplyResult } from './drain-marks';
+export { diffConfig, describeAction, NEIGHBOR_FIELD_EFFECT, type ReloadAction, type ReloadPlan } from './reload';
+export { Reloader, ReloadRefused, NoConfigFile } from './reload-apply';
 
 export interface DaemonOptions {
   clock?: Clock;
   createSession?: SessionFactory;
   /** Overrides router.port for the BGP listener (tests bind port 0); false: no BGP listener at all. */
   bgpPort?: number | false;
+  /**
+   * What `fib.mode: auto` means: runDaemon passes 'kernel' when it runs as root on Linux. Default 'none', so a
+   * library caller (a test) never programs the host's kernel unless its config says `fib: { mode: kernel }`.
+   */
+  autoFib?: 'kernel' | 'none';
+  /** A FIB to use instead of the configured one (tests pass a MemoryFib); null: none. */
+  fib?: Fib | null;
+  /** How the FIB finds a next hop's interface (default `ip -json route get`). */
+  resolveInterface?: InterfaceResolver;
+  /** BFD/probe liveness: services to use instead of new ones, or a ping namespace (tests). */
+  liveness?: LivenessRuntimeOptions;
+  /** The config file (reload and SIGHUP re-read it). */
+  configPath?: string;
+  /** Operations test seams: metrics port 0, no process metrics, counter readers... */
+  ops?: Partial<Omit<OperationsOptions, 'speaker' | 'status' | 'logger' | 'listener'>>;
+}
+
+export interface ShutdownOptions {
+  /**
+   * Leave as for a graceful restart (RFC 4724 §4): the connections close with no NOTIFICATION, so graceful-restart
+   * peers keep our routes, and the kernel routes stay. Default: config stop.graceful-restart.
+   */
+  gracefulRestart?: boolean;
 }
 
 export interface Daemon {
@@ -30,21 +73,58 @@ export interface Daemon {
   readonly control: ControlServer;
   /** Null when started with bgpPort: false. */
   readonly listener: BgpListener | null;
-  /** Stops the sessions (Cease/2 + shutdown message), the listener and the control socket. Idempotent. */
-  shutdown(): Promise<void>;
+  /**
+   * The kernel FIB's side: tunnelDown(name)/tunnelUp(name) for liveness (BFD/probes), stats. Present in every
+   * mode (with fib.mode none it only tracks liveness for graceful restart).
+   */
+  readonly fib: FibBridge;
+  /** FIB mode, graceful restart state, the stale sweep. */
+  readonly fibSetup: DaemonFib;
+  /** BFD/probe liveness of the tunnels (null when no neighbor has any): attach({ events, metrics }), tunnelAlive(). */
+  readonly liveness: LivenessController | null;
+  /** Events, metrics, alerts, drain and reload (the control API's write side). */
+  readonly ops: Operations;
+  /** Stops the sessions (Cease/2 + shutdown message, or silently for a graceful restart), the listener and the control socket. Idempotent. */
+  shutdown(opts?: ShutdownOptions): Promise<void>;
 }
 
 /** Starts everything; rejects (having closed what it opened) when the listener or control socket cannot start. */
 export async function startDaemon(config: DaemonConfig, logger: Logger, opts: DaemonOptions = {}): Promise<Daemon> {
+  // The FIB first: reconciling with the kernel tells whether this start is a graceful restart (the OPENs' R bit).
+  const fibSetup = await setupFib(config, logger, {
+    clock: opts.clock ?? realClock,
+    autoMode: opts.autoFib ?? 'none',
+    ...(opts.fib !== undefined ? { fib: opts.fib } : {}),
+    ...(opts.resolveInterface ? { resolveInterface: opts.resolveInterface } : {}),
+  });
   const speaker = new Speaker(config, {
     logger,
     ...(opts.clock ? { clock: opts.clock } : {}),
     ...(opts.createSession ? { createSession: opts.createSession } : {}),
+    restartCapability: (n) => fibSetup.restart.capability(n),
+    tunnelAlive: (name) => fibSetup.bridge.tunnelAlive(name),
+    // A neighbor with liveness waits in Idle until its tunnel is verified up (the liveness controller starts it).
+    deferStart: hasLiveness,
   });
+  fibSetup.attach(speaker);
+  let liveness: LivenessRuntime | null = null;
   let listener: BgpListener | null = null;
   let control: ControlServer;
+  let ops: Operations | undefined;
   const status = new SpeakerStatus(speaker, () => listener?.bound ?? []);
   try {
+    ops = await Operations.start({
+      speaker,
+      status,
+      logger,
+      clock: opts.clock ?? realClock,
+      listener: () => listener,
+      tunnelAlive: (name) => fibSetup.bridge.tunnelAlive(name),
+      ...(opts.configPath !== undefined ? { configPath: opts.configPath } : {}),
+      ...opts.ops,
+    });
+    liveness = await startLiveness(speaker, logger, opts.liveness);
+    liveness?.controller.attach({ fib: fibSetup.bridge, events: ops.events, metrics: ops.metrics });
     if (opts.bgpPort !== false) {
       listener = await BgpListener.start({
         addresses: config.router.listen,
@@ -56,32 +136,73 @@ export async function startDaemon(config: DaemonConfig, logger: Logger, opts: Da
     }
     control = await startControlServer({
       socketPath: config.control.socket,
-      provider: status,
+      provider: ops.provider(liveness ? withLivenessStatus(status, liveness.controller) : status),
       logger,
       ...(config.control.group !== undefined ? { group: config.control.group } : {}),
     });
   } catch (e) {
     await listener?.close();
+    await liveness?.close();
+    await ops?.close();
+    await fibSetup.close({ flush: false });
     throw e;
   }
   speaker.start();
+  liveness?.controller.start();
+  const operations = ops;
+  operations.events.publish({ type: 'daemon', phase: 'started', detail: `AS ${config.router.asn}, ${config.neighbors.length} neighbor(s)` });
 
   let stopping: Promise<void> | undefined;
-  const shutdown = (): Promise<void> =>
+  const shutdown = (sopts: ShutdownOptions = {}): Promise<void> =>
     (stopping ??= (async () => {
-      // Sessions first, so peers get our Cease while the listener still refuses nothing new of theirs.
-      speaker.stop();
+      // Read now, not at start: a reload may have changed stop.graceful-restart.
+      const graceful = sopts.gracefulRestart ?? speaker.config.stop.gracefulRestart;
+      // The kernel keeps what it has from here on: a graceful restart needs it forwarding, a clean stop flushes it.
+      fibSetup.bridge.detach();
+      operations.events.publish({ type: 'daemon', phase: 'stopping', detail: graceful ? 'graceful restart: no NOTIFICATION, kernel routes kept' : 'Cease/Administrative Shutdown' });
+      // Liveness first (BFD peers get AdminDown, RFC 5882 §3.2: not a failure), then the sessions, so peers get
+      // our Cease while the listener still refuses nothing new of theirs.
+      await liveness?.close();
+      // A graceful restart says nothing: the peers see the connections close and keep our routes (RFC 4724 §4.2).
+      if (graceful) for (const n of speaker.neighbors) n.session.abandon?.();
+      else speaker.stop();
       await listener?.close();
       await control.close();
+      await operations.close();
       speaker.loop.close();
+      // A clean stop takes our routes out of the kernel (the peers drop theirs on our Cease); a stop meant as a
+      // graceful restart leaves them forwarding for the next run to adopt.
+      await fibSetup.close({ flush: !graceful });
     })());
-  return { speaker, status, control, listener, shutdown };
+  return { speaker, status, control, listener, fib: fibSetup.bridge, fibSetup, liveness: liveness?.controller ?? null, ops: operations, shutdown };
 }
 
-/** Runs the daemon until SIGTERM/SIGINT; resolves once it has shut down (a second signal exits at once). */
-export async function runDaemon(config: DaemonConfig, logger: Logger): Promise<void> {
-  const daemon = await startDaemon(config, logger);
+export interface RunDaemonOptions {
+  /** The file the config came from: SIGHUP and `bgpfo reload` re-read it. */
+  configPath?: string;
+  /** `bgpfo daemon --graceful`: SIGTERM leaves as for a graceful restart whatever the config says. */
+  gracefulRestart?: boolean;
+  /** How reload reads the file (the CLI keeps its --log-level override); default loadConfig. */
+  load?: (path: string) => DaemonConfig;
+}
+
+/**
+ * Runs the daemon until SIGTERM/SIGINT; resolves once it has shut down (a second signal exits at once). SIGHUP
+ * reloads the config file; a bad file is logged and the running config stays.
+ */
+export async function runDaemon(config: DaemonConfig, logger: Logger, ropts: RunDaemonOptions = {}): Promise<void> {
+  const daemon = await startDaemon(config, logger, {
+    autoFib: process.platform === 'linux' && process.getuid?.() === 0 ? 'kernel' : 'none',
+    ...(ropts.configPath !== undefined ? { configPath: ropts.configPath } : {}),
+    ...(ropts.load ? { ops: { load: ropts.load } } : {}),
+  });
   logger.info({ asn: config.router.asn, routerId: config.router.routerId, socket: config.control.socket }, 'bgpfo daemon running');
+  const hup = () => {
+    logger.info('SIGHUP: reloading the config file');
+    // The outcome is logged and published by the reloader; nothing more to do here.
+    daemon.ops.reload().catch(() => undefined);
+  };
+  process.on('SIGHUP', hup);
   const signal = await new Promise<NodeJS.Signals>((resolve) => {
     const on = (sig: NodeJS.Signals) => {
       process.off('SIGTERM', on);
@@ -97,9 +218,14 @@ export async function runDaemon(config: DaemonConfig, logger: Logger): Promise<v
   };
   process.on('SIGTERM', force);
   process.on('SIGINT', force);
-  logger.info({ signal }, 'shutting down: closing every session with Cease/Administrative Shutdown');
+  process.off('SIGHUP', hup);
+  const graceful = ropts.gracefulRestart ?? daemon.speaker.config.stop.gracefulRestart;
+  logger.info(
+    { signal, gracefulRestart: graceful },
+    graceful ? 'shutting down for a graceful restart: connections closed without NOTIFICATION, kernel routes kept' : 'shutting down: closing every session with Cease/Administrative Shutdown',
+  );
   try {
-    await daemon.shutdown();
+    await daemon.shutdown({ gracefulRestart: graceful });
   } finally {
     process.off('SIGTERM', force);
     process.off('SIGINT', force);

@@ -85,6 +85,25 @@ export class BgpListener {
     return [...this.servers.values()].map((s) => s.address() as net.AddressInfo);
   }
 
+  /**
+   * Reload: listens on exactly these addresses now. New ones are bound (or retried as at start), removed ones closed;
+   * sessions already connected are not affected (their sockets are not the listener's).
+   */
+  async setAddresses(addresses: readonly string[]): Promise<void> {
+    const want = new Set(addresses);
+    for (const [a, server] of [...this.servers]) {
+      if (want.has(a)) continue;
+      this.servers.delete(a);
+      await new Promise<void>((r) => server.close(() => r()));
+    }
+    for (const [a, t] of [...this.retries]) {
+      if (want.has(a)) continue;
+      clearTimeout(t);
+      this.retries.delete(a);
+    }
+    for (const a of want) if (!this.servers.has(a) && !this.retries.has(a)) await this.bind(a);
+  }
+
   async close(): Promise<void> {
     this.closed = true;
     for (const t of this.retries.values()) clearTimeout(t);

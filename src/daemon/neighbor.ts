@@ -11,10 +11,12 @@ import type { BgpSessionEvents, DownInfo, EstablishedInfo, SessionInfo, SessionO
 import type { BgpState } from '../bgp/fsm-types';
 import type { CodecContext, Family, Prefix, UpdateMessage } from '../bgp/types';
 import type { NeighborConfig } from '../config';
-import { buildNeighborPolicy, type ExportPolicy, type ImportPolicy, type RouterPolicyConfig } from '../policy';
-import { AdjRibIn, AdjRibOut, makePeer, updateToRoutes, type ExportFilter, type ImportSignal, type LocRib, type Peer, type RibChange } from '../rib';
+import { buildNeighborPolicy, type ExportPolicy, type RouterPolicyConfig } from '../policy';
+import { AdjRibIn, AdjRibOut, makePeer, updateToRoutes, type ExportFilter, type ImportFilter, type ImportSignal, type LocRib, type Path, type Peer, type RibChange } from '../rib';
 import type { RouteAttrs } from '../rib/attrs';
 import type { Clock } from '../util/clock';
+import { PolicyMarks, type PolicyMark, type ReapplyResult } from './drain-marks';
+import { StaleRoutes, type RestartCapability } from './graceful-restart';
 import { localNextHops, unmapIpv4 } from './next-hop';
 
 /** What the daemon needs of a session: BgpSession, or a fake in unit tests. */
@@ -27,6 +29,10 @@ export interface SessionLike extends EventEmitter<BgpSessionEvents> {
   acceptConnection(socket: net.Socket): void;
   send(buffers: Buffer[]): boolean;
   sendEndOfRib(family: Family): boolean;
+  /** Asks the peer to send its routes again (RFC 2918); false when it did not negotiate ROUTE-REFRESH. */
+  sendRouteRefresh?(family: Family): boolean;
+  /** Closes the connection with no NOTIFICATION and goes quiet (a graceful-restart stop, RFC 4724 §4). */
+  abandon?(): void;
 }
 
 export type SessionFactory = (opts: SessionOptions) => SessionLike;
@@ -42,6 +48,20 @@ export interface NeighborDeps {
   wantImport(): void;
   /** Called when routes may be sent again (new session, drain, route refresh): the speaker schedules flush(). */
   wantExport(): void;
+  /** Graceful restart (RFC 4724): the capability to advertise (a live object: R and F are read per OPEN). */
+  restartCapability?: (config: NeighborConfig) => RestartCapability | undefined;
+  /** Runs fn on the daemon's serialized loop (graceful-restart timers). */
+  post?: (label: string, fn: () => void) => void;
+  /** Liveness (BFD/probe) of the tunnel: a dead tunnel's routes are not kept as stale. Default: alive. */
+  tunnelAlive?: () => boolean;
+  /** Stale routes were given up while the session is down: the FIB takes the tunnel out first. */
+  onStaleDropped?: (reason: string) => void;
+}
+
+/** End-of-RIB in the inbox: acted on after the UPDATEs received before it (RFC 4724 §4.2 stale sweep). */
+interface EorMark {
+  type: 'eor';
+  family: Family;
 }
 
 /** A lost session's paths still in the Loc-RIB, withdrawn a slice at a time (1M prefixes must not stall the loop). */
@@ -62,8 +82,8 @@ interface Up {
   localAddress: string | undefined;
   adjIn: AdjRibIn;
   adjOut: AdjRibOut;
-  /** UPDATEs received and not processed yet (processed in batches, not one per 'update' event). */
-  inbox: (UpdateMessage | undefined)[];
+  /** UPDATEs (and End-of-RIB marks) received and not processed yet (processed in batches, not one per event). */
+  inbox: (UpdateMessage | EorMark | undefined)[];
   inboxHead: number;
   /** False after session.send() reported a full socket buffer, until 'drain'. */
   writable: boolean;
@@ -76,21 +96,44 @@ interface Up {
 
 export class Neighbor {
   readonly session: SessionLike;
-  readonly importPolicy: ImportPolicy;
-  readonly exportPolicy: ExportPolicy;
+  /** Built from config (reconfigure() replaces them); marks are applied on top. */
+  importPolicy: ImportFilter;
+  exportPolicy: ExportPolicy;
+  /** Run-time marks by source (drain, demotion): see setMarks(). */
+  private readonly marks = new PolicyMarks();
+  /**
+   * Run-time export veto, asked before export policy (liveness steering: a more-specific half goes only to the
+   * sessions chosen for it). Consulted when a route is (re)exported; changing its answer re-exports nothing by itself.
+   */
+  exportVeto: ((prefix: Prefix, best: Path) => boolean) | undefined;
   private up: Up | null = null;
   /** Lost sessions whose paths are still being withdrawn, oldest first (more than one only after quick flaps). */
   private retiring: Retiring[] = [];
   private readonly log: Logger;
+  /** Graceful-restart helper: a lost session's routes kept as stale (RFC 4724 §4.2). */
+  readonly stale: StaleRoutes;
 
   constructor(
-    readonly config: NeighborConfig,
+    /** Replaced by reconfigure() on reload (session parameters stay as the session was built). */
+    public config: NeighborConfig,
     private readonly deps: NeighborDeps,
   ) {
     this.log = deps.logger.child({ neighbor: config.name });
     const policy = buildNeighborPolicy(config, deps.router);
     this.importPolicy = policy.importPolicy;
     this.exportPolicy = policy.exportPolicy;
+    this.stale = new StaleRoutes({
+      clock: deps.clock,
+      log: this.log,
+      post: deps.post ?? ((_label, fn) => fn()),
+      retire: (peer, prefixes) => {
+        this.retiring.push({ peer, prefixes });
+        this.deps.wantImport();
+      },
+      tunnelAlive: () => deps.tunnelAlive?.() ?? true,
+      dropped: (reason) => deps.onStaleDropped?.(reason),
+    });
+    const restart = deps.restartCapability ? deps.restartCapability(config) : staticCapability(config);
     this.session = deps.createSession({
       name: config.name,
       peerAddress: config.address,
@@ -107,9 +150,7 @@ export class Neighbor {
       logger: deps.logger,
       ...(config.localAddress !== undefined ? { localAddress: config.localAddress } : {}),
       ...(config.shutdownMessage !== undefined ? { shutdownMessage: config.shutdownMessage } : {}),
-      ...(config.gracefulRestart.enabled
-        ? { gracefulRestart: { restartTime: config.gracefulRestart.restartTime, restarting: false, preserved: [] } }
-        : {}),
+      ...(restart ? { gracefulRestart: restart } : {}),
     });
   }
 
@@ -138,18 +179,14 @@ export class Neighbor {
     const families = new Set(info.families);
     const nextHops = localNextHops(this.config, info.localAddress);
     this.exportPolicy.setNextHops(nextHops);
-    const policy = this.exportPolicy;
-    // Only negotiated families may be sent (RFC 4760 §6); the policy itself does not know what was negotiated.
-    const exporter: ExportFilter = {
-      exportRoute: (prefix, best) => (families.has(prefixFamily(prefix)) ? policy.exportRoute(prefix, best) : undefined),
-    };
+    const exporter = this.exporter(families);
     const up: Up = {
       peer,
       families,
       ctx: info.ctx,
       holdTime: info.holdTime,
       localAddress: this.config.localAddress ?? (info.localAddress !== undefined ? unmapIpv4(info.localAddress) : undefined),
-      adjIn: new AdjRibIn(peer, this.deps.locRib, this.importPolicy, {
+      adjIn: new AdjRibIn(peer, this.deps.locRib, this.marks.importFilter(this.importPolicy), {
         keepPrePolicy: this.deps.keepPrePolicy,
         onRefuse: (prefix, reason) => this.refused(prefix, reason),
       }),
@@ -168,14 +205,27 @@ export class Neighbor {
       if (nh === undefined) this.log.warn({ family: f }, `no local ${f} next hop on this session: ${f} routes are not advertised to it`);
     }
     this.log.info({ peerRouterId: info.peerRouterId, families: info.families, nextHops, initial: up.adjOut.pendingCount }, 'session established; sending the initial table');
+    this.stale.established(info);
     this.deps.wantExport();
   }
 
   down(info: DownInfo): void {
-    if (!this.up) return;
-    const accepted = this.up.adjIn.accepted();
-    this.teardown(info.message);
-    this.log.info({ reason: info.reason, withdrawn: accepted }, 'session down: withdrawing its routes');
+    const up = this.up;
+    if (!up) return;
+    const accepted = up.adjIn.accepted();
+    const kept = this.stale.sessionLost(info, up.peer, this.prefixSource(up), accepted);
+    this.teardown(info.message, kept);
+    if (!kept) this.log.info({ reason: info.reason, withdrawn: accepted }, 'session down: withdrawing its routes');
+  }
+
+  /** Gives up the routes kept as stale for a restarting peer (its tunnel died); no-op when none are kept. */
+  dropStale(reason: string): void {
+    this.stale.drop(reason);
+  }
+
+  /** The session is down and its routes are kept as stale while the peer restarts. */
+  get keepingStale(): boolean {
+    return this.stale.keeping;
   }
 
   update(msg: UpdateMessage): void {
@@ -194,7 +244,11 @@ export class Neighbor {
   }
 
   endOfRib(family: Family): void {
-    this.log.info({ family, accepted: this.up?.adjIn.accepted(family) }, 'End-of-RIB received');
+    const up = this.up;
+    if (!up) return;
+    // Queued behind the UPDATEs before it, so stale paths they refresh are not withdrawn first.
+    up.inbox.push({ type: 'eor', family });
+    this.deps.wantImport();
   }
 
   drain(): void {
@@ -244,6 +298,11 @@ export class Neighbor {
     while (up.inboxHead < up.inbox.length && n < budget) {
       const msg = up.inbox[up.inboxHead]!;
       up.inbox[up.inboxHead++] = undefined;
+      if (msg.type === 'eor') {
+        this.log.info({ family: msg.family, accepted: up.adjIn.accepted(msg.family) }, 'End-of-RIB received');
+        this.stale.endOfRib(msg.family);
+        continue;
+      }
       if (msg.softErrors) this.log.warn({ errors: msg.softErrors }, 'UPDATE with malformed attributes (RFC 7606)');
       const routes = updateToRoutes(msg);
       for (const r of routes) n += r.announce.length + r.withdraw.length;
@@ -342,16 +401,73 @@ export class Neighbor {
     }
   }
 
-  private teardown(why: string): void {
+  /** `keptStale`: the graceful-restart helper kept (or already withdrew) the routes; else they are withdrawn. */
+  private teardown(why: string, keptStale = false): void {
     const up = this.up!;
     this.up = null;
     up.inbox = [];
     // The Adj-RIB-In and Adj-RIB-Out go with `up`; the Loc-RIB paths are withdrawn in slices (processInbound).
-    // Which prefixes: the pre-policy copy when kept (not mutated any more), else a scan of the Loc-RIB.
-    const prefixes = up.adjIn.keepsPrePolicy ? mapIterator(up.adjIn.entries('pre'), (e) => e[0]) : mapIterator(this.deps.locRib.pathsFrom(up.peer.key), (e) => e[0]);
-    this.retiring.push({ peer: up.peer, prefixes });
-    this.deps.wantImport();
+    if (!keptStale) {
+      this.retiring.push({ peer: up.peer, prefixes: this.prefixSource(up)()[Symbol.iterator]() });
+      this.deps.wantImport();
+    }
     this.log.debug({ why }, 'session state released');
+  }
+
+  /** A session's prefixes: the pre-policy copy when kept (not mutated once the session is gone), else a Loc-RIB scan. */
+  private prefixSource(up: Up): () => Iterable<Prefix> {
+    const rib = this.deps.locRib;
+    return () => (up.adjIn.keepsPrePolicy ? mapIterator(up.adjIn.entries('pre'), (e) => e[0]) : mapIterator(rib.pathsFrom(up.peer.key), (e) => e[0]));
+  }
+
+  // ---- run-time policy changes (reload, drain) -----------------------------------------------------------
+
+  /** Only negotiated families may be sent (RFC 4760 §6); the policy itself does not know what was negotiated. */
+  private exporter(families: ReadonlySet<Family>): ExportFilter {
+    const policy = this.exportPolicy;
+    return { exportRoute: (prefix, best) => (families.has(prefixFamily(prefix)) && !this.exportVeto?.(prefix, best) ? policy.exportRoute(prefix, best) : undefined) };
+  }
+
+  /**
+   * Sets (null: clears) one source's run-time marks ('drain', 'demotion'...), leaving other sources' alone; what we
+   * advertise is recomputed (only differences are sent) and what we learned re-imported when the LOCAL_PREF changed.
+   */
+  setMarks(source: string, mark: PolicyMark | null): ReapplyResult {
+    const changed = this.marks.set(source, mark);
+    return this.applyPolicy(changed.exportChanged, changed.importChanged);
+  }
+
+  marksOf(source: string): PolicyMark | undefined {
+    return this.marks.get(source);
+  }
+
+  /** Reload: new policy settings for the same session (the caller resets the session when its parameters changed). */
+  reconfigure(config: NeighborConfig, router: RouterPolicyConfig & { routerId: string }, what: { import: boolean; export: boolean }): ReapplyResult {
+    this.config = config;
+    this.deps.router = router;
+    const policy = buildNeighborPolicy(config, router);
+    this.importPolicy = policy.importPolicy;
+    this.exportPolicy = policy.exportPolicy;
+    return this.applyPolicy(what.export, what.import);
+  }
+
+  /**
+   * Re-exports from the Loc-RIB through the current policy, and re-imports from the pre-policy Adj-RIB-In (soft
+   * reconfiguration) or, when that copy is not kept, asks the peer for its routes again (ROUTE-REFRESH, RFC 2918).
+   */
+  private applyPolicy(reexport: boolean, reimport: boolean): ReapplyResult {
+    this.exportPolicy.setDynamic(this.marks.exportSettings());
+    const up = this.up;
+    if (!up) return 'none';
+    if (reexport) {
+      this.exportPolicy.setNextHops(localNextHops(this.config, up.localAddress));
+      up.adjOut.rebuild(this.deps.locRib, this.exporter(up.families));
+      this.deps.wantExport();
+    }
+    if (!reimport) return 'none';
+    if (up.adjIn.setPolicy(this.marks.importFilter(this.importPolicy))) return 'soft';
+    for (const f of up.families) this.session.sendRouteRefresh?.(f);
+    return 'refresh';
   }
 
   // ---- views for status ---------------------------------------------------------------------------------
@@ -392,6 +508,11 @@ export class Neighbor {
   adjRibInEntries(policy: 'pre' | 'post'): IterableIterator<[Prefix, RouteAttrs]> | undefined {
     return this.up?.adjIn.entries(policy);
   }
+}
+
+/** Without a restart hook: the capability when enabled, as a helper that never claims to have restarted. */
+function staticCapability(config: NeighborConfig): RestartCapability | undefined {
+  return config.gracefulRestart.enabled ? { restartTime: config.gracefulRestart.restartTime, restarting: false, preserved: [] } : undefined;
 }
 
 function* mapIterator<T, U>(it: Iterable<T>, fn: (t: T) => U): Generator<U> {

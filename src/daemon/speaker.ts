@@ -6,10 +6,12 @@ import { EventEmitter } from 'node:events';
 import type net from 'node:net';
 import type { Logger } from 'pino';
 import { BgpSession, type DownInfo, type EstablishedInfo } from '../bgp/session';
-import type { DaemonConfig } from '../config';
+import type { Family } from '../bgp/types';
+import type { DaemonConfig, NeighborConfig } from '../config';
 import { syncOriginated } from '../policy';
 import { LocRib, makeLocalPeer, type RibChange } from '../rib';
 import { realClock, type Clock } from '../util/clock';
+import type { RestartCapability } from './graceful-restart';
 import { SerialLoop } from './loop';
 import { Neighbor, type SessionFactory } from './neighbor';
 import { unmapIpv4 } from './next-hop';
@@ -25,6 +27,15 @@ export interface SpeakerOptions {
   drainBudget?: number;
   /** Prefixes sent per neighbor per export slice (default 20,000). */
   flushBudget?: number;
+  /** Graceful restart (RFC 4724 §4.1): each neighbor's capability, with live R and F bits (LocalRestart). */
+  restartCapability?: (n: NeighborConfig) => RestartCapability | undefined;
+  /** Liveness (BFD/probe) of a neighbor's tunnel; a dead tunnel's routes are not kept as stale. Default: alive. */
+  tunnelAlive?: (name: string) => boolean;
+  /**
+   * True: the speaker does not start this neighbor's session (at start or when reload adds it); its owner starts it
+   * later. The liveness controller holds a session in Idle until its tunnel's verdict is up (docs/liveness.md).
+   */
+  deferStart?: (n: NeighborConfig) => boolean;
 }
 
 export interface SpeakerEvents {
@@ -40,6 +51,17 @@ export interface SpeakerEvents {
    * can take the tunnel out of its nexthop groups at once (architecture convention 9).
    */
   'peer-down': [name: string, info: DownInfo];
+  /** End-of-RIB from a neighbor (RFC 4724 §2): its initial table for that family is complete. */
+  'end-of-rib': [name: string, family: Family];
+  /**
+   * The graceful-restart helper gave up a lost session's stale routes (restart timer, tunnel down) while the session
+   * is still down; they are withdrawn next, so a FIB takes the tunnel out first.
+   */
+  'stale-dropped': [name: string, reason: string];
+  /** Reload added a neighbor (already started); subscribers that track neighbors (liveness, FIB) pick it up here. */
+  'neighbor-added': [neighbor: Neighbor];
+  /** Reload removed a neighbor (its session stopped; 'peer-down' came first when it was up). */
+  'neighbor-removed': [name: string];
 }
 
 /** RFC 8203 text sent when the daemon stops and the neighbor has no shutdown-message of its own. */
@@ -48,7 +70,6 @@ export const DEFAULT_SHUTDOWN_MESSAGE = 'bgpfo daemon shutting down';
 export class Speaker extends EventEmitter<SpeakerEvents> {
   readonly loop: SerialLoop;
   readonly locRib: LocRib;
-  readonly neighbors: readonly Neighbor[];
   readonly clock: Clock;
   /** Clock time (ms) the speaker was created. */
   readonly startedAt: number;
@@ -60,10 +81,15 @@ export class Speaker extends EventEmitter<SpeakerEvents> {
   private readonly flushBudget: number;
   private started = false;
   private stopped = false;
+  private readonly list: Neighbor[] = [];
+  /** Neighbors removed by reload whose routes are still being withdrawn. */
+  private leaving: Neighbor[] = [];
+  private readonly createSession: SessionFactory;
 
   constructor(
-    readonly config: DaemonConfig,
-    opts: SpeakerOptions,
+    /** Replaced by reload (src/daemon/reload-apply.ts) once its changes are applied. */
+    public config: DaemonConfig,
+    private readonly opts: SpeakerOptions,
   ) {
     super();
     this.log = opts.logger;
@@ -78,23 +104,73 @@ export class Speaker extends EventEmitter<SpeakerEvents> {
       maxPaths: config.rib.maxPaths,
       onPending: () => this.wantExport(),
     });
-    const createSession: SessionFactory = opts.createSession ?? ((o) => new BgpSession(o));
-    this.neighbors = config.neighbors.map((n) => {
-      const neighbor = new Neighbor(n, {
-        router: { asn: router.asn, routerId: router.routerId, originate: config.originate },
-        locRib: this.locRib,
-        clock: this.clock,
-        logger: opts.logger,
-        keepPrePolicy: config.rib.keepPrePolicy,
-        createSession,
-        wantImport: () => this.loop.soon('import', () => this.importSlice()),
-        wantExport: () => this.wantExport(),
-      });
-      this.byName.set(n.name, neighbor);
-      this.byAddress.set(n.address, neighbor);
-      this.wire(neighbor);
-      return neighbor;
+    this.createSession = opts.createSession ?? ((o) => new BgpSession(o));
+    for (const n of config.neighbors) this.list.push(this.makeNeighbor(n));
+  }
+
+  get neighbors(): readonly Neighbor[] {
+    return this.list;
+  }
+
+  private makeNeighbor(n: NeighborConfig): Neighbor {
+    const { opts, config } = this;
+    const router = config.router;
+    const createSession = this.createSession;
+    const neighbor = new Neighbor(n, {
+      router: { asn: router.asn, routerId: router.routerId, originate: config.originate },
+      locRib: this.locRib,
+      clock: this.clock,
+      logger: opts.logger,
+      keepPrePolicy: config.rib.keepPrePolicy,
+      createSession,
+      wantImport: () => this.loop.soon('import', () => this.importSlice()),
+      wantExport: () => this.wantExport(),
+      ...(opts.restartCapability ? { restartCapability: opts.restartCapability } : {}),
+      post: (label, fn) => this.loop.post(`${n.name}:${label}`, fn),
+      tunnelAlive: () => opts.tunnelAlive?.(n.name) ?? true,
+      onStaleDropped: (reason) => this.safeEmit('stale-dropped', n.name, reason),
     });
+    this.byName.set(n.name, neighbor);
+    this.byAddress.set(n.address, neighbor);
+    this.wire(neighbor);
+    return neighbor;
+  }
+
+  /** Reload: adds a neighbor and starts it unless told not to (a drained one held down); call from a loop task. */
+  addNeighbor(cfg: NeighborConfig, opts: { start?: boolean } = {}): Neighbor {
+    if (this.byName.has(cfg.name)) throw new Error(`a neighbor named ${cfg.name} exists already`);
+    const n = this.makeNeighbor(cfg);
+    this.list.push(n);
+    if (this.started && !this.stopped && opts.start !== false && !this.opts.deferStart?.(cfg)) n.start();
+    this.safeEmit('neighbor-added', n);
+    return n;
+  }
+
+  /**
+   * Reload: stops a neighbor with Cease and this subcode (RFC 4486: 3 Peer De-configured, 6 Other Configuration
+   * Change) and forgets it; its routes are withdrawn in slices as a lost session's are. Call from a loop task.
+   */
+  removeNeighbor(name: string, subcode: number, message: string): boolean {
+    const n = this.byName.get(name);
+    if (!n) return false;
+    this.list.splice(this.list.indexOf(n), 1);
+    this.byName.delete(name);
+    if (this.byAddress.get(n.config.address) === n) this.byAddress.delete(n.config.address);
+    const wasUp = n.isUp;
+    n.session.stop({ code: 6, subcode, message });
+    // Torn down now rather than when 'down' comes round the loop, so a new neighbor of the same name starts clean.
+    if (wasUp) {
+      const info: DownInfo = { reason: 'manual-stop', message: `removed by reload: ${message}` };
+      n.down(info);
+      this.safeEmit('peer-down', name, info);
+    }
+    n.dropStale('neighbor removed by reload');
+    if (n.hasInbound) {
+      this.leaving.push(n);
+      this.loop.soon('import', () => this.importSlice());
+    }
+    this.safeEmit('neighbor-removed', name);
+    return true;
   }
 
   /** Originates the configured prefixes and starts every session. */
@@ -103,7 +179,7 @@ export class Speaker extends EventEmitter<SpeakerEvents> {
     this.started = true;
     this.loop.post('start', () => {
       syncOriginated(this.locRib, [], this.config.originate);
-      for (const n of this.neighbors) n.start();
+      for (const n of this.neighbors) if (!this.opts.deferStart?.(n.config)) n.start();
       this.log.info({ neighbors: this.neighbors.length, originated: this.config.originate.length }, 'BGP speaker started');
     });
   }
@@ -119,6 +195,11 @@ export class Speaker extends EventEmitter<SpeakerEvents> {
 
   neighbor(name: string): Neighbor | undefined {
     return this.byName.get(name);
+  }
+
+  /** The tunnel under a neighbor died: routes kept as stale for its restart (RFC 4724 helper) go now. */
+  dropStale(name: string, reason: string): void {
+    this.loop.post(`${name}:drop-stale`, () => this.byName.get(name)?.dropStale(reason));
   }
 
   /**
@@ -159,7 +240,12 @@ export class Speaker extends EventEmitter<SpeakerEvents> {
     );
     s.on('update', (msg) => this.loop.post(`${name}:update`, () => n.update(msg)));
     s.on('route-refresh', (family) => this.loop.post(`${name}:route-refresh`, () => n.routeRefresh(family)));
-    s.on('end-of-rib', (family) => this.loop.post(`${name}:end-of-rib`, () => n.endOfRib(family)));
+    s.on('end-of-rib', (family) =>
+      this.loop.post(`${name}:end-of-rib`, () => {
+        n.endOfRib(family);
+        this.safeEmit('end-of-rib', name, family);
+      }),
+    );
     s.on('drain', () => this.loop.post(`${name}:drain`, () => n.drain()));
   }
 
@@ -178,11 +264,18 @@ export class Speaker extends EventEmitter<SpeakerEvents> {
 
   /** Applies queued UPDATEs of every neighbor, sharing the budget between those with work. */
   private importSlice(): void {
-    const busy = this.neighbors.filter((n) => n.hasInbound);
+    // Removed neighbors' withdrawals first; a new neighbor of the same name waits for them (its counts would be off).
+    const busy = [...this.leaving, ...this.neighbors].filter((n) => n.hasInbound);
     if (busy.length === 0) return;
     const share = Math.max(1000, Math.ceil(this.importBudget / busy.length));
-    for (const n of busy) n.processInbound(share);
-    if (this.neighbors.some((n) => n.hasInbound)) this.loop.soon('import', () => this.importSlice());
+    const waiting = new Set<string>();
+    for (const n of busy) {
+      if (waiting.has(n.name)) continue;
+      n.processInbound(share);
+      if (this.leaving.includes(n) && n.hasInbound) waiting.add(n.name);
+    }
+    this.leaving = this.leaving.filter((n) => n.hasInbound);
+    if (this.leaving.length > 0 || this.neighbors.some((n) => n.hasInbound)) this.loop.soon('import', () => this.importSlice());
   }
 
   /** Drains Loc-RIB changes to the FIB subscribers and the Adj-RIB-Outs, then sends what the sockets take. */

@@ -1,0 +1,157 @@
+// The speaker as operator events: session state changes and up/down, best-path changes summarized per second, and
+// failovers (a lost tunnel that carried best paths, timed until the Loc-RIB stopped using it). No RFC.
+
+import type { Logger } from 'pino';
+import type { EventBus } from '../api/events';
+import type { DownInfo } from '../bgp/session';
+import type { RibChange } from '../rib';
+import type { Clock, TimerHandle } from '../util/clock';
+import type { Neighbor } from './neighbor';
+import type { Speaker } from './speaker';
+
+/** Best-path changes are summed over this window into one 'routes' event. */
+export const ROUTES_WINDOW_MS = 1000;
+const SAMPLE = 10;
+
+interface PendingFailover {
+  tunnel: string;
+  reason: string;
+  startedAt: number;
+  /** Prefixes whose ECMP set lost the tunnel since. */
+  moved: number;
+}
+
+export interface SpeakerEventsOptions {
+  speaker: Speaker;
+  events: EventBus;
+  clock: Clock;
+  logger: Logger;
+  /**
+   * False when liveness (BFD/probe) already declared the tunnel dead: the liveness controller publishes that failover
+   * itself (timed from detection to the FIB), so the session loss that follows is not a second one.
+   */
+  tunnelAlive?: (name: string) => boolean;
+}
+
+/** What the status line says about a lost session. */
+export function downReason(info: DownInfo): string {
+  return info.reason === 'hold-timer-expired' ? 'hold timer expired' : info.message;
+}
+
+export class SpeakerEventSource {
+  private readonly pending = new Map<string, PendingFailover>();
+  private sweep: TimerHandle | undefined;
+  private window: { timer: TimerHandle; startedAt: number; bestChanged: number; added: number; removed: number; sample: string[] } | undefined;
+  private readonly sessions = new WeakSet<object>();
+  private closed = false;
+
+  constructor(private readonly o: SpeakerEventsOptions) {
+    const { speaker } = o;
+    for (const n of speaker.neighbors) this.watchSession(n);
+    speaker.on('neighbor-added', (n) => this.watchSession(n));
+    speaker.on('peer-up', (name, info) => {
+      const n = speaker.neighbor(name);
+      this.pending.delete(name);
+      o.events.publish({ type: 'session-up', neighbor: name, peer: n?.config.address ?? info.remoteAddress ?? '', peerRouterId: info.peerRouterId, families: [...info.families] });
+    });
+    speaker.on('peer-down', (name, info) => {
+      const n = speaker.neighbor(name);
+      o.events.publish({ type: 'session-down', neighbor: name, peer: n?.config.address ?? '', reason: info.reason, message: downReason(info) });
+      // A graceful-restart helper keeps the routes (and the traffic) until 'stale-dropped'.
+      if (n?.keepingStale) return;
+      if (o.tunnelAlive && !o.tunnelAlive(name)) return;
+      this.failoverDetected(name, downReason(info));
+    });
+    speaker.on('stale-dropped', (name, reason) => {
+      if (!o.tunnelAlive || o.tunnelAlive(name)) this.failoverDetected(name, `stale routes dropped: ${reason}`);
+    });
+    speaker.on('rib-changes', (changes) => this.ribChanges(changes));
+  }
+
+  /**
+   * Starts timing a failover off `tunnel` (detected at `startedAt`, clock ms; default now) unless one is already
+   * being timed. It is published once the tunnel's paths have left the Loc-RIB, if any best path used it.
+   */
+  failoverDetected(tunnel: string, reason: string, startedAt = this.o.clock.now()): void {
+    if (this.closed || this.pending.has(tunnel)) return;
+    this.pending.set(tunnel, { tunnel, reason, startedAt, moved: 0 });
+    this.armSweep();
+  }
+
+  close(): void {
+    this.closed = true;
+    this.sweep?.cancel();
+    this.window?.timer.cancel();
+    this.pending.clear();
+  }
+
+  private watchSession(n: Neighbor): void {
+    const s = n.session;
+    if (this.sessions.has(s)) return;
+    this.sessions.add(s);
+    s.on('state', (from, to) => {
+      if (!this.closed) this.o.events.publish({ type: 'session-state', neighbor: n.name, from, to });
+    });
+  }
+
+  private ribChanges(changes: readonly RibChange[]): void {
+    if (this.closed) return;
+    let w = this.window;
+    for (const c of changes) {
+      if (this.pending.size > 0) {
+        const before = c.oldEcmp;
+        if (before.length > 0) {
+          for (const p of this.pending.values()) {
+            if (before.some((x) => x.peer.key === p.tunnel) && !c.ecmp.some((x) => x.peer.key === p.tunnel)) p.moved++;
+          }
+        }
+      }
+      if (!c.bestChanged) continue;
+      if (!w) {
+        const startedAt = this.o.clock.now();
+        w = this.window = { timer: this.o.clock.setTimeout(() => this.flushWindow(), ROUTES_WINDOW_MS), startedAt, bestChanged: 0, added: 0, removed: 0, sample: [] };
+      }
+      w.bestChanged++;
+      if (c.oldBest === undefined) w.added++;
+      else if (c.best === undefined) w.removed++;
+      if (w.sample.length < SAMPLE) w.sample.push(c.prefix);
+    }
+    this.checkFailovers();
+  }
+
+  private flushWindow(): void {
+    const w = this.window;
+    this.window = undefined;
+    if (!w || this.closed) return;
+    this.o.events.publish({ type: 'routes', bestChanged: w.bestChanged, added: w.added, removed: w.removed, sample: w.sample, windowMs: ROUTES_WINDOW_MS });
+  }
+
+  /** A failover is over when the lost session's paths are all withdrawn and every Loc-RIB change has gone out. */
+  private checkFailovers(): void {
+    const { speaker } = this.o;
+    if (this.pending.size === 0 || speaker.locRib.pendingCount > 0) return;
+    for (const p of [...this.pending.values()]) {
+      const n = speaker.neighbor(p.tunnel);
+      if (n?.hasInbound) continue;
+      this.pending.delete(p.tunnel);
+      if (p.moved === 0) continue; // it carried no best path: nothing moved, no failover
+      const durationMs = Math.max(0, Math.round(this.o.clock.now() - p.startedAt));
+      this.o.logger.info({ tunnel: p.tunnel, prefixes: p.moved, durationMs, reason: p.reason }, `failover off ${p.tunnel}: ${p.moved} prefix(es) moved in ${durationMs} ms`);
+      this.o.events.publish({ type: 'failover', tunnel: p.tunnel, reason: p.reason, prefixes: p.moved, durationMs });
+    }
+    if (this.pending.size === 0) {
+      this.sweep?.cancel();
+      this.sweep = undefined;
+    }
+  }
+
+  /** Without any Loc-RIB change (a session that had no routes) nothing calls checkFailovers: poll while pending. */
+  private armSweep(): void {
+    if (this.sweep) return;
+    this.sweep = this.o.clock.setTimeout(() => {
+      this.sweep = undefined;
+      this.checkFailovers();
+      if (this.pending.size > 0) this.armSweep();
+    }, 1000);
+  }
+}
