@@ -124,7 +124,7 @@ export async function startDaemon(config: DaemonConfig, logger: Logger, opts: Da
       ...opts.ops,
     });
     liveness = await startLiveness(speaker, logger, opts.liveness);
-    liveness?.controller.attach({ fib: fibSetup.bridge, events: ops.events, metrics: ops.metrics });
+    liveness?.controller.attach({ fib: fibSetup.bridge, events: ops.events, metrics: ops.metrics, failovers: ops });
     if (opts.bgpPort !== false) {
       listener = await BgpListener.start({
         addresses: config.router.listen,

@@ -89,7 +89,7 @@ export class AdjRibIn {
     const key = this.peer.key;
     for (const p of routes.withdraw) {
       this.pre?.delete(p);
-      if (this.locRib.withdraw(key, p)) count.accepted--;
+      if (this.locRib.withdraw(key, p, this.peer)) count.accepted--;
     }
     const attrs = routes.attributes;
     if (!attrs || routes.announce.length === 0) return this.warnIfNeeded(routes.family, count);
@@ -101,7 +101,7 @@ export class AdjRibIn {
       if (typeof r === 'string') {
         this.announcementsRefused++;
         this.onRefuse?.(p, r);
-        if (this.locRib.withdraw(key, p)) count.accepted--;
+        if (this.locRib.withdraw(key, p, this.peer)) count.accepted--;
         continue;
       }
       if (this.locRib.upsert(this.peer, p, r)) {
@@ -158,7 +158,7 @@ export class AdjRibIn {
       const r = policy.importRoute(p, attrs);
       const count = this.counts[familyOfPrefix(p)];
       if (typeof r === 'string') {
-        if (this.locRib.withdraw(this.peer.key, p)) count.accepted--;
+        if (this.locRib.withdraw(this.peer.key, p, this.peer)) count.accepted--;
       } else if (this.locRib.upsert(this.peer, p, r)) {
         count.accepted++;
       }

@@ -178,7 +178,9 @@ export class LocRib {
 
   /**
    * Adds or replaces the path `peer` gave for `prefix` (attrs must be interned, post-policy). Returns true
-   * when the peer had no path for the prefix before (the Adj-RIB-In counts accepted prefixes by it).
+   * when the peer had no path for the prefix before (the Adj-RIB-In counts accepted prefixes by it). A path
+   * kept from an earlier session of the same key (a stale path, graceful restart: RFC 4724 §4.2) is replaced
+   * but counts as absent: it is the new session's first path for the prefix.
    */
   upsert(peer: Peer, prefix: Prefix, attrs: RouteAttrs): boolean {
     const cur = this.routes.get(prefix);
@@ -192,7 +194,7 @@ export class LocRib {
         if (cur.attrs === attrs && cur.peer === peer) return false;
         this.touch(prefix, cur);
         this.routes.set(prefix, new Path(peer, attrs));
-        return false;
+        return cur.peer !== peer;
       }
       this.touch(prefix, cur);
       this.routes.set(prefix, this.rank([cur, new Path(peer, attrs)]));
@@ -212,25 +214,29 @@ export class LocRib {
     }
     this.touch(prefix, cur);
     this.routes.set(prefix, this.rank(next));
-    return i < 0;
+    return i < 0 || paths[i].peer !== peer;
   }
 
-  /** Removes the path `peerKey` gave for `prefix`; returns false when there was none. */
-  withdraw(peerKey: string, prefix: Prefix): boolean {
+  /**
+   * Removes the path `peerKey` gave for `prefix`; returns false when there was none. With `session`, a stale
+   * path of an earlier session under the same key is removed too but returns false (it was not counted).
+   */
+  withdraw(peerKey: string, prefix: Prefix, session?: Peer): boolean {
     const cur = this.routes.get(prefix);
     if (cur === undefined) return false;
     if (cur instanceof Path) {
       if (cur.peer.key !== peerKey) return false;
       this.touch(prefix, cur);
       this.routes.delete(prefix);
-      return true;
+      return session === undefined || cur.peer === session;
     }
     const i = indexOfPeer(cur.ordered, peerKey);
     if (i < 0) return false;
     this.touch(prefix, cur);
+    const removed = cur.ordered[i];
     const next = cur.ordered.filter((_, j) => j !== i);
     this.routes.set(prefix, next.length === 1 ? next[0] : this.rank(next));
-    return true;
+    return session === undefined || removed.peer === session;
   }
 
   /** The path `peerKey` gave for `prefix` (its post-policy route), if any. */

@@ -1,0 +1,396 @@
+// The kernel FIB in the daemon: Loc-RIB changes become FibRoutes (tunnel, gateway, interface per path), one
+// replaceRoutes per batch; a lost or dead tunnel leaves every nexthop group at once (convention 9), before withdrawals.
+
+import { execFile } from 'node:child_process';
+import type { Logger } from 'pino';
+import type { DownInfo } from '../bgp/session';
+import { parseAddress } from '../bgp/prefix';
+import type { Prefix } from '../bgp/types';
+import type { NeighborConfig } from '../config';
+import type { Fib, FibResult, FibRoute, NextHop } from '../fib';
+import type { Path, RibChange } from '../rib';
+import type { Speaker } from './speaker';
+
+/** Finds the interface an address is reached over. Rejects when there is no route. */
+export type InterfaceResolver = (address: string) => Promise<string>;
+
+export interface FibBridgeOptions {
+  /** null: no FIB (mode none); the bridge still tracks tunnel liveness for graceful restart. */
+  fib: Fib | null;
+  neighbors: readonly NeighborConfig[];
+  logger: Logger;
+  /** Default: `ip [-n netns] -json route get ADDRESS`. */
+  resolveInterface?: InterfaceResolver;
+  /** The namespace the FIB programs (for the default resolver). */
+  netns?: string;
+  /** Called once per interface the FIB starts using (the daemon checks its host settings). */
+  onInterface?: (ifname: string) => void;
+}
+
+export interface FibBridgeStats {
+  batches: number;
+  /** Prefixes handed to the FIB (installs, updates and removals). */
+  prefixes: number;
+  /** Kernel route writes and group membership changes the FIB reported. */
+  routeOps: number;
+  groupOps: number;
+  errors: number;
+  /** Paths not installable: no interface to their gateway, or an IPv6 route with an IPv4(-mapped) next hop. */
+  skippedPaths: number;
+}
+
+type SessionState = 'down' | 'up' | 'stale';
+
+interface Tunnel {
+  config: NeighborConfig;
+  /** BFD/probe verdict (tunnelDown/tunnelUp); true until told otherwise. */
+  alive: boolean;
+  session: SessionState;
+  /** Session came up while the FIB had the tunnel down: nexthopUp once its routes arrive. */
+  awaitingRoutes: boolean;
+  /** What the FIB was told last: the tunnel is down. */
+  fibDown: boolean;
+  /** Gateway -> NextHop (with its interface) for this tunnel; null: lookup failed (retried after RETRY_MS). */
+  hops: Map<string, NextHop | { failedAt: number }>;
+}
+
+const RETRY_MS = 5000;
+const NO_TIERS: NextHop[][] = [];
+
+/** The default resolver: the kernel's own answer for the address, in the FIB's namespace. */
+export function ipRouteGet(netns?: string, log?: Logger): InterfaceResolver {
+  return (address) =>
+    new Promise((resolve, reject) => {
+      const args = [...(netns ? ['-n', netns] : []), '-json', 'route', 'get', address];
+      execFile('ip', args, { timeout: 5000 }, (err, stdout, stderr) => {
+        if (err) return reject(new Error(`ip route get ${address}: ${stderr.trim() || err.message}`));
+        try {
+          const r = (JSON.parse(stdout) as { dev?: string; gateway?: string; type?: string }[])[0];
+          if (!r?.dev) return reject(new Error(`ip route get ${address}: no interface (${r?.type ?? 'no route'})`));
+          // A nexthop object needs an on-link gateway; through another router the kernel refuses it.
+          if (r.gateway) log?.warn({ address, via: r.gateway, dev: r.dev }, `next hop ${address} is not directly connected (via ${r.gateway}); the kernel may refuse it`);
+          resolve(r.dev);
+        } catch (e) {
+          reject(new Error(`ip route get ${address}: ${(e as Error).message}`));
+        }
+      });
+    });
+}
+
+function isIpv4Mapped(address: string): boolean {
+  const b = parseAddress(address);
+  if (!b || b.length !== 16) return false;
+  for (let i = 0; i < 10; i++) if (b[i] !== 0) return false;
+  return b[10] === 0xff && b[11] === 0xff;
+}
+
+/**
+ * Feeds the FIB from the speaker. Path -> NextHop: the tunnel is the neighbor's name; the gateway is the path's
+ * NEXT_HOP over eBGP, the neighbor's own address over iBGP (the twin router); the interface comes from the
+ * neighbor's `interface:` or the kernel. Our originated prefixes are never installed.
+ */
+export class FibBridge {
+  readonly fib: Fib | null;
+  private readonly log: Logger;
+  private speaker: Speaker | undefined;
+  private readonly tunnels = new Map<string, Tunnel>();
+  private readonly resolve: InterfaceResolver;
+  private readonly seenInterfaces = new Set<string>();
+  /** Route work in arrival order; tunnel up/down never waits here. */
+  private chain: Promise<void> = Promise.resolve();
+  private readonly pending = new Set<Promise<unknown>>();
+  /** Tier lists by their next hops, so prefixes with the same paths share one array (the FIB caches by identity). */
+  private tierCache = new Map<string, NextHop[][]>();
+  private readonly warned = new Set<string>();
+  private closed = false;
+  /** Shutting down: what the daemon's teardown does to sessions and liveness must not reach the kernel. */
+  private detached = false;
+  readonly stats: FibBridgeStats = { batches: 0, prefixes: 0, routeOps: 0, groupOps: 0, errors: 0, skippedPaths: 0 };
+
+  constructor(private readonly opts: FibBridgeOptions) {
+    this.fib = opts.fib;
+    this.log = opts.logger.child({ component: 'fib' });
+    this.resolve = opts.resolveInterface ?? ipRouteGet(opts.netns, this.log);
+    for (const n of opts.neighbors) this.addTunnel(n);
+  }
+
+  /** A neighbor (re)configured: a reload's reset keeps what liveness and the FIB were told under its name. */
+  private addTunnel(config: NeighborConfig): void {
+    const old = this.tunnels.get(config.name);
+    this.tunnels.set(config.name, { config, alive: old?.alive ?? true, session: 'down', awaitingRoutes: false, fibDown: old?.fibDown ?? false, hops: new Map() });
+    this.tierCache.clear();
+  }
+
+  /** Subscribes to the speaker's events; call before speaker.start(). */
+  attach(speaker: Speaker): void {
+    this.speaker = speaker;
+    speaker.on('rib-changes', (changes) => this.ribChanges(changes));
+    speaker.on('peer-up', (name) => this.peerUp(name));
+    speaker.on('peer-down', (name, info) => this.peerDown(name, info, speaker.neighbor(name)?.keepingStale ?? false));
+    speaker.on('stale-dropped', (name, reason) => this.staleDropped(name, reason));
+    // Reload: a new or reset neighbor's routes are installed like the others (a removed one's leave as it goes down).
+    speaker.on('neighbor-added', (n) => this.addTunnel(n.config));
+  }
+
+  // ---- liveness (BFD / probes): called by the liveness wiring -------------------------------------------
+
+  /**
+   * The tunnel is dead: out of every nexthop group now (one kernel operation per group), whatever BGP still
+   * thinks. Idempotent; resolves once the kernel has the new groups. Routes kept as stale for the neighbor
+   * (graceful-restart helper) are not kept any longer: they are withdrawn after the group operations.
+   */
+  tunnelDown(name: string, reason = 'tunnel down'): Promise<void> {
+    const t = this.tunnels.get(name);
+    if (!t || this.detached) return Promise.resolve();
+    t.alive = false;
+    const done = this.setDown(t, true, reason);
+    this.speaker?.dropStale(name, reason);
+    return done;
+  }
+
+  /** The tunnel is alive again: back into its groups if its session is up (else when its routes return). */
+  tunnelUp(name: string): Promise<void> {
+    const t = this.tunnels.get(name);
+    if (!t || this.detached) return Promise.resolve();
+    t.alive = true;
+    if (t.session === 'down' || t.awaitingRoutes) return Promise.resolve();
+    return this.setDown(t, false, 'tunnel up');
+  }
+
+  /** What liveness last said (true when it never said anything); the graceful-restart helper asks this. */
+  tunnelAlive(name: string): boolean {
+    return this.tunnels.get(name)?.alive ?? true;
+  }
+
+  /** Resolves when every batch so far has been written and every tunnel change issued. */
+  async idle(): Promise<void> {
+    for (;;) {
+      const chain = this.chain;
+      await chain;
+      await Promise.all([...this.pending]);
+      if (chain === this.chain && this.pending.size === 0) return;
+    }
+  }
+
+  /**
+   * Stops acting on speaker and liveness events: the daemon is stopping, and taking tunnels out of groups as its
+   * sessions close would blackhole traffic that a graceful restart means to keep forwarding (RFC 4724 §4.1).
+   */
+  detach(): void {
+    this.detached = true;
+  }
+
+  /** Stops taking work; waits for what was queued. */
+  async close(): Promise<void> {
+    this.closed = true;
+    await this.idle().catch(() => undefined);
+  }
+
+  // ---- speaker events -------------------------------------------------------------------------------------
+
+  peerUp(name: string): void {
+    const t = this.tunnels.get(name);
+    if (!t || this.detached) return;
+    t.session = 'up';
+    // Interfaces may have changed while the session was down: look them up again.
+    t.hops.clear();
+    this.tierCache.clear();
+    t.awaitingRoutes = t.fibDown;
+    if (!t.config.interface) void this.lookup(t, t.config.address);
+  }
+
+  /** Before the session's routes are withdrawn: out of the groups now, unless graceful restart keeps them. */
+  peerDown(name: string, info: DownInfo, keptStale: boolean): void {
+    const t = this.tunnels.get(name);
+    if (!t || this.detached) return;
+    t.awaitingRoutes = false;
+    if (keptStale && t.alive) {
+      t.session = 'stale';
+      this.log.info({ neighbor: name }, 'session lost, routes kept as stale: tunnel stays in its nexthop groups');
+      return;
+    }
+    t.session = 'down';
+    void this.setDown(t, true, `session down: ${info.message}`);
+  }
+
+  staleDropped(name: string, reason: string): void {
+    const t = this.tunnels.get(name);
+    if (!t || t.session !== 'stale' || this.detached) return;
+    t.session = 'down';
+    void this.setDown(t, true, `stale routes dropped: ${reason}`);
+  }
+
+  ribChanges(changes: readonly RibChange[]): void {
+    if (this.closed || this.detached || changes.length === 0 || !this.fib) return;
+    this.chain = this.chain.then(() => this.apply(changes)).catch((err: unknown) => this.log.error({ err }, 'FIB update failed'));
+  }
+
+  // ---- internals --------------------------------------------------------------------------------------------
+
+  private setDown(t: Tunnel, down: boolean, reason: string): Promise<void> {
+    if (t.fibDown === down || !this.fib) return Promise.resolve();
+    t.fibDown = down;
+    const name = t.config.name;
+    const started = performance.now();
+    const p = (down ? this.fib.nexthopDown(name) : this.fib.nexthopUp(name)).then(
+      (r) => {
+        this.count(r);
+        const ms = Math.round((performance.now() - started) * 10) / 10;
+        this.log.info({ neighbor: name, reason, groupOps: r.groupOps, ms, errors: r.errors.length ? r.errors.slice(0, 3) : undefined }, down ? 'tunnel out of its nexthop groups' : 'tunnel back in its nexthop groups');
+      },
+      (err: unknown) => this.log.error({ err, neighbor: name }, `FIB nexthop${down ? 'Down' : 'Up'} failed`),
+    );
+    this.pending.add(p);
+    void p.finally(() => this.pending.delete(p));
+    return p;
+  }
+
+  private async apply(changes: readonly RibChange[]): Promise<void> {
+    const fib = this.fib!;
+    const missing = new Map<Tunnel, Set<string>>();
+    let routes = this.convert(changes, missing);
+    if (missing.size > 0) {
+      const lookups: Promise<unknown>[] = [];
+      for (const [t, gateways] of missing) for (const g of gateways) lookups.push(this.lookup(t, g));
+      await Promise.all(lookups);
+      routes = this.convert(changes, undefined);
+    }
+    // Tunnels whose session came back: into their groups just before their first routes are written.
+    for (const t of this.tunnels.values()) {
+      if (!t.awaitingRoutes || !this.mentions(routes, t.config.name)) continue;
+      t.awaitingRoutes = false;
+      if (t.alive) await this.setDown(t, false, 'session up, routes received');
+    }
+    const r = await fib.replaceRoutes(routes);
+    this.stats.batches++;
+    this.stats.prefixes += routes.length;
+    this.count(r);
+    if (r.errors.length > 0) {
+      this.log.warn({ errors: r.errors.length, first: r.errors.slice(0, 5), prefixes: routes.length }, 'FIB refused some routes');
+    } else {
+      this.log.debug({ prefixes: routes.length, routeOps: r.routeOps, ops: r.ops }, 'FIB updated');
+    }
+  }
+
+  private count(r: FibResult): void {
+    this.stats.routeOps += r.routeOps;
+    this.stats.groupOps += r.groupOps;
+    this.stats.errors += r.errors.length;
+  }
+
+  private mentions(routes: FibRoute[], tunnel: string): boolean {
+    const seen = new Set<NextHop[][]>();
+    for (const r of routes) {
+      if (r.tiers.length === 0 || seen.has(r.tiers)) continue;
+      seen.add(r.tiers);
+      for (const tier of r.tiers) for (const h of tier) if (h.tunnel === tunnel) return true;
+    }
+    return false;
+  }
+
+  /**
+   * RibChanges to FibRoutes. With `missing`, gateways without a known interface are collected there (the caller
+   * looks them up and converts again); without it they are left out of their tier.
+   */
+  private convert(changes: readonly RibChange[], missing: Map<Tunnel, Set<string>> | undefined): FibRoute[] {
+    if (this.tierCache.size > 50_000) this.tierCache.clear();
+    const out: FibRoute[] = new Array<FibRoute>(changes.length);
+    for (let i = 0; i < changes.length; i++) {
+      const c = changes[i];
+      out[i] = { prefix: c.prefix, tiers: this.tiersOf(c.prefix, c.tiers, missing) };
+    }
+    return out;
+  }
+
+  private tiersOf(prefix: Prefix, tiers: readonly (readonly Path[])[], missing: Map<Tunnel, Set<string>> | undefined): NextHop[][] {
+    // Our own prefixes stay out of the FIB: the LAN route reaches them (a local path always ranks first).
+    if (tiers.length === 0 || tiers[0][0].peer.local) return NO_TIERS;
+    const v6 = prefix.includes(':');
+    let key = '';
+    const hopsPerTier: NextHop[][] = [];
+    for (const tier of tiers) {
+      const hops: NextHop[] = [];
+      for (const path of tier) {
+        if (path.peer.local) continue;
+        const hop = this.hopOf(path, v6, missing);
+        if (!hop) continue;
+        hops.push(hop);
+        key += hop.tunnel + '@' + hop.gateway + '%' + hop.ifname + ',';
+      }
+      if (hops.length === 0) continue;
+      hopsPerTier.push(hops);
+      key += '/';
+    }
+    if (hopsPerTier.length === 0) return NO_TIERS;
+    const cached = this.tierCache.get(key);
+    if (cached) return cached;
+    this.tierCache.set(key, hopsPerTier);
+    return hopsPerTier;
+  }
+
+  private hopOf(path: Path, v6: boolean, missing: Map<Tunnel, Set<string>> | undefined): NextHop | undefined {
+    const t = this.tunnels.get(path.peer.key);
+    if (!t) return undefined;
+    const gateway = this.gatewayOf(t, path, v6);
+    if (gateway === undefined) return undefined;
+    const known = t.hops.get(gateway);
+    if (known && 'tunnel' in known) return known;
+    if (t.config.interface) {
+      const hop = { tunnel: t.config.name, gateway, ifname: t.config.interface };
+      t.hops.set(gateway, hop);
+      this.noteInterface(hop.ifname);
+      return hop;
+    }
+    if (known && Date.now() - known.failedAt < RETRY_MS) {
+      this.stats.skippedPaths++;
+      return undefined;
+    }
+    if (missing) {
+      let set = missing.get(t);
+      if (!set) missing.set(t, (set = new Set()));
+      set.add(gateway);
+    } else {
+      this.stats.skippedPaths++;
+    }
+    return undefined;
+  }
+
+  /** eBGP: the path's NEXT_HOP; iBGP (the twin router): the neighbor itself. Same family as the prefix, or none. */
+  private gatewayOf(t: Tunnel, path: Path, v6: boolean): string | undefined {
+    const sameFamily = (a: string) => a.includes(':') === v6 && !isIpv4Mapped(a);
+    const nh = path.attrs.nextHop;
+    const candidates = path.peer.ebgp ? [nh, t.config.address] : [t.config.address, nh];
+    for (const c of candidates) if (c !== undefined && sameFamily(c)) return c;
+    this.warnOnce(
+      `family:${t.config.name}:${v6}`,
+      { neighbor: t.config.name, nextHop: nh },
+      `IPv${v6 ? 6 : 4} routes from ${t.config.name} have no IPv${v6 ? 6 : 4} next hop (${nh ?? 'none'}): not installed (the kernel cannot route IPv${v6 ? 6 : 4} via an IPv${v6 ? 4 : 6} nexthop object); set next-hop-ipv6 on the peer or run an IPv${v6 ? 6 : 4} session`,
+    );
+    this.stats.skippedPaths++;
+    return undefined;
+  }
+
+  private async lookup(t: Tunnel, gateway: string): Promise<void> {
+    try {
+      const ifname = await this.resolve(gateway);
+      t.hops.set(gateway, { tunnel: t.config.name, gateway, ifname });
+      this.warned.delete(`lookup:${gateway}`);
+      this.noteInterface(ifname);
+    } catch (err) {
+      t.hops.set(gateway, { failedAt: Date.now() });
+      this.warnOnce(`lookup:${gateway}`, { neighbor: t.config.name, gateway, err: (err as Error).message }, `no interface reaches next hop ${gateway}: its routes are not installed until one does`);
+    }
+  }
+
+  private noteInterface(ifname: string): void {
+    if (this.seenInterfaces.has(ifname)) return;
+    this.seenInterfaces.add(ifname);
+    this.opts.onInterface?.(ifname);
+  }
+
+  private warnOnce(key: string, obj: object, msg: string): void {
+    if (this.warned.has(key)) return;
+    this.warned.add(key);
+    this.log.warn(obj, msg);
+  }
+}

@@ -1,0 +1,26 @@
+// checkHostSettings against a real network namespace (root): reads and writes happen inside it,
+// the host's own settings stay as they were. Issue item 6.
+
+import { readFileSync } from 'node:fs';
+import { checkHostSettings } from '../../src/fib/host-settings';
+
+describe('checkHostSettings in a network namespace', () => {
+  const root = process.getuid?.() === 0;
+  (root ? it : it.skip)('reads and applies inside the namespace, not the host', async () => {
+    const { execFileSync } = await import('node:child_process');
+    const ns = `bgpfo-fib-sysctl-${process.pid % 10000}`;
+    execFileSync('ip', ['netns', 'add', ns]);
+    try {
+      const hostForward = readFileSync('/proc/sys/net/ipv4/ip_forward', 'utf8').trim();
+      const before = await checkHostSettings(['lo'], { apply: false, netns: ns });
+      expect(before.problems.map((p) => p.key)).toContain('net.ipv4.ip_forward');
+      const applied = await checkHostSettings(['lo'], { apply: true, netns: ns });
+      expect(applied).toMatchObject({ ok: true, problems: [] });
+      expect(applied.changes.map((c) => c.key)).toContain('net.ipv4.conf.lo.rp_filter');
+      expect((await checkHostSettings(['lo'], { apply: false, netns: ns })).ok).toBe(true);
+      expect(readFileSync('/proc/sys/net/ipv4/ip_forward', 'utf8').trim()).toBe(hostForward);
+    } finally {
+      execFileSync('ip', ['netns', 'del', ns]);
+    }
+  });
+});
