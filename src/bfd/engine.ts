@@ -118,6 +118,7 @@ export class BfdEngine {
           diag: ch.diag,
           detectionTimeMs: ch.detectionTimeUs / 1000,
           at: this.epochOffset + ch.at,
+          remoteState: BFD_STATE_NAMES[ch.remoteState]!,
         }),
       onDiscard: (code, reason) => this.discard(sid, code, reason),
       onDetectionTime: (us) => this.post({ op: 'detection-time', sid, detectionTimeMs: us / 1000 }),

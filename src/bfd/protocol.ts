@@ -32,6 +32,8 @@ export type FromWorker =
       detectionTimeMs: number;
       /** Epoch milliseconds (performance.timeOrigin + performance.now() in the worker). */
       at: number;
+      /** The peer's state as last received (RFC 5882 §3.2: AdminDown is not a failure). */
+      remoteState?: BfdStateName;
     }
   | { op: 'detection-time'; sid: number; detectionTimeMs: number }
   | { op: 'error'; sid?: number; code: string; message: string }

@@ -15,6 +15,8 @@ export interface BfdRunnerChange {
   detectionTimeUs: number;
   /** clock.now() when the FSM changed state. */
   at: number;
+  /** The peer's state as last received, after the change: AdminDown tells a deliberate Down from a failure (RFC 5882 §3.2). */
+  remoteState: BfdSession['remoteSessionState'];
 }
 
 export interface BfdRunnerOptions {
@@ -111,7 +113,14 @@ export class BfdSessionRunner {
             : this.opts.clock.setTimeout(() => this.dispatch({ type: 'DetectTimerExpired' }), a.timeoutUs / 1000);
         break;
       case 'state-change':
-        this.opts.onStateChange({ from: a.from, to: a.to, diag: a.diag, detectionTimeUs: a.detectionTimeUs, at: this.opts.clock.now() });
+        this.opts.onStateChange({
+          from: a.from,
+          to: a.to,
+          diag: a.diag,
+          detectionTimeUs: a.detectionTimeUs,
+          at: this.opts.clock.now(),
+          remoteState: this.s.remoteSessionState,
+        });
         break;
       case 'discard':
         this.opts.onDiscard?.(a.code, a.reason);

@@ -34,6 +34,12 @@ export interface BfdStateEvent {
   detectionTimeMs: number;
   /** Epoch milliseconds, with sub-millisecond precision, when the worker saw the change. */
   at: number;
+  /**
+   * The peer's state as last received when the change happened. A Down with remoteState 'AdminDown' means the
+   * peer took the session down on purpose (deconfigured, shutting BFD down): RFC 5882 §3.2 says clients must not
+   * treat that as a path failure. A detection timeout reports 'Down' here (the peer is forgotten).
+   */
+  remoteState?: BfdStateName;
 }
 
 export interface BfdSessionHandle {
@@ -198,6 +204,7 @@ export class BfdService {
         diagText: BFD_DIAG_NAMES[msg.diag] ?? `diag ${msg.diag}`,
         detectionTimeMs: msg.detectionTimeMs,
         at: msg.at,
+        ...(msg.remoteState ? { remoteState: msg.remoteState } : {}),
       });
     } else if (msg.op === 'detection-time') {
       // Not a state change: clients are not called, but `current` tells the detection time in force.

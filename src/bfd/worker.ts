@@ -4,12 +4,14 @@
 import { parentPort } from 'node:worker_threads';
 import { realClock } from '../util/clock';
 import { BfdEngine } from './engine';
+import { ioFirstClock } from './io-first-clock';
 import type { FromWorker, ToWorker } from './protocol';
 import { UdpBfdNet } from './udp';
 
 if (!parentPort) throw new Error('src/bfd/worker.ts must run in a worker thread');
 const port = parentPort;
-const engine = new BfdEngine(new UdpBfdNet(), realClock, (msg: FromWorker) => port.postMessage(msg), performance.timeOrigin);
+// Timers run after the packets already waiting (io-first-clock.ts): a descheduled thread must not time out a peer it heard.
+const engine = new BfdEngine(new UdpBfdNet(), ioFirstClock(realClock), (msg: FromWorker) => port.postMessage(msg), performance.timeOrigin);
 port.on('message', (msg: ToWorker) => {
   engine.handle(msg);
   // Let close()'s AdminDown packets leave before the thread ends.

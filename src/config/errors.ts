@@ -9,15 +9,8 @@ export interface ConfigIssue {
   message: string;
 }
 
-/** "neighbors[1].remote-asn" from ['neighbors', 1, 'remote-asn']. */
-export function formatPath(path: readonly PropertyKey[]): string {
-  let out = '';
-  for (const p of path) {
-    if (typeof p === 'number') out += `[${p}]`;
-    else out += (out ? '.' : '') + String(p);
-  }
-  return out;
-}
+/** "neighbors[1].remote-asn" from ['neighbors', 1, 'remote-asn'] (shared by every YAML loader). */
+export { formatPath } from '../util/yaml-source';
 
 export function formatIssue(file: string, issue: ConfigIssue): string {
   const where = issue.line > 0 ? `${file}:${issue.line}` : file;

@@ -2,14 +2,18 @@
 // mapped back to its line through the document's node ranges (yaml's LineCounter).
 
 import { readFileSync } from 'node:fs';
-import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
+import { isMap, isPair, isScalar, isSeq, type Document, type LineCounter, type Node } from 'yaml';
 import type { z } from 'zod';
+import { closestKey, dropNulls, editDistance, parseYaml, sourceIssues, unreadableReason, zodWording } from '../util/yaml-source';
 import { buildConfig } from './build';
 import { ConfigError, formatPath, type ConfigIssue } from './errors';
 import { configSchema, knownKeysAt } from './schema';
 import type { DaemonConfig } from './types';
 
-/** The line of the node at `path`, or of the deepest ancestor that exists (a missing key points at its parent). */
+/**
+ * The line of the node at `path`, or of the deepest ancestor that exists (a missing key points at its parent).
+ * Walks the document itself: the config, unlike a topology, keeps no line table (collectLines) after loading.
+ */
 function lineOf(doc: Document, lc: LineCounter, path: readonly PropertyKey[], keyName?: string): number {
   let node: unknown = doc.contents;
   let line = node && (node as Node).range ? lc.linePos((node as Node).range![0]).line : 1;
@@ -36,37 +40,16 @@ function lineOf(doc: Document, lc: LineCounter, path: readonly PropertyKey[], ke
   return line;
 }
 
-function levenshtein(a: string, b: string): number {
-  const d = Array.from({ length: a.length + 1 }, (_, i) => [i, ...new Array<number>(b.length).fill(0)]);
-  for (let j = 1; j <= b.length; j++) d[0][j] = j;
-  for (let i = 1; i <= a.length; i++) {
-    for (let j = 1; j <= b.length; j++) {
-      d[i][j] = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
-    }
-  }
-  return d[a.length][b.length];
+/** Config's own closeness: case-insensitive, and a key that is a prefix of a known one (or the reverse) is close. */
+function keyDistance(key: string, known: string): number {
+  return Math.min(editDistance(key.toLowerCase(), known), known.startsWith(key) || key.startsWith(known) ? 1 : 99);
 }
 
 function unknownKeyMessage(key: string, known: string[]): string {
-  const close = known
-    .map((k) => ({ k, d: Math.min(levenshtein(key.toLowerCase(), k), k.startsWith(key) || key.startsWith(k) ? 1 : 99) }))
-    .filter((x) => x.d <= Math.max(2, Math.floor(x.k.length / 3)))
-    .sort((a, b) => a.d - b.d)[0];
-  const hint = close ? `; did you mean "${close.k}"?` : known.length ? `; expected one of ${known.join(', ')}` : '';
+  const close = closestKey(key, known, keyDistance);
+  const hint = close ? `; did you mean "${close}"?` : known.length ? `; expected one of ${known.join(', ')}` : '';
   return `unknown key "${key}"${hint}`;
 }
-
-function describeInput(v: unknown): string {
-  if (Array.isArray(v)) return 'a list';
-  if (v !== null && typeof v === 'object') return 'a mapping';
-  return JSON.stringify(v);
-}
-
-/** Fallback wording for zod's own issues (our fields set their own "expected ..." messages). */
-const defaultError = (iss: z.core.$ZodRawIssue): string | undefined => {
-  if (iss.code === 'invalid_type') return `expected ${iss.expected === 'object' ? 'a mapping' : iss.expected === 'array' ? 'a list' : `a ${iss.expected}`}`;
-  return undefined;
-};
 
 /**
  * A union whose input had the shape of exactly one branch (`quality: { window-s: x }` against `false | mapping`)
@@ -88,47 +71,22 @@ function expandUnions(issues: readonly z.core.$ZodIssue[]): z.core.$ZodIssue[] {
 }
 
 function zodIssues(issues: z.core.$ZodIssue[], doc: Document, lc: LineCounter): ConfigIssue[] {
-  const out: ConfigIssue[] = [];
-  for (const iss of expandUnions(issues)) {
-    if (iss.code === 'unrecognized_keys') {
-      for (const key of iss.keys) {
-        out.push({ line: lineOf(doc, lc, iss.path, key), path: formatPath([...iss.path, key]), message: unknownKeyMessage(key, knownKeysAt(iss.path)) });
-      }
-      continue;
-    }
-    const input = (iss as { input?: unknown }).input;
-    let message = iss.message;
-    if (input === undefined && (iss.code === 'invalid_type' || iss.code === 'invalid_union')) message = `required, ${message}`;
-    else if (message.startsWith('expected') && input !== undefined && !message.includes('(got ')) message += ` (got ${describeInput(input)})`;
-    out.push({ line: lineOf(doc, lc, iss.path), path: formatPath(iss.path), message });
-  }
-  // A union reports one issue per failed branch at the same place; keep the first.
-  return out.filter((o, i) => out.findIndex((p) => p.path === o.path && p.message === o.message) === i);
-}
-
-/** An empty value (`key:` with nothing after it) means "not set", as for an absent key. */
-function dropNulls(v: unknown): unknown {
-  if (Array.isArray(v)) return v.map(dropNulls);
-  if (v !== null && typeof v === 'object') {
-    const out: Record<string, unknown> = {};
-    for (const [k, x] of Object.entries(v)) if (x !== null) out[k] = dropNulls(x);
-    return out;
-  }
-  return v;
+  return sourceIssues(expandUnions(issues), {
+    lineOf: (path) => lineOf(doc, lc, path),
+    unknownKey: (path, key) => ({ line: lineOf(doc, lc, path, key), path: formatPath([...path, key]), message: unknownKeyMessage(key, knownKeysAt(path)) }),
+    // A missing field points at the mapping that should hold it (lineOf stops at the deepest ancestor there is).
+    missing: (path, iss) =>
+      iss.code === 'invalid_type' || iss.code === 'invalid_union' ? { line: lineOf(doc, lc, path), path: formatPath(path), message: `required, ${iss.message}` } : undefined,
+  });
 }
 
 /** Parses and validates config text; `fileName` is used in error messages. Throws ConfigError. */
 export function parseConfig(text: string, fileName: string): DaemonConfig {
-  const lc = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lc, prettyErrors: false, uniqueKeys: true });
-  if (doc.errors.length > 0) {
+  const { doc, lc, errors } = parseYaml(text);
+  if (errors.length > 0) {
     throw new ConfigError(
       fileName,
-      doc.errors.map((e) => ({
-        line: lc.linePos(e.pos[0]).line,
-        path: '',
-        message: e.code === 'DUPLICATE_KEY' ? 'duplicate key: each key may appear once per mapping' : `YAML syntax: ${e.message.split('\n')[0]}`,
-      })),
+      errors.map((e) => ({ line: e.line, path: '', message: e.duplicateKey ? 'duplicate key: each key may appear once per mapping' : e.message })),
     );
   }
   let data: unknown;
@@ -140,7 +98,7 @@ export function parseConfig(text: string, fileName: string): DaemonConfig {
   if (data === undefined || data === null) {
     throw new ConfigError(fileName, [{ line: 1, path: '', message: 'the file is empty; expected at least router: and neighbors:' }]);
   }
-  const parsed = configSchema.safeParse(data, { reportInput: true, error: defaultError });
+  const parsed = configSchema.safeParse(data, { reportInput: true, error: zodWording });
   if (!parsed.success) throw new ConfigError(fileName, zodIssues(parsed.error.issues, doc, lc));
   const { config, issues } = buildConfig(parsed.data);
   if (issues.length > 0) {
@@ -155,9 +113,7 @@ export function loadConfig(path: string): DaemonConfig {
   try {
     text = readFileSync(path, 'utf8');
   } catch (e) {
-    const err = e as NodeJS.ErrnoException;
-    const why = err.code === 'ENOENT' ? 'no such file' : err.code === 'EACCES' ? 'permission denied' : err.message;
-    throw new ConfigError(path, [{ line: 0, path: '', message: `cannot read the config file: ${why}` }]);
+    throw new ConfigError(path, [{ line: 0, path: '', message: `cannot read the config file: ${unreadableReason(e)}` }]);
   }
   return parseConfig(text, path);
 }

@@ -103,8 +103,9 @@ export class ProbeLiveness implements LivenessMonitor {
 }
 
 /**
- * BFD Up is up; Down and AdminDown are down (RFC 5882 §3.2 would let a peer's AdminDown keep routes, but the
- * service does not tell a peer's AdminDown from a failure: both arrive as Down with diag 3). Init changes nothing.
+ * BFD Up is up; Down and our own AdminDown are down; Init changes nothing. A Down caused by the peer's AdminDown
+ * (remoteState 'AdminDown') changes nothing either: RFC 5882 §3.2 says the peer shut BFD on purpose and clients must
+ * not treat it as a path failure, so BGP keeps its session and its own hold timer is the judge until BFD is back.
  */
 export class BfdLiveness implements LivenessMonitor {
   readonly mode = 'bfd' as const;
@@ -139,6 +140,7 @@ export class BfdLiveness implements LivenessMonitor {
   }
 
   private onBfd(ev: BfdStateEvent, listener: LivenessListener): void {
+    if (ev.state === 'Down' && ev.remoteState === 'AdminDown') return;
     const state = ev.state === 'Up' ? 'up' : ev.state === 'Down' || ev.state === 'AdminDown' ? 'down' : undefined;
     if (!state || state === this.last?.state) return;
     this.last = {
@@ -152,8 +154,10 @@ export class BfdLiveness implements LivenessMonitor {
     listener.onChange(this.last);
   }
 
+  /** The last Up/Down, with the detection time in force now (it changes after the Poll/Final that follows Up). */
   get current(): LivenessEvent | undefined {
-    return this.last;
+    const now = this.session.current?.detectionTimeMs;
+    return this.last && now !== undefined && now > 0 && now !== this.last.detectionTimeMs ? { ...this.last, detectionTimeMs: now } : this.last;
   }
 
   close(): void {
