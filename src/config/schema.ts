@@ -2,6 +2,7 @@
 // Unknown keys are errors everywhere (strict objects): a typo must never pass silently.
 
 import { z } from 'zod';
+import { schemaKeysAt } from '../util/yaml-source';
 import { asn, bool, community, hostPort, httpUrl, ifname, int, ipAddress, largeCommunity, prefix, prefixFilter, routerId, shutdownMessage, text } from './fields';
 import { ALERT_EVENTS, LOG_LEVELS } from './types';
 import { livenessSchema } from './liveness';
@@ -115,36 +116,7 @@ export const configSchema = z.strictObject(
 export type RawConfig = z.output<typeof configSchema>;
 export type RawNeighbor = z.output<typeof neighborSchema>;
 
-type AnyDef = {
-  type: string;
-  innerType?: z.core.$ZodType;
-  in?: z.core.$ZodType;
-  shape?: Record<string, z.core.$ZodType>;
-  element?: z.core.$ZodType;
-  options?: z.core.$ZodType[];
-};
-const defOf = (t: z.core.$ZodType) => t._zod.def as unknown as AnyDef;
-
-/** Looks through optional/default/pipe wrappers, and picks the object branch of a union. */
-function resolve(t: z.core.$ZodType | undefined): z.core.$ZodType | undefined {
-  if (!t) return undefined;
-  const def = defOf(t);
-  if ((def.type === 'optional' || def.type === 'default' || def.type === 'nullable') && def.innerType) return resolve(def.innerType);
-  if (def.type === 'pipe' && def.in) return resolve(def.in);
-  if (def.type === 'union' && def.options) return def.options.map(resolve).find((o) => o && defOf(o).type === 'object');
-  return t;
-}
-
 /** The keys an object schema accepts at a path (for "did you mean" on unknown keys); [] when unknown. */
 export function knownKeysAt(path: readonly PropertyKey[]): string[] {
-  let s = resolve(configSchema);
-  for (const key of path) {
-    if (!s) return [];
-    const def = defOf(s);
-    if (def.type === 'object' && def.shape && typeof key === 'string') s = resolve(def.shape[key]);
-    else if (def.type === 'array' && def.element && typeof key === 'number') s = resolve(def.element);
-    else return [];
-  }
-  const def = s && defOf(s);
-  return def && def.type === 'object' && def.shape ? Object.keys(def.shape) : [];
+  return schemaKeysAt(configSchema, path);
 }

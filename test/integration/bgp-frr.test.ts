@@ -8,6 +8,7 @@ import {
   blackhole,
   FAR,
   FAR_ASN,
+  farBgpd,
   Frr,
   LINKS,
   OURS,
@@ -24,45 +25,6 @@ import {
 // testTimeout in a jest project entry is not honoured (it is a global option): set it here.
 jest.setTimeout(60_000);
 
-const FRR_CONF = `frr defaults traditional
-hostname far
-log stdout informational
-!
-ip prefix-list P51 seq 5 permit ${FAR.prepended4}
-!
-route-map TO-B permit 10
- match ip address prefix-list P51
- set as-path prepend ${FAR_ASN} ${FAR_ASN}
-route-map TO-B permit 20
-!
-router bgp ${FAR_ASN}
- bgp router-id 10.255.0.1
- no bgp ebgp-requires-policy
- no bgp network import-check
- bgp bestpath as-path multipath-relax
- neighbor ${LINKS.a.us4} remote-as ${US_ASN}
- neighbor ${LINKS.a.us4} timers 1 3
- neighbor ${LINKS.a.us4} timers connect 1
- neighbor ${LINKS.b.us4} remote-as ${US_ASN}
- neighbor ${LINKS.b.us4} timers 1 3
- neighbor ${LINKS.b.us4} timers connect 1
- neighbor ${LINKS.a.us6} remote-as ${US_ASN}
- neighbor ${LINKS.a.us6} timers 1 3
- neighbor ${LINKS.a.us6} timers connect 1
- address-family ipv4 unicast
-  network ${FAR.ecmp4}
-  network ${FAR.prepended4}
-  no neighbor ${LINKS.a.us6} activate
-  neighbor ${LINKS.b.us4} route-map TO-B out
-  maximum-paths 8
- exit-address-family
- address-family ipv6 unicast
-  network ${FAR.v6}
-  neighbor ${LINKS.a.us6} activate
- exit-address-family
-!
-`;
-
 describe('bgpfo <-> FRR 8.4', () => {
   let t: TwoLinkLab;
   let far: Netns;
@@ -72,7 +34,7 @@ describe('bgpfo <-> FRR 8.4', () => {
   beforeAll(async () => {
     t = await twoLinkLab('bfrr');
     far = t.far;
-    frr = await Frr.start(far, { bgpd: FRR_CONF });
+    frr = await Frr.start(far, { bgpd: farBgpd({ ipv6: true, prependOnB: true, multipathRelax: true, ecmp: true }) });
     bgpfo = await startBgpfo(t.us);
   });
 

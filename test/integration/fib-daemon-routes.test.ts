@@ -3,46 +3,9 @@
 // every group (group op before any route op), and a clean stop takes our routes out.
 
 import { spawn, type ChildProcess } from 'node:child_process';
-import { blackhole, BgpfoDaemon, FAR, FAR_ASN, Frr, LINKS, OURS, restore, twoLinkLab, US_ASN, waitFor, type Netns, type TwoLinkLab } from './harness';
+import { blackhole, BgpfoDaemon, FAR, FAR_ASN, farBgpd, Frr, LINKS, OURS, restore, twoLinkLab, US_ASN, waitFor, type Netns, type TwoLinkLab } from './harness';
 
 jest.setTimeout(120_000);
-
-const FRR_CONF = `frr defaults traditional
-hostname far
-log stdout informational
-!
-ip prefix-list P51 seq 5 permit ${FAR.prepended4}
-!
-route-map TO-B permit 10
- match ip address prefix-list P51
- set as-path prepend ${FAR_ASN} ${FAR_ASN}
-route-map TO-B permit 20
-!
-router bgp ${FAR_ASN}
- bgp router-id 10.255.0.1
- no bgp ebgp-requires-policy
- no bgp network import-check
- neighbor ${LINKS.a.us4} remote-as ${US_ASN}
- neighbor ${LINKS.a.us4} timers 1 3
- neighbor ${LINKS.a.us4} timers connect 1
- neighbor ${LINKS.b.us4} remote-as ${US_ASN}
- neighbor ${LINKS.b.us4} timers 1 3
- neighbor ${LINKS.b.us4} timers connect 1
- neighbor ${LINKS.a.us6} remote-as ${US_ASN}
- neighbor ${LINKS.a.us6} timers 1 3
- neighbor ${LINKS.a.us6} timers connect 1
- address-family ipv4 unicast
-  network ${FAR.ecmp4}
-  network ${FAR.prepended4}
-  no neighbor ${LINKS.a.us6} activate
-  neighbor ${LINKS.b.us4} route-map TO-B out
- exit-address-family
- address-family ipv6 unicast
-  network ${FAR.v6}
-  neighbor ${LINKS.a.us6} activate
- exit-address-family
-!
-`;
 
 /** Our nexthop ids start at 0x0F000000 (src/fib README). */
 const OUR_ID = 0x0f000000 + 100;
@@ -123,7 +86,7 @@ describe('the daemon programs the kernel FIB (FRR 8.4 as the peer)', () => {
     await us.exec(['ip', 'nexthop', 'add', 'id', '100', 'via', LINKS.b.far4, 'dev', LINKS.b.usIf, 'proto', '250']);
     await us.exec(['ip', 'route', 'add', '10.96.0.0/16', 'nhid', '100', 'proto', '250']);
     await us.exec(['ip', 'route', 'add', '10.97.0.0/16', 'via', LINKS.a.far4, 'proto', 'static']);
-    await Frr.start(far, { bgpd: FRR_CONF });
+    await Frr.start(far, { bgpd: farBgpd({ ipv6: true, prependOnB: true, multipathRelax: false, ecmp: false }) });
     bgpfo = await BgpfoDaemon.start(us, 'bgpfo', { config: bgpfoConfig() });
     await waitFor(async () => (await bgpfo.status()).sessions.every((s) => s.state === 'Established'), 30_000, { what: 'sessions Established' });
   });

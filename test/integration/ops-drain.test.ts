@@ -5,33 +5,12 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { DrainResponse } from '../../src/api/types';
-import { bgpfoConfig, BgpfoDaemon, FAR_ASN, Frr, LINKS, twoLinkLab, US_ASN, waitFor, type ManagedProcess, type Netns, type TwoLinkLab } from './harness';
+import { bgpfoConfig, BgpfoDaemon, farBgpd, Frr, LINKS, twoLinkLab, US_ASN, waitFor, type ManagedProcess, type Netns, type TwoLinkLab } from './harness';
 
 jest.setTimeout(150_000);
 
 const FAR_HOST = '10.50.0.1';
 const OUR_HOST = '10.60.0.1';
-
-const FRR_CONF = `frr defaults traditional
-hostname far
-log stdout informational
-!
-router bgp ${FAR_ASN}
- bgp router-id 10.255.0.1
- no bgp ebgp-requires-policy
- no bgp network import-check
- neighbor ${LINKS.a.us4} remote-as ${US_ASN}
- neighbor ${LINKS.a.us4} timers 1 3
- neighbor ${LINKS.a.us4} timers connect 1
- neighbor ${LINKS.b.us4} remote-as ${US_ASN}
- neighbor ${LINKS.b.us4} timers 1 3
- neighbor ${LINKS.b.us4} timers connect 1
- address-family ipv4 unicast
-  network 10.50.0.0/16
-  maximum-paths 8
- exit-address-family
-!
-`;
 
 // A paced multi-flow UDP sender (one socket, so one source port, per flow) and a receiver counting per flow.
 const SENDER = `const dgram = require('dgram');
@@ -115,7 +94,7 @@ describe('drain moves the traffic off a tunnel and undrain brings it back', () =
     await t.us.exec(['ip', 'addr', 'add', `${OUR_HOST}/32`, 'dev', 'lo']);
     // FRR's side spreads flows by port too (bgpfo sets this on its own host).
     await t.far.exec(['sysctl', '-q', '-w', 'net.ipv4.fib_multipath_hash_policy=1', 'net.ipv4.ip_forward=1']);
-    frr = await Frr.start(t.far, { bgpd: FRR_CONF, zebra: 'hostname far\nlog stdout informational\n' });
+    frr = await Frr.start(t.far, { bgpd: farBgpd({ ipv6: false, prependOnB: false, multipathRelax: false, ecmp: true }), zebra: 'hostname far\nlog stdout informational\n' });
     const c = bgpfoConfig();
     // Two equal tunnels (active/active): both primary, IPv4 only.
     c.neighbors = (c.neighbors as Record<string, unknown>[]).filter((n) => n.name !== 'tun-a6').map((n) => ({ ...n, role: 'primary' }));

@@ -3,32 +3,11 @@
 
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { bgpfoConfig, BgpfoDaemon, blackhole, FAR_ASN, Frr, LINKS, restore, twoLinkLab, US_ASN, waitFor, type Netns, type TwoLinkLab } from './harness';
+import { bgpfoConfig, BgpfoDaemon, blackhole, farBgpd, Frr, LINKS, restore, twoLinkLab, waitFor, type Netns, type TwoLinkLab } from './harness';
 
 jest.setTimeout(120_000);
 
 const METRICS_PORT = 9469;
-
-const FRR_CONF = `frr defaults traditional
-hostname far
-log stdout informational
-!
-router bgp ${FAR_ASN}
- bgp router-id 10.255.0.1
- no bgp ebgp-requires-policy
- no bgp network import-check
- neighbor ${LINKS.a.us4} remote-as ${US_ASN}
- neighbor ${LINKS.a.us4} timers 1 3
- neighbor ${LINKS.a.us4} timers connect 1
- neighbor ${LINKS.b.us4} remote-as ${US_ASN}
- neighbor ${LINKS.b.us4} timers 1 3
- neighbor ${LINKS.b.us4} timers connect 1
- address-family ipv4 unicast
-  network 10.50.0.0/16
-  maximum-paths 8
- exit-address-family
-!
-`;
 
 /** One sample of the exposition text, or undefined. */
 function sample(text: string, name: string, labels: Record<string, string>): number | undefined {
@@ -74,7 +53,7 @@ describe('metrics and alerts while a tunnel fails and recovers', () => {
 
   beforeAll(async () => {
     t = await twoLinkLab('opsma');
-    await Frr.start(t.far, { bgpd: FRR_CONF });
+    await Frr.start(t.far, { bgpd: farBgpd({ ipv6: false, prependOnB: false, multipathRelax: false, ecmp: true }) });
     alertsFile = join(t.lab.dir, 'alerts.log');
     const c = bgpfoConfig();
     c.neighbors = (c.neighbors as { name: string }[]).filter((n) => n.name !== 'tun-a6');

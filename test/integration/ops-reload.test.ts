@@ -5,43 +5,13 @@
 import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
-import { bgpfoConfig, BgpfoDaemon, ensureBuilt, execAny, FAR_ASN, Frr, LINKS, OURS, REPO, twoLinkLab, US_ASN, waitFor, type TwoLinkLab } from './harness';
+import { bgpfoConfig, BgpfoDaemon, ensureBuilt, execAny, farBgpd, Frr, LINKS, OURS, REPO, twoLinkLab, US_ASN, waitFor, type TwoLinkLab } from './harness';
 
 jest.setTimeout(90_000);
 
 const MAIN = join(REPO, 'dist', 'cli', 'main.js');
 /** A group nobody is in by default: the daemon gives it the socket; a process holding it may connect. */
 const CONTROL_GID = '4242';
-
-const FRR_CONF = `frr defaults traditional
-hostname far
-log stdout informational
-!
-router bgp ${FAR_ASN}
- bgp router-id 10.255.0.1
- no bgp ebgp-requires-policy
- no bgp network import-check
- bgp bestpath as-path multipath-relax
- neighbor ${LINKS.a.us4} remote-as ${US_ASN}
- neighbor ${LINKS.a.us4} timers 1 3
- neighbor ${LINKS.a.us4} timers connect 1
- neighbor ${LINKS.b.us4} remote-as ${US_ASN}
- neighbor ${LINKS.b.us4} timers 1 3
- neighbor ${LINKS.b.us4} timers connect 1
- neighbor ${LINKS.a.us6} remote-as ${US_ASN}
- neighbor ${LINKS.a.us6} timers 1 3
- neighbor ${LINKS.a.us6} timers connect 1
- address-family ipv4 unicast
-  network 10.50.0.0/16
-  no neighbor ${LINKS.a.us6} activate
-  maximum-paths 8
- exit-address-family
- address-family ipv6 unicast
-  network 2001:db8:50::/48
-  neighbor ${LINKS.a.us6} activate
- exit-address-family
-!
-`;
 
 interface Peer {
   state: string;
@@ -74,7 +44,7 @@ describe('operating bgpfo: reload, SIGHUP, the control socket', () => {
   beforeAll(async () => {
     ensureBuilt();
     t = await twoLinkLab('opsrl');
-    frr = await Frr.start(t.far, { bgpd: FRR_CONF });
+    frr = await Frr.start(t.far, { bgpd: farBgpd({ ipv6: true, prependOnB: false, multipathRelax: true, ecmp: true }) });
     bgpfo = await BgpfoDaemon.start(t.us, 'bgpfo', { config: configWith(['tun-a1', 'tun-b1']) });
     await waitFor(async () => {
       const p = await frrPeers();

@@ -11,12 +11,8 @@ export interface TopologyIssue {
   fix?: string;
 }
 
-/** "onprem.routers[1].name" from ['onprem', 'routers', 1, 'name']. */
-export function formatPath(path: readonly PropertyKey[]): string {
-  let out = '';
-  for (const p of path) out += typeof p === 'number' ? `[${p}]` : (out ? '.' : '') + String(p);
-  return out;
-}
+/** "onprem.routers[1].name" from ['onprem', 'routers', 1, 'name'] (shared by every YAML loader). */
+export { formatPath } from '../../util/yaml-source';
 
 export function formatTopologyIssue(file: string, issue: TopologyIssue): string {
   const where = issue.line > 0 ? `${file}:${issue.line}` : file;

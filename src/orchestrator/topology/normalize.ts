@@ -1,6 +1,7 @@
 // From the schema's raw output to a Topology: defaults filled in, then the cross-field rules (ASN ranges,
 // ISPs per mode, no single router, cloud gateways without BFD, overlapping prefixes), each with its fix.
 
+import { lineOfPath, type FieldPath } from '../../util/yaml-source';
 import { formatPath, type TopologyIssue } from './errors';
 import type { RawTopology } from './schema';
 import { TOPOLOGY_DEFAULTS as D, type Topology, type TopologySource } from './types';
@@ -9,12 +10,8 @@ import { parseCidr, prefixesOverlap, type Ipv4Prefix } from '../plan/ipv4';
 type Path = (string | number)[];
 
 /** The line of `path`, or of its nearest ancestor present in the file. */
-export function lineAt(source: TopologySource, path: Path): number {
-  for (let n = path.length; n >= 0; n--) {
-    const line = source.lines[formatPath(path.slice(0, n))];
-    if (line) return line;
-  }
-  return 0;
+export function lineAt(source: TopologySource, path: FieldPath): number {
+  return lineOfPath(source.lines, path);
 }
 
 const PRIVATE_HINT = 'use a private ASN (64512..65534 or 4200000000..4294967294) or your registered one';

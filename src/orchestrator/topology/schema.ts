@@ -2,6 +2,7 @@
 // Cross-field rules (ASN ranges, ISPs per mode, cloud and BFD) live in check.ts, where they can name the fix.
 
 import { z } from 'zod';
+import { schemaKeysAt } from '../../util/yaml-source';
 import { formatCidr, formatIpv4, networkOf, parseCidr, parseIpv4 } from '../plan/ipv4';
 
 const MAPPING = 'expected a mapping (key: value lines)';
@@ -151,26 +152,7 @@ export const topologySchema = z.strictObject(
 
 export type RawTopology = z.output<typeof topologySchema>;
 
-type AnyDef = { type: string; innerType?: z.core.$ZodType; in?: z.core.$ZodType; shape?: Record<string, z.core.$ZodType>; element?: z.core.$ZodType };
-const defOf = (t: z.core.$ZodType) => t._zod.def as unknown as AnyDef;
-
-function unwrap(t: z.core.$ZodType | undefined): z.core.$ZodType | undefined {
-  if (!t) return undefined;
-  const def = defOf(t);
-  if ((def.type === 'optional' || def.type === 'default') && def.innerType) return unwrap(def.innerType);
-  if (def.type === 'pipe' && def.in) return unwrap(def.in);
-  return t;
-}
-
 /** The keys accepted at a path, for "did you mean" on unknown keys. */
 export function knownKeysAt(path: readonly PropertyKey[]): string[] {
-  let s = unwrap(topologySchema);
-  for (const key of path) {
-    const def = s && defOf(s);
-    if (def?.type === 'object' && def.shape && typeof key === 'string') s = unwrap(def.shape[key]);
-    else if (def?.type === 'array' && def.element && typeof key === 'number') s = unwrap(def.element);
-    else return [];
-  }
-  const def = s && defOf(s);
-  return def?.type === 'object' && def.shape ? Object.keys(def.shape) : [];
+  return schemaKeysAt(topologySchema, path);
 }

@@ -10,3 +10,4 @@ export { BgpfoDaemon, ensureBuilt, REPO, type BgpfoStartOptions } from './bgpfo'
 export { waitFor, type WaitOptions } from './wait';
 export { exec, execAny, CommandError, type ExecResult } from './exec';
 export { twoLinkLab, bgpfoConfig, startBgpfo, LINKS, FAR, OURS, US_ASN, FAR_ASN, type TwoLinkLab } from './two-links';
+export { farBgpd, type FarBgpdOptions } from './far-bgpd';
