@@ -8,9 +8,11 @@ import { bgpfoVersion } from '../api/version';
 import { ConfigError, loadConfig, LOG_LEVELS, type LogLevel } from '../config';
 import { registerCompletion } from './completion';
 import { registerDeployCommands } from './deploy';
+import { registerDrillCommands } from './drill';
 import { formatAdjRibIn, formatRoutes } from './format';
 import { registerLabCommands } from './lab';
 import { registerOpsCommands } from './ops-commands';
+import { registerScenarioCommands } from './scenario';
 import { formatStatusTable, useColor } from './status-table';
 
 export interface CliIo {
@@ -118,6 +120,8 @@ export function buildProgram(io: CliIo): Command {
   registerOpsCommands(program, io);
   registerDeployCommands(program, io);
   registerLabCommands(program, io);
+  registerScenarioCommands(program, io);
+  registerDrillCommands(program, io);
   // Last: the completion script is generated from every command registered before it.
   registerCompletion(program, io);
   return program;

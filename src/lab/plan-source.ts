@@ -17,6 +17,8 @@ export interface LabPlanOptions {
   routerDaemon?: Daemon;
   /** Daemon on the far gateways instead of the file's. */
   farDaemon?: Daemon;
+  /** 'off': no BFD or probe on any session, whatever the topology says (only the hold timer detects). */
+  liveness?: 'off';
 }
 
 /**
@@ -42,7 +44,18 @@ export function loadLabPlan(file: string, opts: LabPlanOptions = {}): Plan {
     }
     topology = parseTopology(String(doc), file);
   }
-  return withDaemons(buildPlan(topology), opts);
+  return withoutLiveness(withDaemons(buildPlan(topology), opts), opts);
+}
+
+/** A copy of the plan with liveness off on every session end (the renderers then configure no BFD or probe). */
+export function withoutLiveness(plan: Plan, opts: Pick<LabPlanOptions, 'liveness'>): Plan {
+  if (opts.liveness !== 'off') return plan;
+  const copy: Plan = JSON.parse(JSON.stringify(plan)) as Plan;
+  for (const s of copy.sessions) {
+    s.a.liveness = 'none';
+    s.b.liveness = 'none';
+  }
+  return copy;
 }
 
 /** A copy of the plan whose routers and/or gateways run another daemon (the renderers follow node.runs). */

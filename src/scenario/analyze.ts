@@ -1,0 +1,201 @@
+// Pure analysis of one run: per-tunnel packet rates from the counter samples, which tunnel each flow used in a
+// time window, and per flow what a window cost (packets lost, the longest time without a packet), RFC 6412 /
+// RFC 7747 style: the outage is read from the data plane, never from a daemon's own account.
+
+import type { Plan, PlanTunnel } from '../orchestrator';
+import type { CounterSample } from './flow-counters';
+import { decodeBitmap, missingIn, seqAt, stalledWithin, type ReceiverReport, type SenderReport } from './flow-record';
+import type { TrafficStream } from './types';
+
+/** One traffic stream as run: where it went, its ports, and what both ends reported. */
+export interface StreamRun {
+  index: number;
+  stream: TrafficStream;
+  /** out: from the on-prem site to the far one (counted on the tunnels' outbound side); in: the other way. */
+  direction: 'out' | 'in';
+  dport: number;
+  sportBase: number;
+  sender: SenderReport;
+  receiver: ReceiverReport;
+}
+
+export interface Window {
+  from: number;
+  to: number;
+}
+
+/** Packets through each tunnel (both directions) between two samples: tunnel name -> packets. */
+export function tunnelPackets(plan: Plan, a: CounterSample, b: CounterSample): Map<string, number> {
+  const byIf = new Map(plan.tunnels.map((t) => [t.onprem.ifname, t.name]));
+  const out = new Map(plan.tunnels.map((t) => [t.name, 0]));
+  for (const [key, v] of b.counts) {
+    const ifname = key.split('/')[0]!;
+    const t = byIf.get(ifname);
+    if (t) out.set(t, out.get(t)! + Math.max(0, v - (a.counts.get(key) ?? 0)));
+  }
+  return out;
+}
+
+/** The samples that bracket a window: the last at or before `from`, the first at or after `to` (clamped). */
+export function bracket(samples: CounterSample[], w: Window): [CounterSample, CounterSample] | undefined {
+  if (samples.length < 2) return undefined;
+  let a = samples[0]!;
+  for (const s of samples) if (s.at <= w.from) a = s;
+  let b = samples[samples.length - 1]!;
+  for (let i = samples.length - 1; i >= 0; i--) if (samples[i]!.at >= w.to) b = samples[i]!;
+  return a === b ? undefined : [a, b];
+}
+
+/** Packets per tunnel within a window (from the samples that bracket it). */
+export function tunnelPacketsIn(plan: Plan, samples: CounterSample[], w: Window): Map<string, number> {
+  const br = bracket(samples, w);
+  return br ? tunnelPackets(plan, br[0], br[1]) : new Map(plan.tunnels.map((t) => [t.name, 0]));
+}
+
+export interface TunnelSeries {
+  tunnel: string;
+  id: string;
+  /** [epoch ms at the interval's end, packets per second over the interval]. */
+  points: [number, number][];
+}
+
+/** Packets per second per tunnel over every sample interval. */
+export function tunnelSeries(plan: Plan, samples: CounterSample[]): TunnelSeries[] {
+  const series = plan.tunnels.map((t) => ({ tunnel: t.name, id: t.id, points: [] as [number, number][] }));
+  for (let i = 1; i < samples.length; i++) {
+    const a = samples[i - 1]!;
+    const b = samples[i]!;
+    const dt = (b.at - a.at) / 1000;
+    if (dt <= 0) continue;
+    const p = tunnelPackets(plan, a, b);
+    for (const s of series) s.points.push([b.at, Math.round((p.get(s.tunnel) ?? 0) / dt)]);
+  }
+  return series;
+}
+
+/** The tunnels that carried some of the traffic in a window. */
+export function carrying(plan: Plan, samples: CounterSample[], w: Window): string[] {
+  return [...tunnelPacketsIn(plan, samples, w)].filter(([, n]) => n > 0).map(([t]) => t);
+}
+
+/** Flow f of a stream -> tunnel -> packets it sent through that tunnel within the window. */
+export function flowTunnels(plan: Plan, run: StreamRun, samples: CounterSample[], w: Window): Map<number, Map<string, number>> {
+  const out = new Map<number, Map<string, number>>();
+  const br = bracket(samples, w);
+  if (!br) return out;
+  const [a, b] = br;
+  for (const t of plan.tunnels) {
+    for (let f = 0; f < run.stream.flows; f++) {
+      const key = `${t.onprem.ifname}/${run.direction}/${run.sportBase + f}`;
+      const n = (b.counts.get(key) ?? 0) - (a.counts.get(key) ?? 0);
+      if (n <= 0) continue;
+      if (!out.has(f)) out.set(f, new Map());
+      out.get(f)!.set(t.name, n);
+    }
+  }
+  return out;
+}
+
+export interface FlowWindowStats {
+  stream: number;
+  flow: number;
+  /** "hq-h1>dc-h1#3". */
+  label: string;
+  /** Packets due in the window that never arrived. */
+  lost: number;
+  /** RFC 7747 loss-derived convergence time: lost packets x the flow's packet interval. */
+  lossDerivedMs: number;
+  /**
+   * The longest time without a packet among gaps that touch the window (whole gap, even if it ends later), less
+   * the time the sender or the receiver itself was stalled within it.
+   */
+  longestGapMs: number;
+  /** Epoch ms that gap began (the last packet before it). */
+  gapFrom?: number;
+  /**
+   * The outage this flow saw: the longest gap or the loss-derived time, whichever is longer (a stalled agent can
+   * hide a gap, never the packets the network dropped meanwhile).
+   */
+  outageMs: number;
+  /** The flow had no packet from the gap's start to the end of the traffic. */
+  notRecovered: boolean;
+}
+
+export const flowLabel = (run: StreamRun, flow: number) => `${run.stream.from}>${run.stream.to}#${flow}`;
+
+/** What the window cost each flow of a stream. */
+export function flowWindowStats(run: StreamRun, w: Window): FlowWindowStats[] {
+  const s = run.sender;
+  const interval = 1000 / s.ppsPerFlow;
+  const byFlow = new Map(run.receiver.flows.map((f) => [f.flow, f]));
+  const stalls = [...s.stalls, ...(run.receiver.stalls ?? [])];
+  const out: FlowWindowStats[] = [];
+  for (let flow = 0; flow < run.stream.flows; flow++) {
+    const sent = s.sent[flow] ?? 0;
+    const rec = byFlow.get(flow);
+    const from = Math.min(seqAt(s, w.from), sent);
+    const to = Math.min(seqAt(s, w.to), sent);
+    const lost = rec ? missingIn(decodeBitmap(rec.bitmap), from, to) : to - from;
+    let longest = 0;
+    let gapFrom: number | undefined;
+    let notRecovered = false;
+    for (const g of rec?.gaps ?? []) {
+      if (g.to < w.from || g.from > w.to) continue;
+      // The time the sender was not sending or the receiver not reading is not the network's outage.
+      const len = g.to - g.from - stalledWithin(g.from, g.to, stalls);
+      if (len > longest) {
+        longest = len;
+        gapFrom = g.from;
+      }
+    }
+    // No packet after the last arrival although more were sent: cut off until the traffic stopped.
+    const lastAt = rec ? rec.lastAt : s.startedAt;
+    if ((rec?.maxSeq ?? -1) < sent - 1 - Math.ceil(20 / interval) && lastAt < w.to) {
+      notRecovered = true;
+      const open = s.stoppedAt - lastAt;
+      if (open > longest) {
+        longest = open;
+        gapFrom = lastAt;
+      }
+    }
+    out.push({
+      stream: run.index,
+      flow,
+      label: flowLabel(run, flow),
+      lost,
+      lossDerivedMs: Math.round(lost * interval * 10) / 10,
+      longestGapMs: Math.round(longest * 10) / 10,
+      outageMs: Math.round(Math.max(longest, lost * interval) * 10) / 10,
+      ...(gapFrom !== undefined ? { gapFrom } : {}),
+      notRecovered,
+    });
+  }
+  return out;
+}
+
+/** The tunnels a fault takes away (empty for a fault that repairs something). */
+export function failedTunnels(plan: Plan, f: import('./types').FaultSpec, resolve: (ref: string) => PlanTunnel[] | undefined): PlanTunnel[] {
+  switch (f.kind) {
+    case 'blackhole':
+    case 'loss':
+    case 'tunnel-down':
+    case 'drain':
+      return resolve(f.tunnel) ?? [];
+    case 'isp-down':
+      return plan.tunnels.filter((t) => t.isp === f.isp);
+    case 'stop':
+    case 'kill':
+    case 'node-down':
+      return plan.tunnels.filter((t) => t.onprem.node === f.node || t.far.node === f.node);
+    default:
+      return [];
+  }
+}
+
+/** The median of a list (0 for none). */
+export function median(xs: number[]): number {
+  if (!xs.length) return 0;
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+}

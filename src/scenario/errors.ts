@@ -1,0 +1,29 @@
+// ScenarioError: every problem in a scenario file (file:line: field: message; fix: ...), the same shape as a
+// topology's (src/orchestrator/topology/errors.ts), with the stable code 'ERR_SCENARIO' for the CLI.
+
+import { formatTopologyIssue, type TopologyIssue } from '../orchestrator';
+
+export type ScenarioIssue = TopologyIssue;
+
+export class ScenarioError extends Error {
+  readonly code = 'ERR_SCENARIO';
+  readonly issues: ScenarioIssue[];
+  constructor(
+    readonly file: string,
+    issues: ScenarioIssue[],
+  ) {
+    const sorted = [...issues].sort((a, b) => a.line - b.line);
+    super(sorted.map((i) => formatTopologyIssue(file, i)).join('\n'));
+    this.name = 'ScenarioError';
+    this.issues = sorted;
+  }
+}
+
+/** A scenario that could not run to the end (lab, engine or tool trouble), as opposed to a failed expectation. */
+export class ScenarioRunError extends Error {
+  readonly code = 'ERR_SCENARIO_RUN';
+  constructor(message: string) {
+    super(message);
+    this.name = 'ScenarioRunError';
+  }
+}

@@ -1,0 +1,190 @@
+// The data-plane analysis on synthetic traffic: what the receiver records, which tunnel each flow used, what a
+// fault cost each flow (loss, longest gap, net of the agents' own stalls), and how expectations are judged.
+
+import { carrying, failedTunnels, flowTunnels, flowWindowStats, median, tunnelSeries } from '../../../src/scenario/analyze';
+import { resolveTunnelRef } from '../../../src/scenario/check';
+import { evaluateCheckpoint, limitMs, type CheckpointRecord, type EvalContext } from '../../../src/scenario/expect';
+import { decodeBitmap, FlowRecorder, missingIn, seqAt, seqTime, stalledWithin, type SenderReport } from '../../../src/scenario/flow-record';
+import { measureFault, type FaultRecord } from '../../../src/scenario/measure';
+import { lossSeries } from '../../../src/scenario/report';
+import type { Expectation } from '../../../src/scenario/types';
+import { aa4Plan, syntheticRun, syntheticSamples } from './helpers';
+
+const plan = aa4Plan();
+const T0 = 1_000_000;
+const [t1, t2, t3, t4] = plan.tunnels.map((t) => t.name) as [string, string, string, string];
+const FAULT = T0 + 1000;
+const MOVED = T0 + 1300;
+
+/** Four flows, one per tunnel; t1 blackholed at FAULT, its flow back on t2 from MOVED. */
+function blackholeRun(o: { senderStalls?: { at: number; ms: number }[] } = {}) {
+  const run = syntheticRun(plan, { t0: T0, seconds: 3, pps: 1000, flows: [{ outages: [[FAULT, MOVED]] }, {}, {}, {}], ...(o.senderStalls ? { senderStalls: o.senderStalls } : {}) });
+  const samples = syntheticSamples(plan, { t0: T0, t1: T0 + 3000, every: 100, pps: 1000, flows: 4, route: (f, at) => (f === 0 ? (at < MOVED ? t1 : t2) : [t1, t2, t3, t4][f]) });
+  return { run, samples };
+}
+
+const fault: FaultRecord = { step: 4, line: 20, fault: { kind: 'blackhole', tunnel: 't1' }, began: FAULT, at: FAULT + 5, text: '', failed: [t1] };
+
+function ctx(extra: Partial<EvalContext> = {}): EvalContext {
+  const { run, samples } = blackholeRun();
+  return { plan, runs: [run], samples, faults: [fault], sampleMs: 100, detectionMs: 300, trafficStartedAt: T0, ...extra };
+}
+
+const check = (e: Expectation, at = T0 + 2000, more: Partial<CheckpointRecord> = {}) => evaluateCheckpoint(ctx(), { step: 6, line: 30, expect: e, began: at, at, ...more });
+
+describe('the receiver record', () => {
+  it('keeps a bitmap of what arrived, and every gap with its wall-clock ends', () => {
+    let now = 0;
+    const r = new FlowRecorder(5, () => now);
+    for (const [t, seq] of [[0, 0], [1, 1], [2, 2], [40, 5], [41, 4], [42, 4], [43, 6]] as const) {
+      now = t;
+      r.onPacket(7, seq);
+    }
+    const [f] = r.report(1).flows;
+    expect(f).toMatchObject({ flow: 7, received: 6, duplicates: 1, reordered: 2, maxSeq: 6, firstAt: 0, lastAt: 43, gaps: [{ from: 2, to: 40, seqBefore: 2, seqAfter: 5 }] });
+    expect(missingIn(decodeBitmap(f!.bitmap), 0, 8)).toBe(2); // 3, and 7 (never sent, but asked for)
+  });
+
+  it('maps sequence numbers to schedule times, across a stall of the sender', () => {
+    const s: SenderReport = { startedAt: 1000, stoppedAt: 3000, ppsPerFlow: 1000, sent: [2000], sendErrors: 0, sportBase: 1, stalls: [{ at: 1500, ms: 100 }] };
+    expect(seqAt(s, 1250)).toBe(250);
+    expect(seqTime(s, 250)).toBe(1250);
+    expect(seqTime(s, 450)).toBe(1500); // due in the stall: sent when the sender woke up
+  });
+
+  it('merges overlapping stalls when subtracting them from a gap', () => {
+    expect(stalledWithin(0, 100, [{ at: 50, ms: 20 }, { at: 60, ms: 20 }, { at: 200, ms: 30 }])).toBe(30);
+    expect(stalledWithin(0, 100, [])).toBe(0);
+  });
+});
+
+describe('the per-flow analysis', () => {
+  it('knows which tunnel each flow used before the fault, and where it went', () => {
+    const { run, samples } = blackholeRun();
+    expect(flowTunnels(plan, run, samples, { from: FAULT - 300, to: FAULT })).toEqual(new Map([[0, new Map([[t1, 300]])], [1, new Map([[t2, 300]])], [2, new Map([[t3, 300]])], [3, new Map([[t4, 300]])]]));
+    expect([...flowTunnels(plan, run, samples, { from: T0 + 2000, to: T0 + 2300 }).get(0)!.keys()]).toEqual([t2]);
+    expect(carrying(plan, samples, { from: T0 + 2000, to: T0 + 2300 }).sort()).toEqual([t2, t3, t4].sort());
+  });
+
+  it('measures what the fault cost each flow: packets lost and the longest gap', () => {
+    const { run } = blackholeRun();
+    const stats = flowWindowStats(run, { from: FAULT, to: T0 + 2000 });
+    expect(stats.map((s) => [s.label, s.lost, Math.round(s.longestGapMs), s.notRecovered])).toEqual([
+      ['hq-h1>dc-h1#0', 300, 301, false],
+      ['hq-h1>dc-h1#1', 0, 0, false],
+      ['hq-h1>dc-h1#2', 0, 0, false],
+      ['hq-h1>dc-h1#3', 0, 0, false],
+    ]);
+    expect(stats[0]!.lossDerivedMs).toBe(300);
+  });
+
+  it('does not count the time the sender itself stalled as an outage', () => {
+    const stall = { at: T0 + 2100, ms: 60 };
+    const run = syntheticRun(plan, { t0: T0, seconds: 3, pps: 1000, flows: [{ outages: [[stall.at - stall.ms, stall.at]] }, {}], senderStalls: [stall] });
+    const [a] = flowWindowStats(run, { from: T0 + 2000, to: T0 + 2500 });
+    expect(a!.lost).toBe(60);
+    expect(a!.longestGapMs).toBeLessThan(2);
+  });
+
+  it('keeps the loss-derived outage when a stalled sender hides the gap, and flags the check disturbed', () => {
+    const stall = { at: FAULT + 400, ms: 400 };
+    const run = syntheticRun(plan, { t0: T0, seconds: 3, pps: 1000, flows: [{ outages: [[FAULT, FAULT + 300]] }, {}, {}, {}], senderStalls: [stall] });
+    const [a] = flowWindowStats(run, { from: FAULT, to: T0 + 2000 });
+    expect(a!.longestGapMs).toBeLessThan(5);
+    expect(a!.outageMs).toBe(300);
+    const { samples } = blackholeRun();
+    const [r] = evaluateCheckpoint({ plan, runs: [run], samples, faults: [fault], sampleMs: 100, detectionMs: 300, trafficStartedAt: T0 }, { step: 6, line: 30, expect: { outageMaxMs: { ms: 250 } }, began: T0 + 2000, at: T0 + 2000 });
+    expect(r).toMatchObject({ ok: false, disturbed: 'the traffic agents stalled 1 time(s) in this window, up to 400 ms (a busy machine): run it again' });
+  });
+
+  it('calls a flow that never came back not recovered, with the gap up to the end', () => {
+    const run = syntheticRun(plan, { t0: T0, seconds: 3, pps: 1000, flows: [{ outages: [[FAULT, T0 + 9999]] }] });
+    const [a] = flowWindowStats(run, { from: FAULT, to: T0 + 2000 });
+    expect(a).toMatchObject({ lost: 1000, notRecovered: true });
+    expect(Math.round(a!.longestGapMs)).toBe(2001); // from the last packet before the outage to the end
+  });
+
+  it('turns counters into packets per second per tunnel, and receiver bitmaps into loss per second', () => {
+    const { run, samples } = blackholeRun();
+    const s = tunnelSeries(plan, samples);
+    expect(s.map((x) => x.id)).toEqual(['t1', 't2', 't3', 't4']);
+    expect(s[0]!.points.find(([at]) => at === T0 + 500)![1]).toBe(1000);
+    expect(s[0]!.points.find(([at]) => at === T0 + 2000)![1]).toBe(0);
+    expect(s[1]!.points.find(([at]) => at === T0 + 2000)![1]).toBe(2000);
+    const loss = lossSeries([run], 100);
+    expect(loss.find(([at]) => at === T0 + 1100)![1]).toBe(1000);
+    expect(loss.find(([at]) => at === T0 + 2000)![1]).toBe(0);
+  });
+
+  it('knows which tunnels each kind of fault takes away', () => {
+    const r = (ref: string) => resolveTunnelRef(plan, ref);
+    expect(failedTunnels(plan, { kind: 'isp-down', isp: 'isp1' }, r)).toHaveLength(4);
+    expect(failedTunnels(plan, { kind: 'node-down', node: 'r1' }, r).map((t) => t.id)).toEqual(['t1', 't2']);
+    expect(failedTunnels(plan, { kind: 'kill', node: 'gw1' }, r).map((t) => t.id)).toEqual(['t1', 't3']);
+    expect(failedTunnels(plan, { kind: 'restore', tunnel: 't1' }, r)).toEqual([]);
+    expect(median([3, 1, 2, 10])).toBe(2.5);
+  });
+});
+
+describe('expectations', () => {
+  it('pass when the outage of the flows on the failed tunnel is within the limit', () => {
+    const [r] = check({ outageMaxMs: { detectionPlusMs: 25 } });
+    expect(r).toMatchObject({ check: 'outage-max-ms', ok: true, expected: expect.stringContaining('detection 300 + 25 = 325 ms') });
+    expect(r!.measured).toBe('outage 301 ms (hq-h1>dc-h1#0: longest gap 301 ms, 300 lost)');
+    expect(limitMs({ ms: 9 }, 300)).toBe(9);
+  });
+
+  it('fail with the flows that broke the limit, each with what it was on', () => {
+    const [r] = check({ name: 'failover', outageMaxMs: { ms: 250 } });
+    expect(r).toMatchObject({ name: 'failover', ok: false, line: 30 });
+    expect(r!.details[0]).toBe('hq-h1>dc-h1#0: 301 ms without a packet from -1 ms, 300 lost (300 ms at its rate) (was on t1)');
+    expect(r!.details).toContain('1 of 4 flows were on t1');
+  });
+
+  it('check that the other flows lost nothing, and where the traffic is', () => {
+    const out = check({ unaffectedLossless: true, trafficOff: ['t1'] });
+    expect(out.map((x) => [x.check, x.ok])).toEqual([
+      ['unaffected-lossless', true],
+      ['traffic-off', true],
+    ]);
+    const on = check({ trafficOn: ['t1', 't2', 't3', 't4'] });
+    expect(on[0]).toMatchObject({ check: 'traffic-on', ok: false });
+    expect(check({ trafficOn: ['isp1'] })[0]!.ok).toBe(false);
+    expect(check({ trafficOn: ['t2', 't3', 't4'], noFlap: true }).map((x) => x.ok)).toEqual([true, true]);
+  });
+
+  it('count lost packets from the right fault (since:)', () => {
+    const c = ctx({ faults: [fault, { ...fault, step: 8, fault: { kind: 'restore', tunnel: 't1' }, began: T0 + 1500, at: T0 + 1510, failed: [] }] });
+    const at = T0 + 2000;
+    expect(evaluateCheckpoint(c, { step: 9, line: 40, expect: { lostMax: 0 }, began: at, at })[0]).toMatchObject({ ok: true, measured: '0 lost in 0 of 4 flows' });
+    expect(evaluateCheckpoint(c, { step: 9, line: 40, expect: { lostMax: 0, since: 'blackhole' }, began: at, at })[0]).toMatchObject({ ok: false, measured: '300 lost in 1 of 4 flows' });
+    expect(evaluateCheckpoint(c, { step: 9, line: 40, expect: { lostMax: 300, since: 'traffic-start' }, began: at, at })[0]!.ok).toBe(true);
+  });
+
+  it('refuse to pass an outage check that measured nothing (no flow on the failed tunnel)', () => {
+    const c = ctx({ faults: [{ ...fault, failed: ['nope'] }] });
+    const [r] = evaluateCheckpoint(c, { step: 6, line: 30, expect: { outageMaxMs: { ms: 9999 } }, began: T0 + 2000, at: T0 + 2000 });
+    expect(r).toMatchObject({ ok: false, measured: expect.stringContaining('nothing measured') });
+  });
+
+  it('report sessions as read at the check', () => {
+    const [r] = check({ sessionsUp: ['t1'] }, T0 + 2000, { sessions: { [t1]: 'Idle/Active' } });
+    expect(r).toMatchObject({ check: 'sessions-up', ok: false, measured: 't1 Idle/Active' });
+  });
+});
+
+describe('a fault measured', () => {
+  it('with the flows it hit, when traffic left, and the daemons timeline beside it', () => {
+    const { run, samples } = blackholeRun();
+    const timeline = [
+      { at: FAULT + 290, node: 'r1', source: 'daemon' as const, kind: 'liveness', tunnel: t1, text: 'bfd down on gw1-isp1 (Control Detection Time Expired)' },
+      { at: FAULT + 297, node: 'r1', source: 'kernel' as const, kind: 'fib', text: 'id 5 group 3' },
+      { at: FAULT + 299, node: 'r1', source: 'daemon' as const, kind: 'failover', tunnel: t1, text: 'failover', event: { type: 'failover' as const, tunnel: 'gw1-isp1', reason: 'BFD down', prefixes: 1, durationMs: 9, seq: 1, time: '' } },
+    ];
+    const m = measureFault(plan, [run], samples, timeline, fault, T0 + 2500, 100);
+    expect(m).toMatchObject({ failed: [t1], affected: ['hq-h1>dc-h1#0'], affectedLost: 300, unaffectedLost: 0, detectionAfterMs: 290, fibChangeAfterMs: 297, failoverEvents: [{ node: 'r1', durationMs: 9, afterMs: 299 }] });
+    expect(m.movedAfterMs).toBeGreaterThanOrEqual(200);
+    expect(m.movedAfterMs).toBeLessThanOrEqual(400);
+    expect(Math.round(m.affectedLongestGapMs)).toBe(301);
+  });
+});
