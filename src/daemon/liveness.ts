@@ -27,6 +27,9 @@ import type { Neighbor } from './neighbor';
 import type { Speaker } from './speaker';
 import { halvesOf, planSteering, Steering, type DeadTunnel, type SteeringSession } from './steering';
 
+/** At most this many prefixes of a dead tunnel are split into halves (see advertisedOver). */
+const STEERING_MAX_PARENTS = 1000;
+
 /** The marks source name on a demoted neighbor (Neighbor.setMarks; drain uses its own). */
 export const DEMOTION_MARK = 'demotion';
 const CEASE = 6;
@@ -245,7 +248,7 @@ export class LivenessController extends EventEmitter<LivenessControllerEvents> i
     const n = t.neighbor;
     const wasUp = n.isUp;
     const detectedAt = t.monitor.status().liveness.last?.at;
-    if (t.cfg.mode === 'probe' && t.cfg.steering.moreSpecifics && wasUp) t.affected = this.advertisedOriginated(n);
+    if (t.cfg.mode === 'probe' && t.cfg.steering.moreSpecifics && wasUp) t.affected = this.advertisedOver(n);
     const reason = `${t.cfg.mode === 'bfd' ? 'BFD' : 'probe'} down: ${v.detail}`;
     const fibDone = this.hooks.fib?.tunnelDown(t.name, reason);
     this.emit('tunnel-down', t.name, v);
@@ -300,9 +303,15 @@ export class LivenessController extends EventEmitter<LivenessControllerEvents> i
 
   // ---- steering (probe mode) --------------------------------------------------------------------------
 
-  /** Our originated prefixes this neighbor advertises now (export policy and negotiated families). */
-  private advertisedOriginated(n: Neighbor): Prefix[] {
-    return this.speaker.config.originate.filter((p) => this.exportsOriginated(n, p));
+  /**
+   * What the far side reaches us by over this neighbor's tunnel: our originated prefixes and the learned ones we pass
+   * on (a LAN router's site prefix, say), but not halves already in force. Capped: steering is for the handful of
+   * site prefixes a cloud gateway takes (AWS VGW accepts 100 per session), not for full tables.
+   */
+  private advertisedOver(n: Neighbor): Prefix[] {
+    const out = new Set(this.speaker.config.originate.filter((p) => this.exportsOriginated(n, p)));
+    for (const p of n.advertisedPrefixes(STEERING_MAX_PARENTS)) if (!this.steering.halves.has(p)) out.add(p);
+    return [...out];
   }
 
   private exportsOriginated(n: Neighbor, p: Prefix): boolean {
@@ -324,9 +333,10 @@ export class LivenessController extends EventEmitter<LivenessControllerEvents> i
       remoteAsn: n.config.remoteAsn,
       ebgp: !n.config.ibgp,
       alive: n.isUp && this.tunnelAlive(n.name),
-      exports: (p) => this.exportsOriginated(n, p),
+      exports: (p) => n.advertises(p) || this.exportsOriginated(n, p),
     }));
-    const plan = planSteering(dead, sessions, new Set(this.speaker.config.originate));
+    const learned = (p: Prefix) => this.speaker.locRib.get(p)?.paths.some((x) => !x.peer.local) ?? false;
+    const plan = planSteering(dead, sessions, new Set(this.speaker.config.originate), learned);
     const ch = this.steering.apply(plan);
     if (ch.added.length + ch.removed.length + ch.retargeted.length === 0) return;
     const targets = Object.fromEntries([...plan.halves].map(([p, s]) => [p, [...s]]));

@@ -476,6 +476,22 @@ export class Neighbor {
     return this.up !== null;
   }
 
+  /** True when we last sent this peer an announcement of `prefix` (its Adj-RIB-Out). */
+  advertises(prefix: Prefix): boolean {
+    return this.up?.adjOut.advertised(prefix) !== undefined;
+  }
+
+  /** Up to `limit` prefixes we advertise to this peer now, in no particular order. */
+  advertisedPrefixes(limit: number): Prefix[] {
+    const out: Prefix[] = [];
+    if (!this.up) return out;
+    for (const [p] of this.up.adjOut.advertisedEntries()) {
+      if (out.length >= limit) break;
+      out.push(p);
+    }
+    return out;
+  }
+
   get negotiatedFamilies(): Family[] | undefined {
     return this.up ? [...this.up.families] : undefined;
   }

@@ -13,7 +13,7 @@ export interface SteeringSession {
   ebgp: boolean;
   /** Established and its tunnel not down: it can carry the halves. */
   alive: boolean;
-  /** It advertises this originated prefix now (export policy, negotiated family). */
+  /** It advertises this prefix now (originated or passed on; export policy, negotiated family). */
   exports(prefix: Prefix): boolean;
 }
 
@@ -21,7 +21,7 @@ export interface SteeringSession {
 export interface DeadTunnel {
   name: string;
   remoteAsn: number;
-  /** Our originated prefixes that were advertised over it when it died. */
+  /** The prefixes we advertised over it when it died: originated ones and learned ones we pass on. */
   affected: readonly Prefix[];
 }
 
@@ -49,7 +49,13 @@ export function halvesOf(prefix: Prefix): [Prefix, Prefix] | undefined {
  * not split (the guard: more-specifics only help if some session carries them). A half that we originate anyway is
  * left alone. Halves of several dead tunnels merge.
  */
-export function planSteering(dead: readonly DeadTunnel[], sessions: readonly SteeringSession[], originated: ReadonlySet<Prefix>): SteeringPlan {
+export function planSteering(
+  dead: readonly DeadTunnel[],
+  sessions: readonly SteeringSession[],
+  originated: ReadonlySet<Prefix>,
+  /** A half some peer already gives us: originating it would take it from the kernel FIB (local routes are not installed). */
+  learned: (prefix: Prefix) => boolean = () => false,
+): SteeringPlan {
   const halves = new Map<Prefix, Set<string>>();
   const skipped: SteeringPlan['skipped'] = [];
   const deadNames = new Set(dead.map((d) => d.name));
@@ -69,6 +75,10 @@ export function planSteering(dead: readonly DeadTunnel[], sessions: readonly Ste
       for (const half of h) {
         if (originated.has(half)) {
           skipped.push({ tunnel: d.name, prefix: half, why: 'originated by configuration already' });
+          continue;
+        }
+        if (learned(half)) {
+          skipped.push({ tunnel: d.name, prefix: half, why: 'learned from a peer already' });
           continue;
         }
         const set = halves.get(half) ?? new Set<string>();

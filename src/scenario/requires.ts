@@ -70,19 +70,6 @@ export function missingFeatures(plan: Plan, features: Feature[], configOf: (node
         const off = probe.filter((x) => !cfg(x)?.liveness?.steering.moreSpecifics);
         if (probe.length === 0) out.push({ feature: f, detail: `steering: no tunnel runs probe liveness in ${where} (steering is for far sides without BFD)` });
         else if (off.length) out.push({ feature: f, detail: `steering: liveness.steering.more-specifics is off for ${list(off)} in ${where}: the far side keeps sending into a dead tunnel until its hold timer expires` });
-        else {
-          // Steering splits the prefixes the router originates (src/daemon/steering.ts); a site prefix it only
-          // re-advertises (learned from the LAN router) is never split, so the far side is never steered.
-          const routers = [...new Set(probe.map((x) => x.node.name))];
-          const bare = routers.filter((r) => (configOf(r)?.originate ?? []).length === 0);
-          if (bare.length === routers.length) {
-            const site = plan.sites.onprem;
-            out.push({
-              feature: f,
-              detail: `steering: it splits only prefixes the router originates (src/daemon/steering.ts), and ${bare.join(', ')} originate none (originate: [] in ${where}); the site prefix ${site.prefixes.join(', ')} is originated by the LAN router ${site.lanRouter} and only re-advertised, so nothing would be split and the far side would keep sending into a dead tunnel until its hold timer expires`,
-            });
-          }
-        }
       }
     }
     if (f === 'graceful-restart') {

@@ -60,6 +60,17 @@ describe('planSteering', () => {
     ]);
   });
 
+  test('a half a peer already gives us is not originated over it (it would leave the kernel FIB)', () => {
+    const plan = planSteering(
+      [{ name: 'a', remoteAsn: 64512, affected: ['10.10.0.0/16'] }],
+      [sess('a'), sess('b')],
+      new Set(),
+      (p) => p === '10.10.128.0/17',
+    );
+    expect([...plan.halves.keys()]).toEqual(['10.10.0.0/17']);
+    expect(plan.skipped).toEqual([{ tunnel: 'a', prefix: '10.10.128.0/17', why: 'learned from a peer already' }]);
+  });
+
   test('two dead tunnels: neither is a survivor of the other; halves merge', () => {
     const plan = planSteering(
       [

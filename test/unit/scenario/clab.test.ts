@@ -47,7 +47,8 @@ describe('containerlab engine (dry run)', () => {
     for (const i of ['lan', 'ib-r2', 'scaa-t1o', 'scaa-t2o']) expect(text).toContain(`  ip -n clab-scaa-r1 link set dev ${i} down`);
     expect(text).toContain(`  docker exec -d clab-scaa-r1 sh -c '${CONTAINER_DAEMON.bgpfo.start}'`);
     const gr = (await dry('aa4-graceful-restart.yaml')).lines.join('\n');
-    expect(gr).toContain('# missing: graceful-restart:');
+    expect(gr).not.toContain('# missing:');
+    expect(gr).toContain(`  docker exec clab-scaa-r1 sh -c '${CONTAINER_DAEMON.bgpfo.kill}'`);
     const drain = (await dry('aa4-drain.yaml')).lines.join('\n');
     expect(drain).toContain('  docker exec clab-scaa-r1 bgpfo drain gw1-isp1 --timeout 10 --json');
     expect(drain).toContain('  docker exec clab-scaa-r1 bgpfo undrain gw1-isp1 --json');
