@@ -130,6 +130,7 @@ export async function setupFib(config: DaemonConfig, logger: Logger, opts: FibSe
     clock: opts.clock,
     logger: log,
     onComplete: (reason) => void sweep(reason).catch((err: unknown) => log.error({ err }, 'sweeping stale routes failed')),
+    onSelectionReady: () => speaker?.kickExport(),
   });
   if (!restarting) sweptResolve();
 

@@ -212,7 +212,17 @@ export interface LocalRestartOptions {
   logger: Logger;
   /** Every graceful-restart peer sent End-of-RIB, or the restart time ran out: stale kernel routes may go. */
   onComplete(reason: string): void;
+  /** Route selection is no longer deferred (RFC 4724 §4.1): the neighbors may send their initial tables now. */
+  onSelectionReady?(): void;
 }
+
+/**
+ * RFC 4724 §4.1 Selection_Deferral_Timer: after a restart, our initial tables wait for End-of-RIB from every
+ * graceful-restart neighbor, but no longer than this. Until then the peers forward on our stale routes (their
+ * restart timer is our restart time), so waiting costs nothing; advertising an incomplete table would make them
+ * sweep good routes and flap the traffic.
+ */
+export const SELECTION_DEFERRAL_MS = 10_000;
 
 /**
  * The restarting-speaker role (RFC 4724 §4.1). The OPEN carries R while the daemon is in its restart and this
@@ -226,7 +236,9 @@ export class LocalRestart {
   private readonly seen = new Set<string>();
   private readonly waiting = new Map<string, Set<Family> | null>();
   private timer: TimerHandle | undefined;
+  private deferralTimer: TimerHandle | undefined;
   private completed = false;
+  private selectionDeferred = false;
 
   constructor(private readonly opts: LocalRestartOptions) {
     this.inRestart = opts.restarting;
@@ -238,12 +250,19 @@ export class LocalRestart {
       } else {
         const seconds = Math.max(...gr.map((n) => n.gracefulRestart.restartTime));
         this.timer = opts.clock.setTimeout(() => this.complete(`restart time ${seconds} s expired (no End-of-RIB from ${[...this.waiting.keys()].join(', ')})`), seconds * 1000);
+        this.selectionDeferred = true;
+        this.deferralTimer = opts.clock.setTimeout(() => this.selectionReady(`selection deferral ${SELECTION_DEFERRAL_MS / 1000} s expired`), SELECTION_DEFERRAL_MS);
       }
     }
   }
 
   get restarting(): boolean {
     return this.inRestart;
+  }
+
+  /** True while our initial tables must wait (RFC 4724 §4.1 route-selection deferral after a restart). */
+  get deferringSelection(): boolean {
+    return this.selectionDeferred;
   }
 
   /** The live capability object for a neighbor's session options, or undefined when it has graceful restart off. */
@@ -279,11 +298,23 @@ export class LocalRestart {
   close(): void {
     this.timer?.cancel();
     this.timer = undefined;
+    this.deferralTimer?.cancel();
+    this.deferralTimer = undefined;
+  }
+
+  private selectionReady(reason: string): void {
+    if (!this.selectionDeferred) return;
+    this.selectionDeferred = false;
+    this.deferralTimer?.cancel();
+    this.deferralTimer = undefined;
+    this.opts.logger.info({ reason }, 'route selection no longer deferred: sending the initial tables');
+    this.opts.onSelectionReady?.();
   }
 
   private complete(reason: string): void {
     if (this.completed) return;
     this.completed = true;
+    this.selectionReady(reason);
     this.close();
     this.inRestart = false;
     this.opts.logger.info({ reason }, 'graceful restart complete');

@@ -103,6 +103,7 @@ export async function startDaemon(config: DaemonConfig, logger: Logger, opts: Da
     ...(opts.createSession ? { createSession: opts.createSession } : {}),
     restartCapability: (n) => fibSetup.restart.capability(n),
     tunnelAlive: (name) => fibSetup.bridge.tunnelAlive(name),
+    deferInitialTable: () => fibSetup.restart.deferringSelection,
     // A neighbor with liveness waits in Idle until its tunnel is verified up (the liveness controller starts it).
     deferStart: hasLiveness,
   });

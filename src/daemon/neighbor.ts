@@ -56,6 +56,8 @@ export interface NeighborDeps {
   tunnelAlive?: () => boolean;
   /** Stale routes were given up while the session is down: the FIB takes the tunnel out first. */
   onStaleDropped?: (reason: string) => void;
+  /** True while this session's initial table must wait (RFC 4724 §4.1 selection deferral after our restart). */
+  deferInitialTable?: () => boolean;
 }
 
 /** End-of-RIB in the inbox: acted on after the UPDATEs received before it (RFC 4724 §4.2 stale sweep). */
@@ -357,6 +359,8 @@ export class Neighbor {
   flush(budget: number): boolean {
     const up = this.up;
     if (!up || !up.writable) return false;
+    // After our own restart, nothing goes out before route selection has the peers' tables (kickExport resumes).
+    if (up.eorPending && this.deps.deferInitialTable?.()) return false;
     let taken = 0;
     while (up.adjOut.pendingCount > 0 && taken < budget) {
       const before = up.adjOut.pendingCount;

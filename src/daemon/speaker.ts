@@ -36,6 +36,8 @@ export interface SpeakerOptions {
    * later. The liveness controller holds a session in Idle until its tunnel's verdict is up (docs/liveness.md).
    */
   deferStart?: (n: NeighborConfig) => boolean;
+  /** True while initial tables must wait: route-selection deferral after a graceful restart (RFC 4724 §4.1). */
+  deferInitialTable?: () => boolean;
 }
 
 export interface SpeakerEvents {
@@ -128,6 +130,7 @@ export class Speaker extends EventEmitter<SpeakerEvents> {
       ...(opts.restartCapability ? { restartCapability: opts.restartCapability } : {}),
       post: (label, fn) => this.loop.post(`${n.name}:${label}`, fn),
       tunnelAlive: () => opts.tunnelAlive?.(n.name) ?? true,
+      ...(opts.deferInitialTable ? { deferInitialTable: opts.deferInitialTable } : {}),
       onStaleDropped: (reason) => this.safeEmit('stale-dropped', n.name, reason),
     });
     this.byName.set(n.name, neighbor);
@@ -256,6 +259,11 @@ export class Speaker extends EventEmitter<SpeakerEvents> {
     } catch (err) {
       this.log.error({ err, event }, 'a speaker event listener failed');
     }
+  }
+
+  /** Schedules an export slice: routes (or initial tables held back until now) may go out. */
+  kickExport(): void {
+    this.wantExport();
   }
 
   private wantExport(): void {

@@ -68,6 +68,7 @@ export function buildSessions(
       keepalive: cloud ? TOPOLOGY_DEFAULTS.cloudKeepalive : bgp.keepalive,
       fixedTimers: cloud,
       maxPrefixes: bgp.maxPrefixes,
+      gracefulRestart: bgp.gracefulRestart,
       a: onprem,
       b: far,
     });
@@ -99,6 +100,7 @@ export function buildSessions(
       keepalive: bgp.keepalive,
       fixedTimers: false,
       maxPrefixes: bgp.maxPrefixes,
+      gracefulRestart: bgp.gracefulRestart,
       a: end(tw.a, tw.b, tw.p2p.lowAddr),
       b: end(tw.b, tw.a, tw.p2p.highAddr),
     });
@@ -121,6 +123,7 @@ export function buildSessions(
         keepalive: bgp.keepalive,
         fixedTimers: false,
         maxPrefixes: bgp.maxPrefixes,
+        gracefulRestart: bgp.gracefulRestart,
         a: { node: lan.name, neighborName: edge.name, address: lanAddr, asn: lan.asn!, prepend: 0, localPref: 100, import: remote, exportLearned: [], nextHopSelf: false, liveness: 'none' },
         b: { node: edge.name, neighborName: lan.name, address: edgeAddr, asn: edge.asn!, prepend: 0, localPref: 100, import: own, exportLearned: remote, nextHopSelf: false, liveness: 'none' },
       });

@@ -185,6 +185,8 @@ export interface PlanSession {
   /** The far end keeps these timers whatever is offered (cloud gateways). */
   fixedTimers: boolean;
   maxPrefixes: number;
+  /** Both ends run graceful restart (RFC 4724), where their daemons can: topology bgp.graceful-restart. */
+  gracefulRestart: boolean;
   /** a = on-prem side (tunnels), the lower router (iBGP), the LAN router (LAN sessions). */
   a: SessionEnd;
   b: SessionEnd;

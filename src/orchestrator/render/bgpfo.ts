@@ -51,7 +51,7 @@ export function renderBgpfoConfig(plan: Plan, nodeName: string, opts: BgpfoRende
     lines.push('    connect-retry: 5');
     lines.push('    families: [ipv4-unicast]');
     // RFC 4724: a restart of this daemon (upgrade, crash) keeps forwarding; liveness still drops a dead tunnel at once.
-    lines.push('    graceful-restart: { enabled: true }');
+    if (s.gracefulRestart) lines.push('    graceful-restart: { enabled: true }');
     if (local.liveness !== 'none') {
       // The tunnel's own liveness (docs/liveness.md): failover in one detection time instead of the hold time.
       lines.push('    liveness:', `      mode: ${local.liveness}`, `      interval-ms: ${plan.liveness.intervalMs}`, `      multiplier: ${plan.liveness.multiplier}`);

@@ -65,6 +65,7 @@ export function normalizeTopology(raw: RawTopology, source: TopologySource): { t
       maxPrefixes: raw.bgp?.['max-prefixes'] ?? D.maxPrefixes,
       backupPrepend: raw.bgp?.['backup-prepend'] ?? D.backupPrepend,
       backupLocalPref: raw.bgp?.['backup-local-pref'] ?? D.backupLocalPref,
+      gracefulRestart: raw.bgp?.['graceful-restart'] ?? false,
     },
     addressing: {
       innerPool: raw.addressing?.['inner-pool'] === undefined ? [...D.innerPool] : ([] as string[]).concat(raw.addressing['inner-pool']),

@@ -130,6 +130,7 @@ export const topologySchema = z.strictObject(
       'max-prefixes': int(1, 10000000, 'a prefix limit 1..10000000').optional(),
       'backup-prepend': int(1, 10, 'a number of extra AS path prepends 1..10').optional(),
       'backup-local-pref': int(0, 99, 'a LOCAL_PREF below the primary 100: 0..99').optional(),
+      'graceful-restart': z.boolean({ error: 'expected true or false' }).optional(),
     }).optional(),
     addressing: obj({
       'inner-pool': z.union([prefix(), list(prefix(), 'IPv4 prefixes')], { error: 'expected an IPv4 prefix or a list of them' }).optional(),

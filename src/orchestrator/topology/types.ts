@@ -48,7 +48,7 @@ export interface Topology {
   mode: Mode;
   tunnel: { type: TunnelType; mtu: number; listenPort: number };
   liveness: Liveness;
-  bgp: { holdTime: number; keepalive: number; maxPrefixes: number; backupPrepend: number; backupLocalPref: number };
+  bgp: { holdTime: number; keepalive: number; maxPrefixes: number; backupPrepend: number; backupLocalPref: number; gracefulRestart: boolean };
   addressing: { innerPool: string[]; transitPool: string; underlayPool: string };
   isps: { name: string; role: IspRole }[];
   onprem: SiteSpec & { routers: RouterSpec[] };

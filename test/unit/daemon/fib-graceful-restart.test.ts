@@ -5,7 +5,7 @@
 import { fsmConfig } from '../../../src/bgp/fsm';
 import { buildOpen } from '../../../src/bgp/capabilities';
 import type { DownInfo } from '../../../src/bgp/session';
-import { helperDecision, LocalRestart } from '../../../src/daemon/graceful-restart';
+import { helperDecision, LocalRestart, SELECTION_DEFERRAL_MS } from '../../../src/daemon/graceful-restart';
 import { MemoryKernel } from '../../../src/fib';
 import { FakeClock } from '../../../src/util/clock';
 import { announce4, config, silent, withdraw4 } from './helpers';
@@ -204,6 +204,37 @@ describe('restarting speaker: forwarding goes on across our own restart', () => 
     expect(deleted).toEqual(['10.53.0.0/16']);
     expect(r.fib.snapshot().staleRoutes).toBe(0);
     expect(r.setup.restart.restarting).toBe(false);
+  });
+
+  test('route selection is deferred (RFC 4724 §4.1): no table and no End-of-RIB before every graceful-restart peer sent its own', async () => {
+    const kernel = await previousRun();
+    const r = await rig({ gr: true, kernel });
+    establishGr(r.s('tun-a1'));
+    await r.settle();
+    expect(r.s('tun-a1').sent).toHaveLength(0); // an empty or partial table now would make the peer sweep our routes
+    r.s('tun-a1').emit('end-of-rib', 'ipv4-unicast');
+    establishGr(r.s('tun-b1'));
+    r.s('tun-b1').emit('end-of-rib', 'ipv4-unicast');
+    await r.settle();
+    await r.setup.swept;
+    for (const name of ['tun-a1', 'tun-b1']) {
+      const msgs = r.s(name).updates();
+      expect(msgs.some((u) => u.nlri.includes('10.1.0.0/16'))).toBe(true); // our originated prefix
+      expect(msgs[msgs.length - 1]!.nlri).toEqual([]); // End-of-RIB last
+    }
+  });
+
+  test('route selection waits at most the selection deferral time for a peer that never comes back', async () => {
+    const kernel = await previousRun();
+    const r = await rig({ gr: true, kernel });
+    establishGr(r.s('tun-a1'));
+    r.s('tun-a1').emit('end-of-rib', 'ipv4-unicast');
+    await r.settle();
+    expect(r.s('tun-a1').sent).toHaveLength(0);
+    r.clock.advance(SELECTION_DEFERRAL_MS);
+    await r.settle();
+    expect(r.s('tun-a1').updates().some((u) => u.nlri.includes('10.1.0.0/16'))).toBe(true);
+    expect(r.setup.restart.restarting).toBe(true); // the stale sweep still waits for the restart time
   });
 
   test('a peer that never comes back: the stale routes go after the restart time', async () => {

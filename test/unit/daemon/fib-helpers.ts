@@ -78,6 +78,7 @@ export async function rig(opts: { gr?: boolean; kernel?: MemoryKernel; yaml?: st
     createSession: sessions.create,
     restartCapability: (n) => setup.restart.capability(n),
     tunnelAlive: (name) => setup.bridge.tunnelAlive(name),
+    deferInitialTable: () => setup.restart.deferringSelection,
     ...(opts.importBudget ? { importBudget: opts.importBudget } : {}),
   });
   setup.attach(speaker);

@@ -17,7 +17,7 @@ describe('valid topologies', () => {
     const t = parse(BASE);
     expect(t.tunnel).toEqual({ type: 'wireguard', mtu: 1420, listenPort: 51820 });
     expect(t.liveness).toEqual({ method: 'bfd', intervalMs: 100, multiplier: 3 });
-    expect(t.bgp).toEqual({ holdTime: 30, keepalive: 10, maxPrefixes: 1000, backupPrepend: 2, backupLocalPref: 50 });
+    expect(t.bgp).toEqual({ holdTime: 30, keepalive: 10, maxPrefixes: 1000, backupPrepend: 2, backupLocalPref: 50, gracefulRestart: false });
     expect(t.addressing.innerPool).toEqual(['169.254.21.0/24', '169.254.22.0/24']);
     expect(t.onprem.lanRouter).toEqual({ name: 'hq-lan', asn: 65100, runs: 'bird' });
     expect(t.far.lanRouter).toEqual({ name: 'dc-lan', asn: 65200, runs: 'bird' });

@@ -12,7 +12,7 @@ export const REPO = join(__dirname, '..', '..', '..');
 export const SCENARIOS = join(REPO, 'topologies', 'scenarios');
 export const AA4 = join(REPO, 'topologies', 'four-tunnel-active-active.yaml');
 
-export const aa4Plan = (): Plan => loadLabPlan(AA4, { name: 'scaa', tunnelType: 'veth' });
+export const aa4Plan = (file = AA4): Plan => loadLabPlan(file, { name: 'scaa', tunnelType: 'veth' });
 
 /** A minimal valid scenario; `extra` is appended under steps. */
 export function scenarioText(steps = '  - converge: {}\n  - traffic: start\n  - wait: 1\n  - fault: { blackhole: t1 }\n  - expect: { outage-max-ms: 300 }\n', head = ''): string {

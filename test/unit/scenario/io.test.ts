@@ -84,7 +84,11 @@ describe('the feature check', () => {
   });
 
   it('finds nothing missing in the configs the lab renders; steering only applies to probe tunnels', () => {
-    expect(missingFeatures(plan, ['liveness', 'demotion', 'graceful-restart'], (n) => (bgpfoNode(n) ? stripped(n) : undefined))).toEqual([]);
+    expect(missingFeatures(plan, ['liveness', 'demotion'], (n) => (bgpfoNode(n) ? stripped(n) : undefined))).toEqual([]);
+    const gr = aa4Plan(join(REPO, 'topologies', 'scenarios', 'topologies', 'four-tunnel-active-active-gr.yaml'));
+    const grConfig = (n: string) => (gr.nodes.find((x) => x.name === n)?.runs === 'bgpfo' ? parseConfig(renderBgpfoConfig(gr, n), `${n}.yaml`) : undefined);
+    expect(missingFeatures(gr, ['graceful-restart'], grConfig)).toEqual([]);
+    expect(missingFeatures(plan, ['graceful-restart'], (n) => (bgpfoNode(n) ? stripped(n) : undefined))).toHaveLength(1); // off by default
     const steer = missingFeatures(plan, ['steering'], (n) => (bgpfoNode(n) ? stripped(n) : undefined));
     expect(steer[0]!.detail).toMatch(/^steering: no tunnel runs probe liveness/);
     expect(missingFeatures(plan, ['liveness'], () => undefined)[0]!.detail).toMatch(/^liveness: .* have no liveness: block for r1: gw1-isp1/);
