@@ -1,34 +1,9 @@
-// Starts the BFD worker thread from compiled JavaScript, or from TypeScript sources in development and tests.
-// No RFC: plumbing. The TypeScript path compiles with @swc/core (a devDependency) inside the worker.
+// Starts the BFD worker thread (src/bfd/worker.ts): BFD timing runs off the daemon's main loop.
+// No RFC: plumbing (src/util/worker-spawn.ts).
 
-import fs from 'node:fs';
-import path from 'node:path';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
+import { spawnWorker } from '../util/worker-spawn';
 
-/**
- * dist/ has worker.js next to this file. From sources (jest, or a daemon run through a TS loader) there
- * is only worker.ts; the worker installs a tiny require hook for .ts, unless one is already inherited.
- */
 export function spawnBfdWorker(): Worker {
-  const js = path.join(__dirname, 'worker.js');
-  if (fs.existsSync(js)) return new Worker(js);
-  const ts = path.join(__dirname, 'worker.ts');
-  const bootstrap = `
-    const Module = require('node:module');
-    const fs = require('node:fs');
-    if (!Module._extensions['.ts']) {
-      const swc = require(${JSON.stringify(require.resolve('@swc/core'))});
-      Module._extensions['.ts'] = (m, filename) => {
-        const out = swc.transformSync(fs.readFileSync(filename, 'utf8'), {
-          filename,
-          jsc: { parser: { syntax: 'typescript' }, target: 'es2022' },
-          module: { type: 'commonjs' },
-          sourceMaps: 'inline',
-        });
-        m._compile(out.code, filename);
-      };
-    }
-    require(${JSON.stringify(ts)});
-  `;
-  return new Worker(bootstrap, { eval: true });
+  return spawnWorker(__dirname, 'worker');
 }
