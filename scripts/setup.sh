@@ -22,7 +22,9 @@ fi
 # The Debian frr package may start its own instance; ours run per namespace with -N, so stop the global one.
 if pgrep -x watchfrr >/dev/null 2>&1; then service frr stop >/dev/null 2>&1 || true; fi
 
-if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-  npm ci --no-audit --no-fund --loglevel=error
+# `npm install` rather than `npm ci`: with this machine's npm settings (no resolved URLs in the lock file) npm ci
+# refuses the lock for lacking other platforms' optional packages (@swc/core-darwin-*), while install honours it.
+if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ] || [ package.json -nt node_modules/.package-lock.json ]; then
+  npm install --no-audit --no-fund --loglevel=error
 fi
 npm run -s build
