@@ -78,6 +78,16 @@ describe.each([100, 50])('bgpfo BGP + BFD with FRR at %i ms x 3', (ms) => {
         throw new Error(`${e.message}\n${JSON.stringify(await bgpfo.statusJson(), null, 1)}\n${bgpfo.process.log().slice(-3000)}`);
       },
     );
+    // FRR 8.4 re-creates its BFD session once its BGP session is up (bgpd then knows the interface), which bounces
+    // BFD and BGP once at start (docs/liveness.md); wait until both have been steady for a while.
+    await waitFor(
+      async () => {
+        const s = await bgpfo.statusJson();
+        return s.sessions.every((x) => x.state === 'Established' && x.uptime !== null && x.uptime >= 3 && x.liveness?.verdict === 'up');
+      },
+      30_000,
+      { what: 'both sessions Established and steady for 3 s' },
+    );
     const st = await waitFor(
       async () => {
         const s = await bgpfo.statusJson();
@@ -89,16 +99,6 @@ describe.each([100, 50])('bgpfo BGP + BFD with FRR at %i ms x 3', (ms) => {
     for (const s of st.sessions) {
       expect(s.liveness).toMatchObject({ mode: 'bfd', state: 'up', verdict: 'up', reason: 'healthy', txIntervalMs: ms, multiplier: 3 });
     }
-    // FRR 8.4 re-creates its BFD session once its BGP session is up (bgpd then knows the interface), which bounces
-    // BFD and BGP once at start (docs/liveness.md); wait until both have been steady for a while.
-    await waitFor(
-      async () => {
-        const s = await bgpfo.statusJson();
-        return s.sessions.every((x) => x.state === 'Established' && x.uptime !== null && x.uptime >= 3 && x.liveness?.verdict === 'up');
-      },
-      30_000,
-      { what: 'both sessions Established and steady for 3 s' },
-    );
     const peers = await frrBfdPeers(frr);
     expect([peers[LINKS.a.us4]?.status, peers[LINKS.b.us4]?.status]).toEqual(['up', 'up']);
     expect(await waitFor(async () => ((await ecmp()).length === 2 ? ecmp() : undefined), 20_000, { what: 'ECMP over both tunnels' })).toEqual(['tun-a1', 'tun-b1']);
