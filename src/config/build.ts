@@ -175,6 +175,7 @@ export function buildConfig(raw: RawConfig): { config: DaemonConfig; issues: Pat
       protocol: raw.fib?.protocol ?? DEFAULTS.fibProtocol,
       metric: raw.fib?.metric ?? DEFAULTS.fibMetric,
       applySysctls: raw.fib?.['apply-sysctls'] ?? true,
+      advertise: raw.fib?.advertise ?? 'after-install',
     },
   };
   if (raw.alerts?.command !== undefined) config.alerts.command = raw.alerts.command;

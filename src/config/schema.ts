@@ -108,6 +108,7 @@ export const configSchema = z.strictObject(
         .regex(/^[A-Za-z0-9_.-]{1,64}$/, { error: 'expected a network namespace name (letters, digits, "_", "-", ".")' })
         .optional(),
       'apply-sysctls': bool().optional(),
+      advertise: z.enum(['after-install', 'at-once'], { error: 'expected after-install (advertise a route once the kernel holds it) or at-once' }).optional(),
     }).optional(),
   },
   { error: 'expected a mapping with at least router: and neighbors:' },

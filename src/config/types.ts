@@ -139,6 +139,11 @@ export interface FibConfig {
   netns?: string;
   /** Set wrong host sysctls at start (true) or only report them (false). */
   applySysctls: boolean;
+  /**
+   * When a learned route is advertised: once the kernel holds it (after-install, the default: peers never send
+   * traffic we cannot forward yet) or as soon as it is selected (at-once). Ignored with mode none.
+   */
+  advertise: 'after-install' | 'at-once';
 }
 
 export interface DaemonConfig {

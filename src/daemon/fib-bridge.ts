@@ -9,7 +9,7 @@ import type { Prefix } from '../bgp/types';
 import type { NeighborConfig } from '../config';
 import type { Fib, FibResult, FibRoute, NextHop } from '../fib';
 import type { Path, RibChange } from '../rib';
-import type { Speaker } from './speaker';
+import type { ForwardingAck, ForwardingStage, Speaker } from './speaker';
 
 /** Finds the interface an address is reached over. Rejects when there is no route. */
 export type InterfaceResolver = (address: string) => Promise<string>;
@@ -89,7 +89,7 @@ function isIpv4Mapped(address: string): boolean {
  * NEXT_HOP over eBGP, the neighbor's own address over iBGP (the twin router); the interface comes from the
  * neighbor's `interface:` or the kernel. Our originated prefixes are never installed.
  */
-export class FibBridge {
+export class FibBridge implements ForwardingStage {
   readonly fib: Fib | null;
   private readonly log: Logger;
   private speaker: Speaker | undefined;
@@ -122,9 +122,11 @@ export class FibBridge {
   }
 
   /** Subscribes to the speaker's events; call before speaker.start(). */
-  attach(speaker: Speaker): void {
+  attach(speaker: Speaker, opts: { advertiseAfterInstall?: boolean } = {}): void {
     this.speaker = speaker;
-    speaker.on('rib-changes', (changes) => this.ribChanges(changes));
+    // Forward before you advertise (convention 14): the speaker hands us each batch and waits for install().
+    if (this.fib && opts.advertiseAfterInstall !== false) speaker.setForwardingStage(this);
+    else speaker.on('rib-changes', (changes) => void this.install(changes));
     speaker.on('peer-up', (name) => this.peerUp(name));
     speaker.on('peer-down', (name, info) => this.peerDown(name, info, speaker.neighbor(name)?.keepingStale ?? false));
     speaker.on('stale-dropped', (name, reason) => this.staleDropped(name, reason));
@@ -220,9 +222,21 @@ export class FibBridge {
     void this.setDown(t, true, `stale routes dropped: ${reason}`);
   }
 
-  ribChanges(changes: readonly RibChange[]): void {
-    if (this.closed || this.detached || changes.length === 0 || !this.fib) return;
-    this.chain = this.chain.then(() => this.apply(changes)).catch((err: unknown) => this.log.error({ err }, 'FIB update failed'));
+  /**
+   * Writes a batch of Loc-RIB changes; resolves once the kernel has it, with the learned prefixes it does not hold
+   * (refused by the kernel, or no usable next hop). Batches are written in the order given; never rejects.
+   */
+  install(changes: readonly RibChange[]): Promise<ForwardingAck> {
+    if (this.closed || this.detached || changes.length === 0 || !this.fib) return Promise.resolve({ refused: [] });
+    const done = this.chain.then(() => this.apply(changes));
+    this.chain = done.then(
+      () => undefined,
+      () => undefined,
+    );
+    return done.catch((err: unknown) => {
+      this.log.error({ err }, 'FIB update failed');
+      return { refused: [] };
+    });
   }
 
   // ---- internals --------------------------------------------------------------------------------------------
@@ -245,7 +259,7 @@ export class FibBridge {
     return p;
   }
 
-  private async apply(changes: readonly RibChange[]): Promise<void> {
+  private async apply(changes: readonly RibChange[]): Promise<ForwardingAck> {
     const fib = this.fib!;
     const missing = new Map<Tunnel, Set<string>>();
     let routes = this.convert(changes, missing);
@@ -270,6 +284,17 @@ export class FibBridge {
     } else {
       this.log.debug({ prefixes: routes.length, routeOps: r.routeOps, ops: r.ops }, 'FIB updated');
     }
+    // Learned best paths the kernel does not hold: no installable next hop, or a refused write.
+    const refused: Prefix[] = [];
+    for (let i = 0; i < changes.length; i++) {
+      const best = changes[i].best;
+      if (best && !best.peer.local && routes[i].tiers.length === 0) refused.push(changes[i].prefix);
+    }
+    if (r.errors.length > 0) {
+      const learned = new Set(changes.filter((c) => c.best && !c.best.peer.local).map((c) => c.prefix));
+      for (const e of r.errors) if (e.prefix !== undefined && learned.has(e.prefix)) refused.push(e.prefix);
+    }
+    return { refused };
   }
 
   private count(r: FibResult): void {

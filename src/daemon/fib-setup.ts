@@ -141,7 +141,7 @@ export async function setupFib(config: DaemonConfig, logger: Logger, opts: FibSe
     swept,
     attach(s: Speaker): void {
       speaker = s;
-      bridge.attach(s);
+      bridge.attach(s, { advertiseAfterInstall: fc.advertise !== 'at-once' });
       s.on('peer-up', (name, info) => restart.established(name, info));
       s.on('end-of-rib', (name, family) => restart.endOfRib(name, family));
     },

@@ -18,7 +18,7 @@ import { Operations, type OperationsOptions } from './operations';
 import { Speaker } from './speaker';
 import { SpeakerStatus } from './status';
 
-export { Speaker, DEFAULT_SHUTDOWN_MESSAGE, type SpeakerEvents, type SpeakerOptions } from './speaker';
+export { Speaker, DEFAULT_SHUTDOWN_MESSAGE, type SpeakerEvents, type SpeakerOptions, type ForwardingStage, type ForwardingAck } from './speaker';
 export { Neighbor, type SessionLike, type SessionFactory } from './neighbor';
 export { BgpListener, ListenError, type ListenerOptions } from './listener';
 export { SpeakerStatus } from './status';

@@ -58,6 +58,15 @@ export interface NeighborDeps {
   onStaleDropped?: (reason: string) => void;
   /** True while this session's initial table must wait (RFC 4724 §4.1 selection deferral after our restart). */
   deferInitialTable?: () => boolean;
+  /**
+   * Forward before you advertise (convention 14): true for a prefix whose selection the kernel does not hold yet.
+   * A rebuild leaves such prefixes as the peer has them and reports them to heldBack(); the speaker re-exports them
+   * (reexport()) once they are forwarded.
+   */
+  holdBack?: (prefix: Prefix) => boolean;
+  heldBack?: (prefixes: Prefix[]) => void;
+  /** False for a learned prefix the forwarding plane does not hold (refused, no next hop): not advertised. */
+  forwarded?: (prefix: Prefix) => boolean;
 }
 
 /** End-of-RIB in the inbox: acted on after the UPDATEs received before it (RFC 4724 §4.2 stale sweep). */
@@ -201,7 +210,7 @@ export class Neighbor {
       refusedLogged: 0,
     };
     this.up = up;
-    up.adjOut.rebuild(this.deps.locRib);
+    this.rebuild(up);
     for (const f of families) {
       const nh = f === 'ipv4-unicast' ? nextHops.ipv4 : nextHops.ipv6;
       if (nh === undefined) this.log.warn({ family: f }, `no local ${f} next hop on this session: ${f} routes are not advertised to it`);
@@ -426,10 +435,29 @@ export class Neighbor {
 
   // ---- run-time policy changes (reload, drain) -----------------------------------------------------------
 
-  /** Only negotiated families may be sent (RFC 4760 §6); the policy itself does not know what was negotiated. */
+  /**
+   * Only negotiated families may be sent (RFC 4760 §6); the policy itself does not know what was negotiated. A
+   * learned route the forwarding plane does not hold is not offered (convention 14); our own prefixes always are.
+   */
   private exporter(families: ReadonlySet<Family>): ExportFilter {
     const policy = this.exportPolicy;
-    return { exportRoute: (prefix, best) => (families.has(prefixFamily(prefix)) && !this.exportVeto?.(prefix, best) ? policy.exportRoute(prefix, best) : undefined) };
+    const forwarded = this.deps.forwarded;
+    return {
+      exportRoute: (prefix, best) =>
+        families.has(prefixFamily(prefix)) && !this.exportVeto?.(prefix, best) && (best.peer.local || !forwarded || forwarded(prefix)) ? policy.exportRoute(prefix, best) : undefined,
+    };
+  }
+
+  private rebuild(up: Up, exporter?: ExportFilter): void {
+    const held = up.adjOut.rebuild(this.deps.locRib, exporter, this.deps.holdBack);
+    if (held.length > 0) this.deps.heldBack?.(held);
+  }
+
+  /** Re-evaluates these prefixes against the Loc-RIB now (they became forwarded, or stopped being). */
+  reexport(prefixes: readonly Prefix[]): void {
+    const up = this.up;
+    if (!up) return;
+    for (const p of prefixes) up.adjOut.reexport(p, this.deps.locRib.best(p));
   }
 
   /**
@@ -465,7 +493,7 @@ export class Neighbor {
     if (!up) return 'none';
     if (reexport) {
       this.exportPolicy.setNextHops(localNextHops(this.config, up.localAddress));
-      up.adjOut.rebuild(this.deps.locRib, this.exporter(up.families));
+      this.rebuild(up, this.exporter(up.families));
       this.deps.wantExport();
     }
     if (!reimport) return 'none';

@@ -1,12 +1,13 @@
 // The BGP speaker: one Loc-RIB, the configured neighbors, and the batched work between them. Session events
 // go through one serialized loop; imports and exports run in slices so a full table never starves timers.
+// Export is a pipeline Loc-RIB -> forwarding plane -> Adj-RIB-Outs (forward before you advertise, convention 14).
 // RFC 4271 §9 (decision and dissemination), §9.4 (originated routes).
 
 import { EventEmitter } from 'node:events';
 import type net from 'node:net';
 import type { Logger } from 'pino';
 import { BgpSession, type DownInfo, type EstablishedInfo } from '../bgp/session';
-import type { Family } from '../bgp/types';
+import type { Family, Prefix } from '../bgp/types';
 import type { DaemonConfig, NeighborConfig } from '../config';
 import { syncOriginated } from '../policy';
 import { LocRib, makeLocalPeer, type RibChange } from '../rib';
@@ -66,6 +67,30 @@ export interface SpeakerEvents {
   'neighbor-removed': [name: string];
 }
 
+/**
+ * The forwarding plane as a stage of the export pipeline (architecture convention 14, FRR's suppress-fib-pending):
+ * a batch of Loc-RIB changes is handed to install(), and what it changes is advertised only once the promise
+ * resolves, i.e. once the kernel holds it. Prefixes the kernel refused (or that have no usable next hop) are not
+ * advertised until a later batch installs them. install() must not reject, and must resolve batches in order.
+ */
+export interface ForwardingStage {
+  install(changes: readonly RibChange[]): Promise<ForwardingAck>;
+}
+
+export interface ForwardingAck {
+  /** Prefixes with a learned best path that the forwarding plane does not hold (refused, or no usable next hop). */
+  refused: readonly Prefix[];
+}
+
+/** One batch between the Loc-RIB and the kernel. */
+interface InFlight {
+  changes: readonly RibChange[];
+  /** Built on first use: only a session coming up while a batch is in flight asks which prefixes it holds. */
+  prefixes: Set<Prefix> | undefined;
+  /** Resolves once the acknowledgement has been posted to the loop. */
+  done: Promise<void>;
+}
+
 /** RFC 8203 text sent when the daemon stops and the neighbor has no shutdown-message of its own. */
 export const DEFAULT_SHUTDOWN_MESSAGE = 'bgpfo daemon shutting down';
 
@@ -87,6 +112,14 @@ export class Speaker extends EventEmitter<SpeakerEvents> {
   /** Neighbors removed by reload whose routes are still being withdrawn. */
   private leaving: Neighbor[] = [];
   private readonly createSession: SessionFactory;
+  /** Null: routes are advertised as soon as they are selected (fib.mode none, or advertise-before-install). */
+  private stage: ForwardingStage | null = null;
+  /** The batch the forwarding plane is writing; the next waits for it (changes meanwhile coalesce in the Loc-RIB). */
+  private inFlight: InFlight | undefined;
+  /** Learned prefixes the forwarding plane does not hold: not advertised (convention 14). */
+  private readonly unforwarded = new Set<Prefix>();
+  /** Prefixes whose advertisement must be re-evaluated once they are forwarded (held back, refused, or repaired). */
+  private readonly recheck = new Set<Prefix>();
 
   constructor(
     /** Replaced by reload (src/daemon/reload-apply.ts) once its changes are applied. */
@@ -132,6 +165,11 @@ export class Speaker extends EventEmitter<SpeakerEvents> {
       tunnelAlive: () => opts.tunnelAlive?.(n.name) ?? true,
       ...(opts.deferInitialTable ? { deferInitialTable: opts.deferInitialTable } : {}),
       onStaleDropped: (reason) => this.safeEmit('stale-dropped', n.name, reason),
+      holdBack: (prefix) => this.notForwardedYet(prefix),
+      heldBack: (prefixes) => {
+        for (const p of prefixes) this.recheck.add(p);
+      },
+      forwarded: (prefix) => !this.unforwarded.has(prefix),
     });
     this.byName.set(n.name, neighbor);
     this.byAddress.set(n.address, neighbor);
@@ -220,9 +258,41 @@ export class Speaker extends EventEmitter<SpeakerEvents> {
     return true;
   }
 
-  /** Resolves when no import or export work is waiting (tests; shutdown). */
-  settled(): Promise<void> {
-    return this.loop.whenIdle();
+  /**
+   * Puts the forwarding plane between the Loc-RIB and the Adj-RIB-Outs (convention 14); null takes it out (what
+   * is held back then goes out at the next export). Set before start().
+   */
+  setForwardingStage(stage: ForwardingStage | null): void {
+    this.stage = stage;
+    if (!stage) {
+      this.unforwarded.clear();
+      this.releaseRecheck();
+    }
+  }
+
+  /** Prefixes not advertised because the forwarding plane does not hold them (status). */
+  get unforwardedCount(): number {
+    return this.unforwarded.size;
+  }
+
+  /** True while `prefix` has a selection the kernel has not acknowledged yet: advertising it would be early. */
+  private notForwardedYet(prefix: Prefix): boolean {
+    if (!this.stage) return false;
+    if (this.locRib.isPending(prefix)) return true;
+    const f = this.inFlight;
+    if (!f) return false;
+    f.prefixes ??= new Set(f.changes.map((c) => c.prefix));
+    return f.prefixes.has(prefix);
+  }
+
+  /** Resolves when no import or export work is waiting, and the forwarding plane acknowledged every batch. */
+  async settled(): Promise<void> {
+    for (;;) {
+      await this.loop.whenIdle();
+      const f = this.inFlight;
+      if (f) await f.done;
+      else if (!this.loop.busy) return;
+    }
   }
 
   private wire(n: Neighbor): void {
@@ -286,15 +356,74 @@ export class Speaker extends EventEmitter<SpeakerEvents> {
     if (this.leaving.length > 0 || this.neighbors.some((n) => n.hasInbound)) this.loop.soon('import', () => this.importSlice());
   }
 
-  /** Drains Loc-RIB changes to the FIB subscribers and the Adj-RIB-Outs, then sends what the sockets take. */
+  /**
+   * Drains Loc-RIB changes to the subscribers, through the forwarding plane to the Adj-RIB-Outs, then sends what
+   * the sockets take. One batch is in the forwarding plane at a time; later changes coalesce in the Loc-RIB.
+   */
   private exportSlice(): void {
-    const changes = this.locRib.drainChanges(this.drainBudget);
-    if (changes.length > 0) {
-      this.safeEmit('rib-changes', changes);
-      for (const n of this.neighbors) n.applyRibChanges(changes);
+    if (!this.inFlight) {
+      const changes = this.locRib.drainChanges(this.drainBudget);
+      if (changes.length > 0) {
+        this.safeEmit('rib-changes', changes);
+        if (this.stage) this.forward(changes, this.stage);
+        else this.advertise(changes);
+      }
     }
-    let more = this.locRib.pendingCount > 0;
+    let more = !this.inFlight && this.locRib.pendingCount > 0;
     for (const n of this.neighbors) if (n.flush(this.flushBudget)) more = true;
     if (more) this.wantExport();
+  }
+
+  private advertise(changes: readonly RibChange[]): void {
+    if (changes.length === 0) return;
+    for (const n of this.neighbors) n.applyRibChanges(changes);
+  }
+
+  /**
+   * A prefix left with no path is withdrawn from the peers before the kernel loses its route (their traffic would
+   * otherwise meet no route here, or our default back towards them: a loop); everything else is advertised once
+   * the kernel holds it.
+   */
+  private forward(changes: readonly RibChange[], stage: ForwardingStage): void {
+    const gone = changes.filter((c) => c.best === undefined);
+    this.advertise(gone);
+    const batch: InFlight = { changes, prefixes: undefined, done: Promise.resolve() };
+    batch.done = stage.install(changes).then(
+      (ack) => this.loop.post('forwarded', () => this.forwarded(batch, ack)),
+      (err: unknown) => {
+        // install() must not reject; if it does, what it wrote is unknown: advertise as before rather than hold forever.
+        this.log.error({ err }, 'forwarding plane failed a batch: advertising it anyway');
+        this.loop.post('forwarded', () => this.forwarded(batch, { refused: [] }));
+      },
+    );
+    this.inFlight = batch;
+  }
+
+  private forwarded(batch: InFlight, ack: ForwardingAck): void {
+    if (this.inFlight !== batch) return;
+    this.inFlight = undefined;
+    const refused = new Set(ack.refused);
+    for (const p of refused) if (!this.unforwarded.has(p)) (this.unforwarded.add(p), this.recheck.add(p));
+    for (const c of batch.changes) {
+      if (refused.has(c.prefix)) continue;
+      if (this.unforwarded.delete(c.prefix)) this.recheck.add(c.prefix);
+    }
+    this.advertise(batch.changes.filter((c) => c.best !== undefined));
+    this.releaseRecheck();
+    this.wantExport();
+  }
+
+  /** Re-exports the prefixes held back earlier whose selection the kernel now holds (not pending, not in flight). */
+  private releaseRecheck(): void {
+    if (this.recheck.size === 0) return;
+    const ready: Prefix[] = [];
+    for (const p of this.recheck) {
+      if (this.notForwardedYet(p)) continue;
+      ready.push(p);
+      this.recheck.delete(p);
+    }
+    if (ready.length === 0) return;
+    for (const n of this.neighbors) n.reexport(ready);
+    this.wantExport();
   }
 }

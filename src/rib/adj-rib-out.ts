@@ -70,11 +70,23 @@ export class AdjRibOut {
    * Recomputes the desired state from the whole Loc-RIB, e.g. for a new session, or after the export policy
    * (prepend, communities) changed; only differences are sent at the next flush().
    */
-  rebuild(locRib: LocRib, exporter: ExportFilter = this.exporter): void {
+  rebuild(locRib: LocRib, exporter: ExportFilter = this.exporter, holdBack?: (prefix: Prefix) => boolean): Prefix[] {
     this.exporter = exporter;
-    locRib.forEachBest((prefix, best) => this.setDesired(prefix, exporter.exportRoute(prefix, best)));
+    // Prefixes the forwarding plane does not hold yet (architecture convention 14) keep what the peer has; the
+    // caller re-exports them once the kernel acknowledged them. Withdrawals never wait.
+    const held: Prefix[] = [];
+    locRib.forEachBest((prefix, best) => {
+      if (holdBack?.(prefix)) held.push(prefix);
+      else this.setDesired(prefix, exporter.exportRoute(prefix, best));
+    });
     for (const p of this.sent.keys()) if (!locRib.best(p)) this.setDesired(p, undefined);
     for (const p of this.pending.keys()) if (!locRib.best(p)) this.setDesired(p, undefined);
+    return held;
+  }
+
+  /** Re-evaluates one prefix against its current best path (undefined: withdraw), e.g. once it is forwarded. */
+  reexport(prefix: Prefix, best: Path | undefined): void {
+    this.setDesired(prefix, best ? this.exporter.exportRoute(prefix, best) : undefined);
   }
 
   /** The session went down: the peer has nothing now; what we want stays, to be sent on the next session. */

@@ -176,6 +176,11 @@ export class LocRib {
     return this.pending.size;
   }
 
+  /** True when `prefix` changed since the last drain (its new ranking has not been handed on yet). */
+  isPending(prefix: Prefix): boolean {
+    return this.pending.has(prefix);
+  }
+
   /**
    * Adds or replaces the path `peer` gave for `prefix` (attrs must be interned, post-policy). Returns true
    * when the peer had no path for the prefix before (the Adj-RIB-In counts accepted prefixes by it). A path
