@@ -56,6 +56,16 @@ export interface SessionStatus {
   quality?: TunnelQualityStatus;
   /** Present while the neighbor is drained (bgpfo drain). */
   drain?: DrainStatus;
+  /** The failover core's view of the tunnel: what it does now and why (a held session always has its reason). */
+  failover?: FailoverStatus;
+}
+
+export interface FailoverStatus {
+  /** forwarding, waiting-for-routes, stale (peer restarting, routes kept), held, down, starting (liveness not verified). */
+  state: string;
+  reason: string;
+  /** The tunnel's next hops are in their nexthop groups. */
+  fibIn: boolean;
 }
 
 /** Liveness of a tunnel: BFD (RFC 5880) or the ping probe; times in milliseconds. */

@@ -3,7 +3,7 @@
 
 import type { Prefix } from '../bgp/types';
 import type { DynamicExportSettings } from '../policy';
-import { internAttrs, type RouteAttrs } from '../rib/attrs';
+import { COMMUNITY_GRACEFUL_SHUTDOWN, internAttrs, type RouteAttrs } from '../rib/attrs';
 import type { ImportFilter } from '../rib/adj-rib-in';
 
 /** What one source wants on a neighbor. Absent fields: no change. */
@@ -16,6 +16,14 @@ export interface PolicyMark {
   /** LOCAL_PREF forced on the routes learned from the neighbor (the lowest of the sources wins). */
   importLocalPref?: number;
 }
+
+/** The marks of a drained neighbor: RFC 8326 §4.1 community, three more copies of our AS, LOCAL_PREF 0 inbound. */
+export const DRAIN_MARK: PolicyMark = Object.freeze({ extraPrepend: 3, communities: [COMMUNITY_GRACEFUL_SHUTDOWN], importLocalPref: 0 });
+/** The marks source names on a neighbor (Neighbor.setMarks). */
+export const DRAIN_SOURCE = 'drain';
+export const DEMOTION_MARK = 'demotion';
+/** RFC 8203 text of the Cease sent when a drain takes a session down. */
+export const DRAIN_SHUTDOWN_MESSAGE = 'bgpfo drain: maintenance';
 
 /** How a neighbor re-applied its import policy: not at all, from the pre-policy copy, or by ROUTE-REFRESH. */
 export type ReapplyResult = 'none' | 'soft' | 'refresh';

@@ -1,25 +1,25 @@
 // Drain for maintenance: mark a neighbor's (or every neighbor's) advertisements with GRACEFUL_SHUTDOWN and extra
 // prepends, force LOCAL_PREF 0 on what it taught us, wait for its interface to go quiet, optionally stop it (RFC 8326).
+// Drains are scopes in the failover core (they nest); they survive a daemon restart in a state file.
 
+import { mkdirSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
 import { networkInterfaces } from 'node:os';
+import { basename, dirname, join } from 'node:path';
 import type { Logger } from 'pino';
 import type { EventBus } from '../api/events';
 import type { DrainRequest, DrainResponse, DrainStatus, UndrainResponse } from '../api/types';
 import { canonicalAddress } from '../bgp/prefix';
-import { COMMUNITY_GRACEFUL_SHUTDOWN } from '../rib/attrs';
 import type { Clock } from '../util/clock';
-import type { PolicyMark } from './drain-marks';
+import { shutdownScopes } from '../failover/tunnel';
+import { DRAIN_MARK, DRAIN_SHUTDOWN_MESSAGE, DRAIN_SOURCE } from './drain-marks';
 import { waitQuiet, type CounterReader } from './drain-traffic';
+import type { FailoverRunner } from './failover';
 import { ipRouteGet } from './fib-bridge';
 import type { Neighbor } from './neighbor';
 import type { Speaker } from './speaker';
 
-/** The marks of a drained neighbor: RFC 8326 §4.1 community, three more copies of our AS, LOCAL_PREF 0 inbound. */
-export const DRAIN_MARK: PolicyMark = Object.freeze({ extraPrepend: 3, communities: [COMMUNITY_GRACEFUL_SHUTDOWN], importLocalPref: 0 });
-export const DRAIN_SOURCE = 'drain';
+export { DRAIN_MARK, DRAIN_SHUTDOWN_MESSAGE, DRAIN_SOURCE };
 export const DRAIN_DEFAULTS = { timeoutS: 30, quietPps: 50 } as const;
-/** RFC 8203 text of the Cease sent when a drain takes a session down. */
-export const DRAIN_SHUTDOWN_MESSAGE = 'bgpfo drain: maintenance';
 /** The target that covers every neighbor, present and future. */
 export const ALL = 'all';
 
@@ -38,14 +38,31 @@ interface DrainRecord {
   target: string;
   /** Neighbor names covered (ignored for ALL, which covers everyone). */
   names: Set<string>;
+  /** Clock ms, and epoch ms for the state file. */
   since: number;
+  sinceEpoch: number;
   phase: DrainStatus['phase'];
-  /** Neighbors this drain stopped: held down until undrain, across reloads. */
-  down: Set<string>;
+  /** This drain took its sessions down (--shutdown): they stay held until it is undrained, across reloads and restarts. */
+  shutdown: boolean;
+}
+
+/** The drain state file: what `bgpfo drain` set, restored when the daemon starts again. */
+interface DrainFile {
+  version: 1;
+  drains: { target: string; names: string[]; since: number; shutdown: boolean }[];
+}
+
+/** Where drains are kept: next to the control socket (`/run/bgpfo/bgpfo.sock` -> `/run/bgpfo/bgpfo.drains.json`). */
+export function drainStatePath(socketPath: string): string {
+  return join(dirname(socketPath), `${basename(socketPath).replace(/\.sock$/, '')}.drains.json`);
 }
 
 export interface DrainManagerDeps {
   speaker: Speaker;
+  /** The failover core: drains are scopes there (marks and held sessions follow from them). */
+  failover: FailoverRunner;
+  /** The drain state file; undefined: drains are not kept across restarts. */
+  statePath?: string;
   events: EventBus;
   clock: Clock;
   logger: Logger;
@@ -87,6 +104,66 @@ export class DrainManager {
 
   constructor(private readonly deps: DrainManagerDeps) {
     this.log = deps.logger.child({ component: 'drain' });
+    this.restore();
+  }
+
+  /** The drains covering a neighbor, by scope, with whether each took it down (the failover core asks at start/reload). */
+  drainsFor(name: string): Record<string, boolean> | undefined {
+    const out: Record<string, boolean> = {};
+    for (const r of this.records.values()) if (r.target === ALL || r.names.has(name)) out[r.target] = r.shutdown;
+    return Object.keys(out).length > 0 ? out : undefined;
+  }
+
+  private restore(): void {
+    const path = this.deps.statePath;
+    if (!path) return;
+    let text: string;
+    try {
+      text = readFileSync(path, 'utf8');
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') this.log.warn({ path, err: (e as Error).message }, `cannot read the drain state file ${path}: starting undrained`);
+      return;
+    }
+    let file: DrainFile;
+    try {
+      file = JSON.parse(text) as DrainFile;
+      if (file.version !== 1 || !Array.isArray(file.drains)) throw new Error('not a version 1 drain state file');
+    } catch (e) {
+      this.log.warn({ path, err: (e as Error).message }, `drain state file ${path} is unreadable (${(e as Error).message}): starting undrained; fix or remove it`);
+      return;
+    }
+    const known = new Set(this.deps.speaker.neighbors.map((n) => n.name));
+    for (const d of file.drains) {
+      if (typeof d?.target !== 'string' || !Array.isArray(d.names)) continue;
+      const names = new Set(d.names.filter((n) => typeof n === 'string' && (d.target === ALL || known.has(n))));
+      if (d.target !== ALL && names.size === 0) {
+        this.log.warn({ target: d.target }, `drain of ${d.target} not restored: no configured neighbor is left in it`);
+        continue;
+      }
+      const ago = Math.max(0, Date.now() - (Number(d.since) || Date.now()));
+      this.records.set(d.target, { target: d.target, names, since: this.deps.clock.now() - ago, sinceEpoch: Date.now() - ago, phase: d.shutdown ? 'down' : 'moved', shutdown: d.shutdown === true });
+    }
+    if (this.records.size > 0) this.log.info({ path, drains: [...this.records.keys()] }, `drains restored from ${path}: ${[...this.records.keys()].join(', ')}`);
+  }
+
+  /** Writes the drains (atomically: a reader never sees half a file); the file goes when nothing is drained. */
+  private persist(): void {
+    const path = this.deps.statePath;
+    if (!path) return;
+    try {
+      if (this.records.size === 0) {
+        unlinkSync(path);
+        return;
+      }
+      const file: DrainFile = { version: 1, drains: [...this.records.values()].map((r) => ({ target: r.target, names: [...r.names], since: r.sinceEpoch, shutdown: r.shutdown })) };
+      mkdirSync(dirname(path), { recursive: true });
+      const tmp = `${path}.${process.pid}.tmp`;
+      writeFileSync(tmp, JSON.stringify(file, null, 2) + '\n', { mode: 0o640 });
+      renameSync(tmp, path);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT' && this.records.size === 0) return;
+      this.log.error({ path, err: (e as Error).message }, `cannot write the drain state file ${path}: the drain holds now but will not survive a restart`);
+    }
   }
 
   /** The record covering a neighbor: its own first, else ALL. */
@@ -99,16 +176,16 @@ export class DrainManager {
     return this.recordOf(name) !== undefined;
   }
 
-  /** The drain took this neighbor's session down: it must stay down (reload does not restart it). */
+  /** A drain took this neighbor's session down: it stays down (reload does not restart it). */
   heldDown(name: string): boolean {
-    for (const r of this.records.values()) if (r.down.has(name)) return true;
-    return false;
+    const s = this.deps.failover.state(name);
+    return s !== undefined && shutdownScopes(s).length > 0;
   }
 
   statusOf(name: string): DrainStatus | undefined {
     const r = this.recordOf(name);
     if (!r) return undefined;
-    return { target: r.target, since: Math.floor((this.deps.clock.now() - r.since) / 1000), phase: r.phase, shutdown: this.heldDown(name) };
+    return { target: r.target, since: Math.max(0, Math.floor((this.deps.clock.now() - r.since) / 1000)), phase: r.phase, shutdown: this.heldDown(name) };
   }
 
   /** Drained targets now (status, reload logs). */
@@ -116,10 +193,6 @@ export class DrainManager {
     return [...this.records.keys()];
   }
 
-  /** Puts the drain marks on a neighbor if a drain covers it (reload calls this for new and re-created neighbors). */
-  applyTo(n: Neighbor): void {
-    if (this.isDrained(n.name)) n.setMarks(DRAIN_SOURCE, DRAIN_MARK);
-  }
 
   /** A target as the operator typed it -> the record key and the neighbors it covers now. */
   async resolve(target: string): Promise<{ key: string; neighbors: Neighbor[] }> {
@@ -150,11 +223,12 @@ export class DrainManager {
     const { speaker, events, clock } = this.deps;
 
     await speaker.loop.call(`drain:${key}`, () => {
-      const r = this.records.get(key) ?? { target: key, names: new Set<string>(), since: clock.now(), phase: 'waiting', down: new Set<string>() };
+      const r = this.records.get(key) ?? { target: key, names: new Set<string>(), since: clock.now(), sinceEpoch: Date.now(), phase: 'waiting', shutdown: false };
       for (const n of names) r.names.add(n);
-      r.phase = 'waiting';
+      if (!r.shutdown) r.phase = 'waiting';
       this.records.set(key, r);
-      for (const n of neighbors) n.setMarks(DRAIN_SOURCE, DRAIN_MARK);
+      for (const n of names) this.deps.failover.dispatch(n, { type: 'drain', scope: key });
+      this.persist();
       events.publish({ type: 'drain', target: key, neighbors: names, phase: 'marked', detail: 'GRACEFUL_SHUTDOWN 65535:0, +3 prepends out, LOCAL_PREF 0 in' });
     });
     this.log.info({ target: key, neighbors: names }, 'drain: advertisements marked, learned routes at LOCAL_PREF 0');
@@ -200,13 +274,12 @@ export class DrainManager {
       r.phase = traffic === 'timeout' ? 'timeout' : 'moved';
       events.publish({ type: 'drain', target: key, neighbors: names, phase: traffic === 'timeout' ? 'timeout' : 'moved', detail });
       if (!takeDown) return;
+      r.shutdown = true;
       for (const name of names) {
-        const n = speaker.neighbor(name);
-        if (!n) continue;
-        n.stop(DRAIN_SHUTDOWN_MESSAGE);
-        r.down.add(name);
-        shutdown.push(name);
+        const actions = this.deps.failover.dispatch(name, { type: 'drain-shutdown', scope: key });
+        if (actions.some((a) => a.type === 'session-stop') || this.heldDown(name)) shutdown.push(name);
       }
+      this.persist();
       r.phase = 'down';
       events.publish({ type: 'drain', target: key, neighbors: shutdown, phase: 'down', detail: `Cease/Administrative Shutdown "${DRAIN_SHUTDOWN_MESSAGE}"` });
     });
@@ -226,6 +299,7 @@ export class DrainManager {
         return { target: key, neighbors: [], restarted: [] };
       }
       this.records.delete(key);
+      this.persist();
       for (const name of r.names) {
         const w = this.waiting.get(name);
         if (w) w.cancelled = true;
@@ -233,15 +307,11 @@ export class DrainManager {
       const affected = key === ALL ? speaker.neighbors.map((n) => n.name) : [...r.names];
       const cleared: string[] = [];
       const restarted: string[] = [];
+      // Each neighbor gets back exactly what this drain changed: other drains covering it keep theirs.
       for (const name of affected) {
-        const n = speaker.neighbor(name);
-        if (!n || this.isDrained(name)) continue; // still covered by another drain
-        n.setMarks(DRAIN_SOURCE, null);
-        cleared.push(name);
-        if (r.down.has(name) && !this.heldDown(name)) {
-          n.start();
-          restarted.push(name);
-        }
+        const actions = this.deps.failover.dispatch(name, { type: 'undrain', scope: key });
+        if (actions.some((a) => a.type === 'marks' && a.source === 'drain' && !a.on)) cleared.push(name);
+        if (actions.some((a) => a.type === 'session-start')) restarted.push(name);
       }
       events.publish({ type: 'drain', target: key, neighbors: cleared, phase: 'undrained', detail: restarted.length ? `restarted ${restarted.join(', ')}` : '' });
       this.log.info({ target: key, neighbors: cleared, restarted }, 'undrained');

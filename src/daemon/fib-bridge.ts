@@ -3,7 +3,6 @@
 
 import { execFile } from 'node:child_process';
 import type { Logger } from 'pino';
-import type { DownInfo } from '../bgp/session';
 import { parseAddress } from '../bgp/prefix';
 import type { Prefix } from '../bgp/types';
 import type { NeighborConfig } from '../config';
@@ -39,19 +38,18 @@ export interface FibBridgeStats {
   skippedPaths: number;
 }
 
-type SessionState = 'down' | 'up' | 'stale';
-
 interface Tunnel {
   config: NeighborConfig;
-  /** BFD/probe verdict (tunnelDown/tunnelUp); true until told otherwise. */
-  alive: boolean;
-  session: SessionState;
-  /** Session came up while the FIB had the tunnel down: nexthopUp once its routes arrive. */
-  awaitingRoutes: boolean;
-  /** What the FIB was told last: the tunnel is down. */
-  fibDown: boolean;
   /** Gateway -> NextHop (with its interface) for this tunnel; null: lookup failed (retried after RETRY_MS). */
   hops: Map<string, NextHop | { failedAt: number }>;
+}
+
+/** What the bridge asks the failover core (src/daemon/failover.ts) before writing a batch. */
+export interface RoutesGate {
+  /** The tunnel's session is back and its next hops wait for its routes. */
+  awaitingRoutes(name: string): boolean;
+  /** Its routes are about to be written: resolves once the tunnel is back in its groups. */
+  routesArriving(names: readonly string[]): Promise<unknown>;
 }
 
 const RETRY_MS = 5000;
@@ -85,14 +83,14 @@ function isIpv4Mapped(address: string): boolean {
 }
 
 /**
- * Feeds the FIB from the speaker. Path -> NextHop: the tunnel is the neighbor's name; the gateway is the path's
+ * Feeds the FIB from the speaker; nexthopDown/nexthopUp are the failover core's (it decides when, this only does). Path -> NextHop: the tunnel is the neighbor's name; the gateway is the path's
  * NEXT_HOP over eBGP, the neighbor's own address over iBGP (the twin router); the interface comes from the
  * neighbor's `interface:` or the kernel. Our originated prefixes are never installed.
  */
 export class FibBridge implements ForwardingStage {
   readonly fib: Fib | null;
   private readonly log: Logger;
-  private speaker: Speaker | undefined;
+  private gate: RoutesGate | undefined;
   private readonly tunnels = new Map<string, Tunnel>();
   private readonly resolve: InterfaceResolver;
   private readonly seenInterfaces = new Set<string>();
@@ -114,54 +112,37 @@ export class FibBridge implements ForwardingStage {
     for (const n of opts.neighbors) this.addTunnel(n);
   }
 
-  /** A neighbor (re)configured: a reload's reset keeps what liveness and the FIB were told under its name. */
+  /** A neighbor (re)configured: its next hops are looked up again. */
   private addTunnel(config: NeighborConfig): void {
-    const old = this.tunnels.get(config.name);
-    this.tunnels.set(config.name, { config, alive: old?.alive ?? true, session: 'down', awaitingRoutes: false, fibDown: old?.fibDown ?? false, hops: new Map() });
+    this.tunnels.set(config.name, { config, hops: new Map() });
     this.tierCache.clear();
   }
 
   /** Subscribes to the speaker's events; call before speaker.start(). */
   attach(speaker: Speaker, opts: { advertiseAfterInstall?: boolean } = {}): void {
-    this.speaker = speaker;
     // Forward before you advertise (convention 14): the speaker hands us each batch and waits for install().
     if (this.fib && opts.advertiseAfterInstall !== false) speaker.setForwardingStage(this);
     else speaker.on('rib-changes', (changes) => void this.install(changes));
     speaker.on('peer-up', (name) => this.peerUp(name));
-    speaker.on('peer-down', (name, info) => this.peerDown(name, info, speaker.neighbor(name)?.keepingStale ?? false));
-    speaker.on('stale-dropped', (name, reason) => this.staleDropped(name, reason));
     // Reload: a new or reset neighbor's routes are installed like the others (a removed one's leave as it goes down).
     speaker.on('neighbor-added', (n) => this.addTunnel(n.config));
   }
 
-  // ---- liveness (BFD / probes): called by the liveness wiring -------------------------------------------
-
-  /**
-   * The tunnel is dead: out of every nexthop group now (one kernel operation per group), whatever BGP still
-   * thinks. Idempotent; resolves once the kernel has the new groups. Routes kept as stale for the neighbor
-   * (graceful-restart helper) are not kept any longer: they are withdrawn after the group operations.
-   */
-  tunnelDown(name: string, reason = 'tunnel down'): Promise<void> {
-    const t = this.tunnels.get(name);
-    if (!t || this.detached) return Promise.resolve();
-    t.alive = false;
-    const done = this.setDown(t, true, reason);
-    this.speaker?.dropStale(name, reason);
-    return done;
+  /** The failover core, asked before a batch whether a returning tunnel's routes let it back in. */
+  setGate(gate: RoutesGate): void {
+    this.gate = gate;
   }
 
-  /** The tunnel is alive again: back into its groups if its session is up (else when its routes return). */
-  tunnelUp(name: string): Promise<void> {
-    const t = this.tunnels.get(name);
-    if (!t || this.detached) return Promise.resolve();
-    t.alive = true;
-    if (t.session === 'down' || t.awaitingRoutes) return Promise.resolve();
-    return this.setDown(t, false, 'tunnel up');
+  // ---- the failover core's operations ----------------------------------------------------------------------
+
+  /** Out of every nexthop group now (one kernel operation per group), whatever is queued; resolves once written. */
+  nexthopDown(name: string, reason: string): Promise<void> {
+    return this.setDown(name, true, reason);
   }
 
-  /** What liveness last said (true when it never said anything); the graceful-restart helper asks this. */
-  tunnelAlive(name: string): boolean {
-    return this.tunnels.get(name)?.alive ?? true;
+  /** Back into its groups. */
+  nexthopUp(name: string, reason: string): Promise<void> {
+    return this.setDown(name, false, reason);
   }
 
   /** Resolves when every batch so far has been written and every tunnel change issued. */
@@ -188,38 +169,15 @@ export class FibBridge implements ForwardingStage {
     await this.idle().catch(() => undefined);
   }
 
-  // ---- speaker events -------------------------------------------------------------------------------------
+  // ---- speaker events -----------------------------------------------------------------------------------
 
-  peerUp(name: string): void {
+  private peerUp(name: string): void {
     const t = this.tunnels.get(name);
     if (!t || this.detached) return;
-    t.session = 'up';
     // Interfaces may have changed while the session was down: look them up again.
     t.hops.clear();
     this.tierCache.clear();
-    t.awaitingRoutes = t.fibDown;
     if (!t.config.interface) void this.lookup(t, t.config.address);
-  }
-
-  /** Before the session's routes are withdrawn: out of the groups now, unless graceful restart keeps them. */
-  peerDown(name: string, info: DownInfo, keptStale: boolean): void {
-    const t = this.tunnels.get(name);
-    if (!t || this.detached) return;
-    t.awaitingRoutes = false;
-    if (keptStale && t.alive) {
-      t.session = 'stale';
-      this.log.info({ neighbor: name }, 'session lost, routes kept as stale: tunnel stays in its nexthop groups');
-      return;
-    }
-    t.session = 'down';
-    void this.setDown(t, true, `session down: ${info.message}`);
-  }
-
-  staleDropped(name: string, reason: string): void {
-    const t = this.tunnels.get(name);
-    if (!t || t.session !== 'stale' || this.detached) return;
-    t.session = 'down';
-    void this.setDown(t, true, `stale routes dropped: ${reason}`);
   }
 
   /**
@@ -241,10 +199,8 @@ export class FibBridge implements ForwardingStage {
 
   // ---- internals --------------------------------------------------------------------------------------------
 
-  private setDown(t: Tunnel, down: boolean, reason: string): Promise<void> {
-    if (t.fibDown === down || !this.fib) return Promise.resolve();
-    t.fibDown = down;
-    const name = t.config.name;
+  private setDown(name: string, down: boolean, reason: string): Promise<void> {
+    if (!this.fib || this.detached) return Promise.resolve();
     const started = performance.now();
     const p = (down ? this.fib.nexthopDown(name) : this.fib.nexthopUp(name)).then(
       (r) => {
@@ -270,10 +226,10 @@ export class FibBridge implements ForwardingStage {
       routes = this.convert(changes, undefined);
     }
     // Tunnels whose session came back: into their groups just before their first routes are written.
-    for (const t of this.tunnels.values()) {
-      if (!t.awaitingRoutes || !this.mentions(routes, t.config.name)) continue;
-      t.awaitingRoutes = false;
-      if (t.alive) await this.setDown(t, false, 'session up, routes received');
+    const gate = this.gate;
+    if (gate) {
+      const back = [...this.tunnels.keys()].filter((name) => gate.awaitingRoutes(name) && this.mentions(routes, name));
+      if (back.length > 0) await gate.routesArriving(back);
     }
     const r = await fib.replaceRoutes(routes);
     this.stats.batches++;

@@ -11,7 +11,8 @@ import { setupFib, type DaemonFib } from './fib-setup';
 import { BgpListener } from './listener';
 import type { LivenessController } from './liveness';
 import { startLiveness, type LivenessRuntime, type LivenessRuntimeOptions } from './liveness-runtime';
-import { hasLiveness } from './liveness-spec';
+import { FailoverRunner, withFailoverStatus } from './failover';
+import { demotionMark, hasLiveness } from './liveness-spec';
 import { withLivenessStatus } from './liveness-status';
 import type { SessionFactory } from './neighbor';
 import { Operations, type OperationsOptions } from './operations';
@@ -25,6 +26,7 @@ export { SpeakerStatus } from './status';
 export { SerialLoop } from './loop';
 export { localNextHops } from './next-hop';
 export { LivenessController, DEMOTION_MARK, type LivenessHooks, type LivenessControllerDeps, type LivenessControllerEvents } from './liveness';
+export { FailoverRunner, type FailoverDeps, type TunnelFib } from './failover';
 export { startLiveness, livenessNeeds, type LivenessRuntime, type LivenessRuntimeOptions } from './liveness-runtime';
 export { withLivenessStatus } from './liveness-status';
 export { Steering, planSteering, halvesOf } from './steering';
@@ -32,7 +34,7 @@ export { FibBridge, ipRouteGet, type FibBridgeOptions, type FibBridgeStats, type
 export { setupFib, resolveFibMode, type DaemonFib, type FibSetupOptions, type ResolvedFibMode } from './fib-setup';
 export { helperDecision, LocalRestart, StaleRoutes, STALE_PATH_TIME_S, type RestartCapability } from './graceful-restart';
 export { Operations, type OperationsOptions } from './operations';
-export { DrainManager, DrainError, DRAIN_MARK, DRAIN_DEFAULTS, type DrainManagerDeps } from './drain';
+export { DrainManager, DrainError, DRAIN_MARK, DRAIN_DEFAULTS, drainStatePath, type DrainManagerDeps } from './drain';
 export { PolicyMarks, LocalPrefOverride, type PolicyMark, type ReapplyResult } from './drain-marks';
 export { diffConfig, describeAction, NEIGHBOR_FIELD_EFFECT, type ReloadAction, type ReloadPlan } from './reload';
 export { Reloader, ReloadRefused, NoConfigFile } from './reload-apply';
@@ -73,11 +75,10 @@ export interface Daemon {
   readonly control: ControlServer;
   /** Null when started with bgpPort: false. */
   readonly listener: BgpListener | null;
-  /**
-   * The kernel FIB's side: tunnelDown(name)/tunnelUp(name) for liveness (BFD/probes), stats. Present in every
-   * mode (with fib.mode none it only tracks liveness for graceful restart).
-   */
+  /** The kernel FIB's side: route conversion, nexthopDown/nexthopUp (driven by the failover core), stats. */
   readonly fib: FibBridge;
+  /** The failover core: one state machine per tunnel (liveness, session, drains, graceful restart -> actions). */
+  readonly failover: FailoverRunner;
   /** FIB mode, graceful restart state, the stale sweep. */
   readonly fibSetup: DaemonFib;
   /** BFD/probe liveness of the tunnels (null when no neighbor has any): attach({ events, metrics }), tunnelAlive(). */
@@ -97,17 +98,21 @@ export async function startDaemon(config: DaemonConfig, logger: Logger, opts: Da
     ...(opts.fib !== undefined ? { fib: opts.fib } : {}),
     ...(opts.resolveInterface ? { resolveInterface: opts.resolveInterface } : {}),
   });
+  let failover: FailoverRunner | undefined;
   const speaker = new Speaker(config, {
     logger,
     ...(opts.clock ? { clock: opts.clock } : {}),
     ...(opts.createSession ? { createSession: opts.createSession } : {}),
     restartCapability: (n) => fibSetup.restart.capability(n),
-    tunnelAlive: (name) => fibSetup.bridge.tunnelAlive(name),
+    tunnelAlive: (name) => failover?.tunnelAlive(name) ?? true,
     deferInitialTable: () => fibSetup.restart.deferringSelection,
-    // A neighbor with liveness waits in Idle until its tunnel is verified up (the liveness controller starts it).
-    deferStart: hasLiveness,
+    // The failover core starts every session that neither its liveness nor a drain holds.
+    deferStart: () => true,
   });
+  failover = new FailoverRunner({ speaker, logger, fib: fibSetup.bridge, hasLiveness, demotionMark });
   fibSetup.attach(speaker);
+  fibSetup.bridge.setGate(failover);
+  const core = failover;
   let liveness: LivenessRuntime | null = null;
   let listener: BgpListener | null = null;
   let control: ControlServer;
@@ -120,12 +125,13 @@ export async function startDaemon(config: DaemonConfig, logger: Logger, opts: Da
       logger,
       clock: opts.clock ?? realClock,
       listener: () => listener,
-      tunnelAlive: (name) => fibSetup.bridge.tunnelAlive(name),
+      failover: core,
+      tunnelAlive: (name) => core.tunnelAlive(name),
       ...(opts.configPath !== undefined ? { configPath: opts.configPath } : {}),
       ...opts.ops,
     });
-    liveness = await startLiveness(speaker, logger, opts.liveness);
-    liveness?.controller.attach({ fib: fibSetup.bridge, events: ops.events, metrics: ops.metrics, failovers: ops });
+    liveness = await startLiveness(speaker, core, logger, opts.liveness);
+    liveness?.controller.attach({ events: ops.events, metrics: ops.metrics, failovers: ops });
     if (opts.bgpPort !== false) {
       listener = await BgpListener.start({
         addresses: config.router.listen,
@@ -137,7 +143,7 @@ export async function startDaemon(config: DaemonConfig, logger: Logger, opts: Da
     }
     control = await startControlServer({
       socketPath: config.control.socket,
-      provider: ops.provider(liveness ? withLivenessStatus(status, liveness.controller) : status),
+      provider: ops.provider(withFailoverStatus(liveness ? withLivenessStatus(status, liveness.controller) : status, core)),
       logger,
       ...(config.control.group !== undefined ? { group: config.control.group } : {}),
     });
@@ -149,6 +155,7 @@ export async function startDaemon(config: DaemonConfig, logger: Logger, opts: Da
     throw e;
   }
   speaker.start();
+  core.start();
   liveness?.controller.start();
   const operations = ops;
   operations.events.publish({ type: 'daemon', phase: 'started', detail: `AS ${config.router.asn}, ${config.neighbors.length} neighbor(s)` });
@@ -175,7 +182,7 @@ export async function startDaemon(config: DaemonConfig, logger: Logger, opts: Da
       // graceful restart leaves them forwarding for the next run to adopt.
       await fibSetup.close({ flush: !graceful });
     })());
-  return { speaker, status, control, listener, fib: fibSetup.bridge, fibSetup, liveness: liveness?.controller ?? null, ops: operations, shutdown };
+  return { speaker, status, control, listener, fib: fibSetup.bridge, failover: core, fibSetup, liveness: liveness?.controller ?? null, ops: operations, shutdown };
 }
 
 export interface RunDaemonOptions {

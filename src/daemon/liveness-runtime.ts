@@ -5,6 +5,7 @@ import type { Logger } from 'pino';
 import { BfdService } from '../bfd/service';
 import type { DaemonConfig } from '../config';
 import { ProbeService } from '../health';
+import type { FailoverRunner } from './failover';
 import { LivenessController, type LivenessControllerDeps } from './liveness';
 import type { Speaker } from './speaker';
 
@@ -31,7 +32,7 @@ export interface LivenessRuntime {
   close(): Promise<void>;
 }
 
-export interface LivenessRuntimeOptions extends Partial<Omit<LivenessControllerDeps, 'logger'>> {
+export interface LivenessRuntimeOptions extends Partial<Omit<LivenessControllerDeps, 'logger' | 'failover'>> {
   /** Start the services even when no neighbor needs them (reload may add such neighbors later). */
   always?: boolean;
 }
@@ -40,7 +41,7 @@ export interface LivenessRuntimeOptions extends Partial<Omit<LivenessControllerD
  * Starts the services the config needs and the controller (not its monitors: call controller.start() after
  * speaker.start()). Null when no neighbor has liveness and `always` is not set.
  */
-export async function startLiveness(speaker: Speaker, logger: Logger, opts: LivenessRuntimeOptions = {}): Promise<LivenessRuntime | null> {
+export async function startLiveness(speaker: Speaker, failover: FailoverRunner, logger: Logger, opts: LivenessRuntimeOptions = {}): Promise<LivenessRuntime | null> {
   const needs = livenessNeeds(speaker.config);
   if (!needs.bfd && !needs.probes && !opts.always) return null;
   const log = logger.child({ component: 'liveness' });
@@ -61,6 +62,7 @@ export async function startLiveness(speaker: Speaker, logger: Logger, opts: Live
   const { always: _always, ...rest } = opts;
   const controller = new LivenessController(speaker, {
     logger,
+    failover,
     ...rest,
     ...(bfd ? { bfd } : {}),
     ...(probes ? { probes } : {}),

@@ -1,10 +1,17 @@
 // From a neighbor's `liveness:` config to what src/health runs: the liveness spec (BFD session or ping probe, RFC
 // 5880/5881 timers) and the quality, demotion and dampening settings of its TunnelHealthMonitor.
 
+import type { PolicyMark } from './drain-marks';
 import type { LivenessConfig, NeighborConfig } from '../config';
 import type { LivenessSpec, TunnelHealthOptions } from '../health';
 
 /** Neighbors whose session waits for a liveness verdict (the speaker's deferStart). */
+/** The marks a demoted tunnel gets: its routes at a low LOCAL_PREF (out of the ECMP set), extra prepends out. */
+export function demotionMark(n: Pick<NeighborConfig, 'liveness'>): PolicyMark | null {
+  const q = n.liveness?.quality;
+  return q ? { extraPrepend: q.prepend, importLocalPref: q.localPref } : null;
+}
+
 export function hasLiveness(n: Pick<NeighborConfig, 'liveness'>): boolean {
   return n.liveness !== undefined;
 }

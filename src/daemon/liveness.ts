@@ -1,11 +1,10 @@
-// The liveness controller: one TunnelHealthMonitor per neighbor with liveness, and what each verdict does to BGP,
-// the FIB and the RIB. RFC 5882 §4.3 / RFC 9384 (BFD Down tears BGP down: Cease subcode 10); docs/liveness.md.
+// The liveness controller: one TunnelHealthMonitor per neighbor with liveness; each verdict goes to the failover
+// core (which acts on BGP and the FIB), plus failover timing, events and probe-mode steering. docs/liveness.md.
 
 import { EventEmitter } from 'node:events';
 import type { Logger } from 'pino';
 import type { OpsEventBody } from '../api/events';
 import type { LivenessStatus, TunnelQualityStatus } from '../api/types';
-import { CeaseSubcode } from '../bgp/errors';
 import { prefixFamily } from '../bgp/prefix';
 import type { Prefix } from '../bgp/types';
 import type { LivenessConfig, NeighborConfig } from '../config';
@@ -21,6 +20,8 @@ import {
   type TunnelVerdict,
 } from '../health';
 import type { TimerHandle } from '../util/clock';
+import { DEMOTION_MARK } from './drain-marks';
+import type { FailoverRunner } from './failover';
 import { healthOptions, type SpecExtras } from './liveness-spec';
 import { livenessStatus, qualityStatus, type SessionDecorator, type TunnelView } from './liveness-status';
 import type { Neighbor } from './neighbor';
@@ -30,15 +31,11 @@ import { halvesOf, planSteering, Steering, type DeadTunnel, type SteeringSession
 /** At most this many prefixes of a dead tunnel are split into halves (see advertisedOver). */
 const STEERING_MAX_PARENTS = 1000;
 
-/** The marks source name on a demoted neighbor (Neighbor.setMarks; drain uses its own). */
-export const DEMOTION_MARK = 'demotion';
-const CEASE = 6;
+export { DEMOTION_MARK };
 const QUALITY_PUSH_MS = 1000;
 
 /** Where a verdict goes besides BGP. All optional: the daemon attaches what it runs. */
 export interface LivenessHooks {
-  /** The kernel FIB (FibBridge): a dead tunnel leaves its nexthop groups at once, before any withdrawal. */
-  fib?: { tunnelDown(name: string, reason?: string): unknown; tunnelUp(name: string): unknown };
   /** Operator events (GET /v1/events; metrics and alerts subscribe): liveness, demotion and failover. */
   events?: { publish(e: OpsEventBody): unknown };
   /** Quality gauges, pushed every second (Prometheus). */
@@ -52,6 +49,8 @@ export interface LivenessHooks {
 
 export interface LivenessControllerDeps extends SpecExtras {
   logger: Logger;
+  /** The failover core: verdicts go there, and it acts (FIB first, then the session, marks). */
+  failover: FailoverRunner;
   bfd?: BfdSessionSource;
   probes?: ProbeSource;
   /** For tests: each tunnel's liveness monitor built another way. */
@@ -71,12 +70,8 @@ interface Tunnel {
   neighbor: Neighbor;
   cfg: LivenessConfig;
   monitor: TunnelHealthMonitor;
-  /** The verdict acted on last. */
+  /** The verdict handed to the failover core last. */
   verdict: TunnelVerdict;
-  /** Our session is held in Idle: not started yet, or stopped because the tunnel is down. */
-  held: boolean;
-  /** The demotion marks are on the neighbor. */
-  demoted: boolean;
   downs: number;
   liveness: 'unknown' | 'up' | 'down';
   livenessSince: number;
@@ -132,7 +127,7 @@ export class LivenessController extends EventEmitter<LivenessControllerEvents> i
   }
 
   /** False while the tunnel's verdict is down (not verified yet, dead, or held after a flap). True without liveness. */
-  tunnelAlive(name: string): boolean {
+  private verified(name: string): boolean {
     const t = this.tunnels.get(name);
     return !t || t.verdict.state !== 'down';
   }
@@ -190,7 +185,7 @@ export class LivenessController extends EventEmitter<LivenessControllerEvents> i
       },
       { onVerdict: (v, prev) => this.speaker.loop.post(`liveness:${name}`, () => t && this.act(t, v, prev)) },
     );
-    t = { name, neighbor: n, cfg, monitor, verdict: monitor.verdict, held: true, demoted: false, downs: 0, liveness: 'unknown', livenessSince: clock.now(), affected: [] };
+    t = { name, neighbor: n, cfg, monitor, verdict: monitor.verdict, downs: 0, liveness: 'unknown', livenessSince: clock.now(), affected: [] };
     this.tunnels.set(name, t);
     this.log.info({ tunnel: name, mode: cfg.mode, intervalMs: cfg.intervalMs, multiplier: cfg.multiplier }, `tunnel ${name}: ${cfg.mode} liveness; session held until the tunnel is up`);
     monitor.start();
@@ -234,51 +229,31 @@ export class LivenessController extends EventEmitter<LivenessControllerEvents> i
       },
       `tunnel ${t.name} ${prev.state} -> ${v.state} (${v.reason}): ${v.detail}`,
     );
-    if (v.state === 'down') this.down(t, v);
-    else {
-      if (t.held) this.release(t, v);
-      this.setDemoted(t, v);
+    const n = t.neighbor;
+    const wasUp = n.isUp;
+    const accepted = n.counts().accepted;
+    const detectedAt = t.monitor.status().liveness.last?.at;
+    const how = t.cfg.mode === 'bfd' ? 'BFD' : 'probe';
+    if (v.state === 'down') {
+      if (t.cfg.mode === 'probe' && t.cfg.steering.moreSpecifics && wasUp) t.affected = this.advertisedOver(n);
+    } else t.affected = [];
+    const detail = v.state === 'down' ? `${how} down: ${v.detail}` : v.detail;
+    const actions = this.deps.failover.dispatch(t.name, { type: 'verdict', state: v.state, detail });
+    if (v.state === 'down' && prev.state !== 'down') this.emit('tunnel-down', t.name, v);
+    if (v.state !== 'down' && prev.state === 'down') this.emit('tunnel-up', t.name, v);
+    for (const a of actions) {
+      if (a.type === 'session-stop' && a.cause === 'liveness' && wasUp && detectedAt !== undefined) this.failover(t, detail, accepted, detectedAt, this.deps.failover.lastFibOp(t.name));
+      if (a.type === 'marks' && a.source === 'demotion') this.demotionChanged(t, v, a.on);
     }
     this.steer();
     this.emit('verdict', t.name, v, prev);
   }
 
-  /** At once: the FIB, then Cease/BFD Down (RFC 9384) and the session held in Idle; its routes are withdrawn. */
-  private down(t: Tunnel, v: TunnelVerdict): void {
-    const n = t.neighbor;
-    const wasUp = n.isUp;
-    const detectedAt = t.monitor.status().liveness.last?.at;
-    if (t.cfg.mode === 'probe' && t.cfg.steering.moreSpecifics && wasUp) t.affected = this.advertisedOver(n);
-    const reason = `${t.cfg.mode === 'bfd' ? 'BFD' : 'probe'} down: ${v.detail}`;
-    const fibDone = this.hooks.fib?.tunnelDown(t.name, reason);
-    this.emit('tunnel-down', t.name, v);
-    if (!t.held) {
-      t.held = true;
-      const accepted = n.counts().accepted;
-      // reset() sends the NOTIFICATION and records why; stop() then cancels its automatic restart (held in Idle).
-      n.session.reset({ code: CEASE, subcode: CeaseSubcode.BfdDown, message: `tunnel down (${reason})` });
-      n.session.stop();
-      if (wasUp && detectedAt !== undefined) this.failover(t, reason, accepted, detectedAt, fibDone);
-    }
-  }
-
-  /** The tunnel is usable again: back into the FIB's groups and the session started. */
-  private release(t: Tunnel, v: TunnelVerdict): void {
-    t.held = false;
-    t.affected = [];
-    this.hooks.fib?.tunnelUp(t.name);
-    this.emit('tunnel-up', t.name, v);
-    t.neighbor.start();
-  }
-
-  private setDemoted(t: Tunnel, v: TunnelVerdict): void {
-    const on = v.state === 'demoted';
-    if (on === t.demoted || t.cfg.quality === false) return;
-    t.demoted = on;
+  private demotionChanged(t: Tunnel, v: TunnelVerdict, on: boolean): void {
     const q = t.cfg.quality;
-    const how = t.neighbor.setMarks(DEMOTION_MARK, on ? { extraPrepend: q.prepend, importLocalPref: q.localPref } : null);
+    if (q === false) return;
     this.log.info(
-      { event: on ? 'tunnel-demoted' : 'tunnel-promoted', tunnel: t.name, reason: v.reason, prepend: on ? q.prepend : 0, localPref: on ? q.localPref : undefined, reimport: how },
+      { event: on ? 'tunnel-demoted' : 'tunnel-promoted', tunnel: t.name, reason: v.reason, prepend: on ? q.prepend : 0, localPref: on ? q.localPref : undefined },
       on ? `tunnel ${t.name} demoted: learned routes at LOCAL_PREF ${q.localPref}, ${q.prepend} extra prepends` : `tunnel ${t.name} promoted: marks removed`,
     );
     this.hooks.events?.publish({ type: 'demotion', tunnel: t.name, state: on ? 'demoted' : 'promoted', reason: v.reason, detail: v.detail });
@@ -325,14 +300,14 @@ export class LivenessController extends EventEmitter<LivenessControllerEvents> i
     if (this.closed) return;
     const dead: DeadTunnel[] = [];
     for (const t of this.tunnels.values()) {
-      if (t.held && t.verdict.state === 'down' && t.affected.length > 0) dead.push({ name: t.name, remoteAsn: t.neighbor.config.remoteAsn, affected: t.affected });
+      if (t.verdict.state === 'down' && t.affected.length > 0) dead.push({ name: t.name, remoteAsn: t.neighbor.config.remoteAsn, affected: t.affected });
     }
     if (dead.length === 0 && this.steering.halves.size === 0) return;
     const sessions: SteeringSession[] = this.speaker.neighbors.map((n) => ({
       name: n.name,
       remoteAsn: n.config.remoteAsn,
       ebgp: !n.config.ibgp,
-      alive: n.isUp && this.tunnelAlive(n.name),
+      alive: n.isUp && this.verified(n.name),
       exports: (p) => n.advertises(p) || this.exportsOriginated(n, p),
     }));
     const learned = (p: Prefix) => this.speaker.locRib.get(p)?.paths.some((x) => !x.peer.local) ?? false;

@@ -9,7 +9,8 @@ import { bgpfoVersion } from '../api/version';
 import type { DaemonConfig, MetricsConfig } from '../config';
 import { BgpfoMetrics, startMetricsServer, type MetricsServer } from '../metrics';
 import type { Clock } from '../util/clock';
-import { DrainManager, type DrainManagerDeps } from './drain';
+import { DrainManager, drainStatePath, type DrainManagerDeps } from './drain';
+import type { FailoverRunner } from './failover';
 import type { BgpListener } from './listener';
 import { SpeakerEventSource } from './operations-events';
 import { Reloader } from './reload-apply';
@@ -22,6 +23,8 @@ export interface OperationsOptions {
   status: SpeakerStatus;
   logger: Logger;
   clock: Clock;
+  /** The failover core: drains are scopes there. */
+  failover: FailoverRunner;
   /** The file the daemon was started from (reload re-reads it); absent: reload answers ERR_NO_CONFIG_FILE. */
   configPath?: string;
   listener: () => BgpListener | null;
@@ -61,7 +64,8 @@ export class Operations implements OperationsProvider {
       onResult: (channel, ok) => this.metrics.alertSent(channel, ok),
       ...o.alerter,
     });
-    this.drains = new DrainManager({ speaker, events: this.events, clock: o.clock, logger, ...o.drain });
+    this.drains = new DrainManager({ speaker, failover: o.failover, statePath: drainStatePath(config.control.socket), events: this.events, clock: o.clock, logger, ...o.drain });
+    o.failover.setDrainSource((name) => this.drains.drainsFor(name));
     this.reloader = new Reloader({
       speaker,
       drain: this.drains,

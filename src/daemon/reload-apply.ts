@@ -116,7 +116,7 @@ export class Reloader {
 
   /** The session-level actions, in one loop task: no session event runs in the middle of them. */
   private applySessions(actions: ReloadAction[], next: DaemonConfig, lines: string[]): void {
-    const { speaker, drain } = this.deps;
+    const { speaker } = this.deps;
     const old = speaker.config;
     // New neighbors are built from speaker.config (router, originate), so it is the new one from here on.
     speaker.config = next;
@@ -129,8 +129,8 @@ export class Reloader {
         case 'reset-neighbor':
         case 'add-neighbor': {
           if (a.kind === 'reset-neighbor') speaker.removeNeighbor(a.name, CeaseSubcode.OtherConfigurationChange, `configuration changed: ${a.changed.join(', ')}`);
-          const n = speaker.addNeighbor(a.config, { start: !drain.heldDown(a.name) });
-          drain.applyTo(n);
+          // The failover core starts it unless a drain or its liveness holds it (and puts any drain's marks on it).
+          speaker.addNeighbor(a.config);
           break;
         }
         case 'update-neighbor': {

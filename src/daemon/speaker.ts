@@ -238,11 +238,6 @@ export class Speaker extends EventEmitter<SpeakerEvents> {
     return this.byName.get(name);
   }
 
-  /** The tunnel under a neighbor died: routes kept as stale for its restart (RFC 4724 helper) go now. */
-  dropStale(name: string, reason: string): void {
-    this.loop.post(`${name}:drop-stale`, () => this.byName.get(name)?.dropStale(reason));
-  }
-
   /**
    * An incoming TCP connection: handed to the neighbor configured with that peer address, else refused
    * (closed at once, nothing sent). Returns whether it was taken.

@@ -3,12 +3,15 @@
 
 import { EventBus, type OpsEvent } from '../../../src/api/events';
 import type { SessionOptions } from '../../../src/bgp/session';
-import { Speaker } from '../../../src/daemon';
+import { FailoverRunner, Speaker } from '../../../src/daemon';
 import { DrainError, DrainManager } from '../../../src/daemon/drain';
 import { PolicyMarks } from '../../../src/daemon/drain-marks';
 import { QuietDetector, type PacketCounters } from '../../../src/daemon/drain-traffic';
 import { COMMUNITY_GRACEFUL_SHUTDOWN } from '../../../src/rib/attrs';
 import { FakeClock } from '../../../src/util/clock';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { announce4, asPathOf, config, FakeSession, silent } from './helpers';
 
 const YAML = `router: { asn: 65001, router-id: 10.0.0.1 }
@@ -33,10 +36,11 @@ class FakeCounters {
   };
 }
 
-async function setup() {
+async function setup(opts: { statePath?: string } = {}) {
   const sessions = new Map<string, FakeSession>();
   const speaker = new Speaker(config(YAML), {
     logger: silent,
+    deferStart: () => true,
     createSession: (o: SessionOptions) => {
       const s = new FakeSession(o);
       sessions.set(o.name, s);
@@ -50,21 +54,27 @@ async function setup() {
   const counters = new FakeCounters();
   counters.pps.set('wg-a', 500);
   counters.pps.set('wg-b', 500);
+  const failover = new FailoverRunner({ speaker, logger: silent, hasLiveness: () => false });
   const drain = new DrainManager({
     speaker,
+    failover,
+    ...(opts.statePath ? { statePath: opts.statePath } : {}),
     events,
     clock,
     logger: silent,
     resolveInterface: async (n) => (n.name === 'tun-a1' ? 'wg-a' : 'wg-b'),
     readCounters: counters.read,
   });
+  failover.setDrainSource((name) => drain.drainsFor(name));
   speaker.start();
+  failover.start();
   const s = (name: string) => sessions.get(name)!;
-  s('tun-a1').establish();
-  s('tun-b1').establish();
-  // The same far prefix over both tunnels: an ECMP pair until one is drained.
-  s('tun-a1').emit('update', announce4(['10.50.0.0/16'], [64512], '169.254.21.1'));
-  s('tun-b1').emit('update', announce4(['10.50.0.0/16'], [64512], '169.254.22.1'));
+  // Sessions that nothing holds were started; they come up, with the same far prefix: an ECMP pair until one is drained.
+  for (const [name, nh] of [['tun-a1', '169.254.21.1'], ['tun-b1', '169.254.22.1']] as const) {
+    if (s(name).state === 'Idle') continue;
+    s(name).establish();
+    s(name).emit('update', announce4(['10.50.0.0/16'], [64512], nh));
+  }
   await speaker.settled();
   /** Moves the fake time second by second, letting the drain's awaits run in between. */
   const run = async (seconds: number, each?: (second: number) => void) => {
@@ -163,6 +173,63 @@ test('a drain by interface name covers the neighbors using that interface', asyn
   const r = await t.drain.drain({ target: 'wg-b', timeoutS: 0 });
   expect(r).toMatchObject({ target: 'wg-b', neighbors: ['tun-b1'] });
   expect(t.drain.statusOf('tun-b1')?.target).toBe('wg-b');
+});
+
+test('overlapping drains nest: tunnel, all --shutdown, undrain all, undrain tunnel leaves everything as it was', async () => {
+  const t = await setup();
+  await t.drain.drain({ target: 'tun-a1', timeoutS: 0 });
+  const all = await t.drain.drain({ target: 'all', timeoutS: 0, shutdown: true });
+  expect(all.shutdown.sort()).toEqual(['tun-a1', 'tun-b1']);
+  expect(t.s('tun-a1').state).toBe('Idle');
+  expect(t.drain.statusOf('tun-a1')).toMatchObject({ target: 'tun-a1', shutdown: true });
+  // Undrain all: both sessions come back (only "all" took them down); tun-a1 stays drained by its own drain.
+  const u1 = await t.drain.undrain('all');
+  expect(u1.restarted.sort()).toEqual(['tun-a1', 'tun-b1']);
+  expect(u1.neighbors).toEqual(['tun-b1']);
+  expect(t.s('tun-a1').state).toBe('Active');
+  expect(t.drain.statusOf('tun-a1')).toMatchObject({ target: 'tun-a1', shutdown: false });
+  t.s('tun-a1').establish();
+  await t.speaker.settled();
+  expect(asPathOf(t.s('tun-a1').announced().at(-1)!.update)).toEqual([65001, 65001, 65001, 65001]);
+  const u2 = await t.drain.undrain('tun-a1');
+  expect(u2).toEqual({ target: 'tun-a1', neighbors: ['tun-a1'], restarted: [] });
+  await t.speaker.settled();
+  expect(asPathOf(t.s('tun-a1').announced().at(-1)!.update)).toEqual([65001]);
+  expect(t.drain.statusOf('tun-a1')).toBeUndefined();
+});
+
+test('drains survive a daemon restart through the state file; undrain removes it', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'bgpfo-drain-'));
+  const statePath = join(dir, 'bgpfo.drains.json');
+  try {
+    const first = await setup({ statePath });
+    await first.drain.drain({ target: 'tun-a1', timeoutS: 0, shutdown: true, force: true });
+    expect(JSON.parse(readFileSync(statePath, 'utf8'))).toMatchObject({ version: 1, drains: [{ target: 'tun-a1', names: ['tun-a1'], shutdown: true }] });
+    // A new daemon on the same state file: tun-a1 stays held (never started) and drained; tun-b1 starts.
+    const second = await setup({ statePath });
+    expect(second.drain.statusOf('tun-a1')).toMatchObject({ target: 'tun-a1', phase: 'down', shutdown: true });
+    expect(second.s('tun-a1').state).toBe('Idle');
+    expect(second.s('tun-b1').state).toBe('Established');
+    const u = await second.drain.undrain('tun-a1');
+    expect(u.restarted).toEqual(['tun-a1']);
+    expect(second.s('tun-a1').state).toBe('Active');
+    expect(existsSync(statePath)).toBe(false);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('an unreadable drain state file is reported and ignored: the daemon starts undrained', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'bgpfo-drain-'));
+  const statePath = join(dir, 'bgpfo.drains.json');
+  try {
+    require('node:fs').writeFileSync(statePath, '{ not json');
+    const t = await setup({ statePath });
+    expect(t.drain.isDrained('tun-a1')).toBe(false);
+    expect(t.s('tun-a1').state).toBe('Established');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 test('marks by source add up and come off independently (drain and demotion on one neighbor)', () => {

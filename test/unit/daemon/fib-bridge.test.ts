@@ -113,7 +113,7 @@ describe('Loc-RIB to kernel FIB', () => {
     expect(r.kernel.resolve('10.50.0.0/16')).toEqual(['169.254.21.1%wg-a1', '169.254.22.1%wg-b1']);
   });
 
-  test('liveness: tunnelDown takes the tunnel out while BGP is still up; idempotent; tunnelUp restores', async () => {
+  test('liveness: a down verdict takes the tunnel out at once; idempotent; it returns with its session and routes', async () => {
     const r = await rig();
     r.s('tun-a1').establish();
     r.s('tun-b1').establish();
@@ -121,27 +121,36 @@ describe('Loc-RIB to kernel FIB', () => {
     r.s('tun-b1').emit('update', announce4(['10.50.0.0/16'], FAR, '169.254.22.1'));
     await r.settle();
     r.calls.length = 0;
-    await r.setup.bridge.tunnelDown('tun-a1', 'BFD down');
-    await r.setup.bridge.tunnelDown('tun-a1', 'BFD down');
+    r.failover.dispatch('tun-a1', { type: 'verdict', state: 'down', detail: 'BFD down' });
+    r.failover.dispatch('tun-a1', { type: 'verdict', state: 'down', detail: 'BFD down' });
     expect(r.calls).toEqual(['down tun-a1']);
-    expect(r.setup.bridge.tunnelAlive('tun-a1')).toBe(false);
+    expect(r.failover.tunnelAlive('tun-a1')).toBe(false);
     expect(r.kernel.resolve('10.50.0.0/16')).toEqual(['169.254.22.1%wg-b1']);
     // The session then drops too: nothing more to do.
     r.s('tun-a1').goDown();
     await r.settle();
     expect(r.calls.filter((c) => c.startsWith('down'))).toHaveLength(1);
     // Liveness says up, but the session is down: stays out until the session and its routes are back.
-    await r.setup.bridge.tunnelUp('tun-a1');
+    r.failover.dispatch('tun-a1', { type: 'verdict', state: 'up', detail: 'BFD up' });
     expect(r.calls.filter((c) => c.startsWith('up'))).toHaveLength(0);
     r.s('tun-a1').establish();
     r.s('tun-a1').emit('update', announce4(['10.50.0.0/16'], FAR, '169.254.21.1'));
     await r.settle();
     expect(r.calls.filter((c) => c.startsWith('up'))).toEqual(['up tun-a1']);
     expect(r.kernel.resolve('10.50.0.0/16')).toEqual(['169.254.21.1%wg-a1', '169.254.22.1%wg-b1']);
-    // Down and up with BGP up all along: straight back in.
-    await r.setup.bridge.tunnelDown('tun-b1');
-    await r.setup.bridge.tunnelUp('tun-b1');
-    expect(r.calls.slice(-2)).toEqual(['down tun-b1', 'up tun-b1']);
+    // A liveness blip on an Established session: out at once, the session reset and held (Cease/BFD Down); when
+    // liveness is back the session restarts, and the tunnel rejoins its groups when its routes are back, not before.
+    r.calls.length = 0;
+    r.failover.dispatch('tun-b1', { type: 'verdict', state: 'down', detail: 'BFD down' });
+    expect(r.s('tun-b1').resets.at(-1)).toMatchObject({ code: 6, subcode: 10 });
+    r.failover.dispatch('tun-b1', { type: 'verdict', state: 'up', detail: 'BFD up' });
+    await r.settle();
+    expect(r.calls.filter((c) => !c.startsWith('routes'))).toEqual(['down tun-b1']);
+    expect(r.kernel.resolve('10.50.0.0/16')).toEqual(['169.254.21.1%wg-a1']);
+    r.s('tun-b1').establish();
+    r.s('tun-b1').emit('update', announce4(['10.50.0.0/16'], FAR, '169.254.22.1'));
+    await r.settle();
+    expect(r.calls.filter((c) => !c.startsWith('routes'))).toEqual(['down tun-b1', 'up tun-b1']);
     expect(r.kernel.resolve('10.50.0.0/16')).toEqual(['169.254.21.1%wg-a1', '169.254.22.1%wg-b1']);
   });
 

@@ -138,7 +138,7 @@ describe('helper: a restarting peer keeps forwarding on its stale routes', () =>
 
   test('liveness: a dead tunnel is not waited for, and a tunnel dying while its routes are kept drops them', async () => {
     const { r, ps } = await twoTunnels();
-    await r.setup.bridge.tunnelDown('tun-b1', 'BFD down');
+    r.failover.dispatch('tun-b1', { type: 'verdict', state: 'down', detail: 'BFD down' });
     lose(r.s('tun-b1'));
     await r.settle();
     expect(r.speaker.neighbor('tun-b1')!.keepingStale).toBe(false);
@@ -148,7 +148,7 @@ describe('helper: a restarting peer keeps forwarding on its stale routes', () =>
     expect(r.speaker.neighbor('tun-a1')!.keepingStale).toBe(true);
     expect(r.kernel.resolve(ps[0])).toEqual([A4]);
     r.calls.length = 0;
-    await r.setup.bridge.tunnelDown('tun-a1', 'BFD down');
+    r.failover.dispatch('tun-a1', { type: 'verdict', state: 'down', detail: 'BFD down' });
     await r.settle();
     expect(r.calls[0]).toBe('down tun-a1');
     expect(r.speaker.neighbor('tun-a1')!.keepingStale).toBe(false);

@@ -3,7 +3,7 @@
 
 import type { DownInfo, EstablishedInfo } from '../../../src/bgp/session';
 import type { PeerGracefulRestart } from '../../../src/bgp/capabilities';
-import { Speaker } from '../../../src/daemon';
+import { FailoverRunner, Speaker } from '../../../src/daemon';
 import { setupFib, type DaemonFib } from '../../../src/daemon/fib-setup';
 import { MemoryFib, MemoryKernel } from '../../../src/fib';
 import { FakeClock } from '../../../src/util/clock';
@@ -37,6 +37,7 @@ export interface Rig {
   fib: MemoryFib;
   kernel: MemoryKernel;
   setup: DaemonFib;
+  failover: FailoverRunner;
   s: (name: string) => FakeSession;
   /** FIB calls in call order: "down tun-a1", "up tun-a1", "routes +3 -1". */
   calls: string[];
@@ -72,17 +73,22 @@ export async function rig(opts: { gr?: boolean; kernel?: MemoryKernel; yaml?: st
       return i;
     },
   });
+  let failover: FailoverRunner | undefined;
   const speaker = new Speaker(cfg, {
     logger: silent,
     clock,
     createSession: sessions.create,
     restartCapability: (n) => setup.restart.capability(n),
-    tunnelAlive: (name) => setup.bridge.tunnelAlive(name),
+    tunnelAlive: (name) => failover?.tunnelAlive(name) ?? true,
     deferInitialTable: () => setup.restart.deferringSelection,
+    deferStart: () => true,
     ...(opts.importBudget ? { importBudget: opts.importBudget } : {}),
   });
+  failover = new FailoverRunner({ speaker, logger: silent, fib: setup.bridge, hasLiveness: () => false });
   setup.attach(speaker);
+  setup.bridge.setGate(failover);
   speaker.start();
+  failover.start();
   const settle = async (): Promise<void> => {
     for (let i = 0; i < 3; i++) {
       await speaker.settled();
@@ -90,7 +96,7 @@ export async function rig(opts: { gr?: boolean; kernel?: MemoryKernel; yaml?: st
     }
   };
   await settle();
-  return { clock, speaker, fib, kernel, setup, s: sessions.get, calls, lookups, settle };
+  return { clock, speaker, fib, kernel, setup, failover, s: sessions.get, calls, lookups, settle };
 }
 
 export const GR_CAP: PeerGracefulRestart = { restartTime: 120, restarting: false, families: [{ family: 'ipv4-unicast', forwardingPreserved: true }] };

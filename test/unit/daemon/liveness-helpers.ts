@@ -2,9 +2,9 @@
 // command), a recording FIB, and a speaker with fake sessions on a FakeClock wired to a LivenessController.
 
 import type { OpsEventBody } from '../../../src/api/events';
-import { Speaker } from '../../../src/daemon';
+import { FailoverRunner, Speaker } from '../../../src/daemon';
 import { LivenessController } from '../../../src/daemon/liveness';
-import { hasLiveness } from '../../../src/daemon/liveness-spec';
+import { demotionMark, hasLiveness } from '../../../src/daemon/liveness-spec';
 import type { LivenessListener, LivenessMonitor, LivenessSpec, QualitySource } from '../../../src/health';
 import type { LivenessEvent } from '../../../src/health/types';
 import { FakeClock } from '../../../src/util/clock';
@@ -68,21 +68,30 @@ export function recordingFib() {
 export function livenessSetup(yaml: string) {
   const clock = new FakeClock();
   const sessions = fakeSessions();
-  const speaker = new Speaker(config(yaml), { logger: silent, clock, createSession: sessions.create, deferStart: hasLiveness });
+  const speaker = new Speaker(config(yaml), { logger: silent, clock, createSession: sessions.create, deferStart: () => true });
   const live = new Map<string, ScriptedLiveness>();
+  const fib = recordingFib();
+  const order: string[] = [];
+  const failover = new FailoverRunner({
+    speaker,
+    logger: silent,
+    hasLiveness,
+    demotionMark,
+    fib: { nexthopDown: (n) => (order.push(`fib down ${n}`), fib.tunnelDown(n)), nexthopUp: (n) => (order.push(`fib up ${n}`), fib.tunnelUp(n)) },
+  });
   const controller = new LivenessController(speaker, {
     logger: silent,
+    failover,
     createLiveness: (spec, listener) => {
       const l = new ScriptedLiveness(spec, listener, clock);
       live.set(spec.peer, l);
       return l;
     },
   });
-  const fib = recordingFib();
   const events: OpsEventBody[] = [];
-  const order: string[] = [];
-  controller.attach({ fib: { tunnelDown: (n) => (order.push(`fib down ${n}`), fib.tunnelDown(n)), tunnelUp: (n) => (order.push(`fib up ${n}`), fib.tunnelUp(n)) }, events: { publish: (e) => events.push(e) } });
+  controller.attach({ events: { publish: (e) => events.push(e) } });
   speaker.start();
+  failover.start();
   controller.start();
   /** The scripted liveness of the neighbor with this peer address. */
   const tunnel = (peer: string) => {
@@ -90,5 +99,5 @@ export function livenessSetup(yaml: string) {
     if (!l) throw new Error(`no liveness for ${peer}`);
     return l;
   };
-  return { clock, speaker, controller, s: sessions.get, tunnel, fib, events, order };
+  return { clock, speaker, controller, failover, s: sessions.get, tunnel, fib, events, order };
 }
