@@ -5,13 +5,22 @@ import { EventEmitter } from 'node:events';
 import type { Logger } from 'pino';
 import { CeaseSubcode } from '../bgp/errors';
 import type { ControlProvider, StatusResponse } from '../api/types';
+import type { EstablishedInfo } from '../bgp/session';
+import type { Family } from '../bgp/types';
 import type { NeighborConfig } from '../config';
+import type { TimerHandle } from '../util/clock';
 import { initialTunnel, mayForward, step, summarize, type StepResult, type TunnelAction, type TunnelEvent, type TunnelState, type TunnelSummary } from '../failover/tunnel';
 import { DEMOTION_MARK, DRAIN_MARK, DRAIN_SHUTDOWN_MESSAGE, DRAIN_SOURCE, type PolicyMark } from './drain-marks';
 import type { Neighbor } from './neighbor';
 import type { Speaker } from './speaker';
 
 const CEASE = 6;
+
+/**
+ * How long a returning tunnel waits for its peer's End-of-RIB before it rejoins anyway (a peer that announced graceful
+ * restart must send one, RFC 4724 §2; one that does not is not left out of its groups for good).
+ */
+export const END_OF_RIB_WAIT_MS = 30_000;
 
 /** What the runner drives in the forwarding plane (FibBridge, or a recorder in tests). */
 export interface TunnelFib {
@@ -59,6 +68,8 @@ export function withFailoverStatus(inner: ControlProvider, runner: FailoverRunne
 export class FailoverRunner extends EventEmitter<FailoverEvents> {
   private readonly tunnels = new Map<string, TunnelState>();
   private readonly fibOps = new Map<string, Promise<unknown>>();
+  /** Per returning session: the families whose End-of-RIB is still to be applied, and the deadline's timer. */
+  private readonly tables = new Map<string, { families: Set<Family>; timer: TimerHandle }>();
   private readonly log: Logger;
   private fib: TunnelFib | null;
   private drainsFor: DrainSource = () => undefined;
@@ -69,13 +80,16 @@ export class FailoverRunner extends EventEmitter<FailoverEvents> {
     this.log = deps.logger.child({ component: 'failover' });
     this.fib = deps.fib ?? null;
     const { speaker } = deps;
-    speaker.on('peer-up', (name) => this.dispatch(name, { type: 'session-up' }));
-    speaker.on('peer-down', (name, info) => this.dispatch(name, { type: 'session-down', keptStale: speaker.neighbor(name)?.keepingStale ?? false, detail: info.message }));
+    speaker.on('peer-up', (name, info) => this.sessionUp(name, info));
+    speaker.on('peer-down', (name, info) => {
+      this.endTable(name);
+      this.dispatch(name, { type: 'session-down', keptStale: speaker.neighbor(name)?.keepingStale ?? false, detail: info.message });
+    });
     speaker.on('stale-dropped', (name, reason) => this.dispatch(name, { type: 'stale-dropped', detail: reason }));
-    // A peer that sends End-of-RIB with nothing in it still completes its table: the tunnel is ready.
-    speaker.on('end-of-rib', (name) => this.dispatch(name, { type: 'routes-in' }));
+    speaker.on('routes-complete', (name, family) => this.tableComplete(name, family));
     speaker.on('neighbor-added', (n) => this.track(n));
     speaker.on('neighbor-removed', (name) => {
+      this.endTable(name);
       this.tunnels.delete(name);
       this.fibOps.delete(name);
     });
@@ -146,10 +160,42 @@ export class FailoverRunner extends EventEmitter<FailoverEvents> {
   routesArriving(names: readonly string[]): Promise<unknown> {
     const ops: Promise<unknown>[] = [];
     for (const name of names) {
-      const actions = this.dispatch(name, { type: 'routes-in' });
+      const actions = this.dispatch(name, { type: 'routes-in', complete: false });
       if (actions.some((a) => a.type === 'fib-in')) ops.push(this.fibOps.get(name) ?? Promise.resolve());
     }
     return Promise.all(ops);
+  }
+
+  /** A peer that announced graceful restart sends End-of-RIB per family (RFC 4724 §2): its tunnel waits for them all. */
+  private sessionUp(name: string, info: EstablishedInfo): void {
+    this.endTable(name);
+    const endOfRib = info.gracefulRestart !== undefined && info.families.length > 0;
+    if (endOfRib) {
+      const timer = this.deps.speaker.clock.setTimeout(() => {
+        this.deps.speaker.loop.post(`failover:${name}:eor-wait`, () => {
+          if (!this.tables.has(name)) return;
+          this.tables.delete(name);
+          this.log.warn({ tunnel: name, waitedMs: END_OF_RIB_WAIT_MS }, `tunnel ${name}: no End-of-RIB within ${END_OF_RIB_WAIT_MS / 1000} s although the peer announced graceful restart; using the routes received so far`);
+          this.dispatch(name, { type: 'routes-in', complete: true });
+        });
+      }, END_OF_RIB_WAIT_MS);
+      this.tables.set(name, { families: new Set(info.families), timer });
+    }
+    this.dispatch(name, { type: 'session-up', endOfRib });
+  }
+
+  private tableComplete(name: string, family: Family): void {
+    const t = this.tables.get(name);
+    if (!t) return;
+    t.families.delete(family);
+    if (t.families.size > 0) return;
+    this.endTable(name);
+    this.dispatch(name, { type: 'routes-in', complete: true });
+  }
+
+  private endTable(name: string): void {
+    this.tables.get(name)?.timer.cancel();
+    this.tables.delete(name);
   }
 
   private track(n: Neighbor): void {

@@ -202,6 +202,13 @@ function* filterFamilies(prefixes: Iterable<Prefix>, families: Set<Family>): Gen
 /** The graceful-restart capability a session advertises; read each time an OPEN is built. */
 export type RestartCapability = NonNullable<SessionOptions['gracefulRestart']>;
 
+/**
+ * What a neighbor with graceful restart off advertises: the capability with restart time 0 and no address family
+ * (RFC 4724 §3: "graceful restart aware"). Peers keep none of our routes when we go, but know we take End-of-RIB,
+ * and most (BIRD) send theirs only then; a returning tunnel waits for it to rejoin its groups in one operation.
+ */
+export const GR_AWARE: RestartCapability = Object.freeze({ restartTime: 0, restarting: false, preserved: [] as never[] });
+
 export interface LocalRestartOptions {
   /** The daemon found its own routes in the kernel at start: it restarted, and forwarding went on meanwhile. */
   restarting: boolean;
@@ -265,9 +272,9 @@ export class LocalRestart {
     return this.selectionDeferred;
   }
 
-  /** The live capability object for a neighbor's session options, or undefined when it has graceful restart off. */
+  /** The live capability object for a neighbor's session options (GR_AWARE when it has graceful restart off). */
   capability(n: NeighborConfig): RestartCapability | undefined {
-    if (!n.gracefulRestart.enabled) return undefined;
+    if (!n.gracefulRestart.enabled) return GR_AWARE;
     const self = this;
     return {
       restartTime: n.gracefulRestart.restartTime,

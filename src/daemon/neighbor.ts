@@ -16,7 +16,7 @@ import { AdjRibIn, AdjRibOut, makePeer, updateToRoutes, type ExportFilter, type 
 import type { RouteAttrs } from '../rib/attrs';
 import type { Clock } from '../util/clock';
 import { PolicyMarks, type PolicyMark, type ReapplyResult } from './drain-marks';
-import { StaleRoutes, type RestartCapability } from './graceful-restart';
+import { GR_AWARE, StaleRoutes, type RestartCapability } from './graceful-restart';
 import { localNextHops, unmapIpv4 } from './next-hop';
 
 /** What the daemon needs of a session: BgpSession, or a fake in unit tests. */
@@ -56,6 +56,8 @@ export interface NeighborDeps {
   tunnelAlive?: () => boolean;
   /** Stale routes were given up while the session is down: the FIB takes the tunnel out first. */
   onStaleDropped?: (reason: string) => void;
+  /** An End-of-RIB was applied: every UPDATE before it is in the Loc-RIB. */
+  onEndOfRibApplied?: (family: Family) => void;
   /** True while this session's initial table must wait (RFC 4724 §4.1 selection deferral after our restart). */
   deferInitialTable?: () => boolean;
   /**
@@ -312,6 +314,7 @@ export class Neighbor {
       if (msg.type === 'eor') {
         this.log.info({ family: msg.family, accepted: up.adjIn.accepted(msg.family) }, 'End-of-RIB received');
         this.stale.endOfRib(msg.family);
+        this.deps.onEndOfRibApplied?.(msg.family);
         continue;
       }
       if (msg.softErrors) this.log.warn({ errors: msg.softErrors }, 'UPDATE with malformed attributes (RFC 7606)');
@@ -558,9 +561,9 @@ export class Neighbor {
   }
 }
 
-/** Without a restart hook: the capability when enabled, as a helper that never claims to have restarted. */
-function staticCapability(config: NeighborConfig): RestartCapability | undefined {
-  return config.gracefulRestart.enabled ? { restartTime: config.gracefulRestart.restartTime, restarting: false, preserved: [] } : undefined;
+/** Without a restart hook: the capability when enabled, as a helper that never claims to have restarted; else aware. */
+function staticCapability(config: NeighborConfig): RestartCapability {
+  return config.gracefulRestart.enabled ? { restartTime: config.gracefulRestart.restartTime, restarting: false, preserved: [] } : GR_AWARE;
 }
 
 function* mapIterator<T, U>(it: Iterable<T>, fn: (t: T) => U): Generator<U> {

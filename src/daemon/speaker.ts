@@ -56,6 +56,8 @@ export interface SpeakerEvents {
   'peer-down': [name: string, info: DownInfo];
   /** End-of-RIB from a neighbor (RFC 4724 §2): its initial table for that family is complete. */
   'end-of-rib': [name: string, family: Family];
+  /** That End-of-RIB was applied and everything before it forwarded (acknowledged by the kernel where there is one). */
+  'routes-complete': [name: string, family: Family];
   /**
    * The graceful-restart helper gave up a lost session's stale routes (restart timer, tunnel down) while the session
    * is still down; they are withdrawn next, so a FIB takes the tunnel out first.
@@ -120,6 +122,11 @@ export class Speaker extends EventEmitter<SpeakerEvents> {
   private readonly unforwarded = new Set<Prefix>();
   /** Prefixes whose advertisement must be re-evaluated once they are forwarded (held back, refused, or repaired). */
   private readonly recheck = new Set<Prefix>();
+  /**
+   * Callbacks waiting until the Loc-RIB changes made before them are forwarded: `need` counts the pending entries
+   * still to drain (drainChanges takes them in the order first touched), `batch` is the one that took the last.
+   */
+  private fences: { need: number; batch: InFlight | null | undefined; cb: () => void }[] = [];
 
   constructor(
     /** Replaced by reload (src/daemon/reload-apply.ts) once its changes are applied. */
@@ -165,6 +172,7 @@ export class Speaker extends EventEmitter<SpeakerEvents> {
       tunnelAlive: () => opts.tunnelAlive?.(n.name) ?? true,
       ...(opts.deferInitialTable ? { deferInitialTable: opts.deferInitialTable } : {}),
       onStaleDropped: (reason) => this.safeEmit('stale-dropped', n.name, reason),
+      onEndOfRibApplied: (family) => this.afterForwarded(() => this.safeEmit('routes-complete', n.name, family)),
       holdBack: (prefix) => this.notForwardedYet(prefix),
       heldBack: (prefixes) => {
         for (const p of prefixes) this.recheck.add(p);
@@ -265,6 +273,29 @@ export class Speaker extends EventEmitter<SpeakerEvents> {
     }
   }
 
+  /** Runs cb (on the loop) once every Loc-RIB change made so far has been forwarded. */
+  afterForwarded(cb: () => void): void {
+    const need = this.locRib.pendingCount;
+    // Nothing pending: only the batch in flight (if any) stands between now and done.
+    this.fences.push({ need, batch: need > 0 ? undefined : (this.inFlight ?? null), cb });
+    if (need === 0 && !this.inFlight) this.loop.soon('fences', () => this.fireFences(null));
+    else this.wantExport();
+  }
+
+  /** Fires the fences whose last change went out in `batch` (null: with no forwarding stage, or nothing was in flight). */
+  private fireFences(batch: InFlight | null): void {
+    const ready = this.fences.filter((f) => f.batch === batch || (batch === null && f.batch === null));
+    if (ready.length === 0) return;
+    this.fences = this.fences.filter((f) => !ready.includes(f));
+    for (const f of ready) {
+      try {
+        f.cb();
+      } catch (err) {
+        this.log.error({ err }, 'a forwarding fence callback failed');
+      }
+    }
+  }
+
   /** Prefixes not advertised because the forwarding plane does not hold them (status). */
   get unforwardedCount(): number {
     return this.unforwarded.size;
@@ -357,11 +388,21 @@ export class Speaker extends EventEmitter<SpeakerEvents> {
    */
   private exportSlice(): void {
     if (!this.inFlight) {
+      const taken = Math.min(this.drainBudget, this.locRib.pendingCount);
       const changes = this.locRib.drainChanges(this.drainBudget);
       if (changes.length > 0) {
         this.safeEmit('rib-changes', changes);
         if (this.stage) this.forward(changes, this.stage);
         else this.advertise(changes);
+      }
+      if (taken > 0 && this.fences.length > 0) {
+        // The batch that took a fence's last pending entry decides it: done once that batch is acknowledged.
+        for (const f of this.fences) {
+          if (f.batch !== undefined) continue;
+          f.need -= taken;
+          if (f.need <= 0) f.batch = this.inFlight ?? null;
+        }
+        if (!this.inFlight) this.fireFences(null);
       }
     }
     let more = !this.inFlight && this.locRib.pendingCount > 0;
@@ -405,6 +446,7 @@ export class Speaker extends EventEmitter<SpeakerEvents> {
     }
     this.advertise(batch.changes.filter((c) => c.best !== undefined));
     this.releaseRecheck();
+    this.fireFences(batch);
     this.wantExport();
   }
 

@@ -17,8 +17,10 @@ export interface TunnelState {
   /** Why liveness is what it is ("Control Detection Time Expired", "loss 12 % > 5 %"). */
   readonly livenessDetail: string;
   readonly session: SessionPhase;
-  /** The session's routes are coming in since it was Established: its nexthops may carry traffic. */
+  /** The session's routes are in the forwarding plane since it was Established: its nexthops may carry traffic. */
   readonly routesIn: boolean;
+  /** The peer announced graceful restart, so it sends End-of-RIB (RFC 4724 §2): wait for its whole table. */
+  readonly endOfRibExpected: boolean;
   /** Drains covering this tunnel, by scope (its own name, "all", an interface): true once one took the session down. */
   readonly drains: Readonly<Record<string, boolean>>;
   // ---- outputs: what the world was last told ----
@@ -32,10 +34,14 @@ export interface TunnelState {
 
 export type TunnelEvent =
   | { type: 'verdict'; state: 'up' | 'demoted' | 'down'; detail: string }
-  | { type: 'session-up' }
+  | { type: 'session-up'; endOfRib: boolean }
   | { type: 'session-down'; keptStale: boolean; detail: string }
-  /** The first routes of the Established session reached the forwarding plane (or it sent End-of-RIB). */
-  | { type: 'routes-in' }
+  /**
+   * Routes of the Established session are about to reach the forwarding plane (`complete` false: its first batch), or
+   * all of them are there (true: its End-of-RIB was applied and forwarded). A tunnel whose peer sends End-of-RIB waits
+   * for the complete table, so that routes coming back unchanged cost no per-prefix write (repair in one group op).
+   */
+  | { type: 'routes-in'; complete: boolean }
   /** The graceful-restart helper gave up the stale routes (restart timer, peer came back without them). */
   | { type: 'stale-dropped'; detail: string }
   | { type: 'drain'; scope: string }
@@ -68,6 +74,7 @@ export function initialTunnel(name: string, opts: { liveness: boolean; drains?: 
     livenessDetail: opts.liveness ? 'not verified yet' : '',
     session: 'never',
     routesIn: false,
+    endOfRibExpected: false,
     drains,
     // The kernel may hold routes over this tunnel from a previous run (graceful restart): left in until a reason.
     fibIn: true,
@@ -100,14 +107,14 @@ export function step(s: TunnelState, e: TunnelEvent): StepResult {
       next = { ...s, liveness: e.state, livenessDetail: e.detail };
       break;
     case 'session-up':
-      next = { ...s, session: 'established', routesIn: false };
+      next = { ...s, session: 'established', routesIn: false, endOfRibExpected: e.endOfRib };
       break;
     case 'session-down':
       // A dead tunnel's routes are not worth keeping (the helper asks liveness before keeping them).
       next = { ...s, session: e.keptStale && mayForward(s) ? 'stale' : 'idle', routesIn: false };
       break;
     case 'routes-in':
-      if (s.session === 'established') next = { ...s, routesIn: true };
+      if (s.session === 'established' && !s.routesIn && (e.complete || !s.endOfRibExpected)) next = { ...s, routesIn: true };
       break;
     case 'stale-dropped':
       if (s.session === 'stale') next = { ...s, session: 'idle' };

@@ -7,7 +7,7 @@ import { FibModel, sameMembers, type GroupState, type IdRange, type NhState, typ
 import { reconcileKernel, sweepStale } from './reconcile';
 import { buildSnapshot } from './snapshot';
 import { Tally } from './tally';
-import { normalizeTiers, type IpFamily } from './tiers';
+import { normalizeTiers, type IpFamily, type NormalTiers } from './tiers';
 import { FibError, type Fib, type FibResult, type FibRoute, type FibSnapshot, type ReconcileOptions, type ReconcileReport } from './types';
 
 /**
@@ -57,43 +57,88 @@ export class FibEngine implements Fib {
   replaceRoutes(routes: FibRoute[]): Promise<FibResult> {
     return this.enqueue(async () => {
       const t = new Tally();
-      const createdNhs: NhState[] = [];
-      const createdGroups: GroupState[] = [];
-      const changes = new Map<Prefix, RouteState>();
+      const placed: [Prefix, NormalTiers][] = [];
       const removals: Prefix[] = [];
-      const touched = new Set<GroupState>();
       for (const route of routes) {
         const norm = normalizeTiers(route);
         if (typeof norm === 'string') {
           t.error('FIB_BAD_ROUTE', norm, route.prefix);
           continue;
         }
-        if (norm.tiers.length === 0) {
-          removals.push(route.prefix);
-          continue;
-        }
-        const g = this.model.ensureGroup(norm, createdNhs, createdGroups);
-        let rs = this.model.routes.get(route.prefix);
-        if (rs === undefined) {
-          rs = { group: g, installed: 0 };
-          this.model.routes.set(route.prefix, rs);
-          g.routes++;
-        } else if (rs.group !== g) {
-          rs.group.routes--;
-          touched.add(rs.group);
-          rs.group = g;
-          g.routes++;
-        } else if (rs.installed === g.id) {
-          continue; // the RIB repeating itself: nothing to write
-        }
-        changes.set(route.prefix, rs);
+        if (norm.tiers.length === 0) removals.push(route.prefix);
+        else placed.push([route.prefix, norm]);
       }
-      await this.createObjects(createdNhs, createdGroups, t);
-      const failed = await this.writeRoutes(changes, t);
-      if (removals.length > 0) await this.deleteRoutes(removals, t, touched);
-      await this.cleanup(touched, t, failed);
+      await this.place(placed, removals, t, true);
       return t.result();
     });
+  }
+
+  /**
+   * Points prefixes at the groups of their tiers (creating objects first) and removes others. With `pin`, a prefix
+   * whose group differs from its tiers only by down tunnels' next hops stays where it is (FibModel.pinned).
+   */
+  private async place(placed: [Prefix, NormalTiers][], removals: Prefix[], t: Tally, pin: boolean): Promise<void> {
+    const createdNhs: NhState[] = [];
+    const createdGroups: GroupState[] = [];
+    const changes = new Map<Prefix, RouteState>();
+    const touched = new Set<GroupState>();
+    const m = this.model;
+    for (const [prefix, norm] of placed) {
+      let rs = m.routes.get(prefix);
+      if (rs !== undefined && rs.group.key !== norm.key && pin && rs.installed === rs.group.id && this.pinnable(rs.group, norm)) {
+        m.pinned.set(prefix, norm);
+        continue;
+      }
+      m.pinned.delete(prefix);
+      const g = m.ensureGroup(norm, createdNhs, createdGroups);
+      if (rs === undefined) {
+        rs = { group: g, installed: 0 };
+        m.routes.set(prefix, rs);
+        g.routes++;
+      } else if (rs.group !== g) {
+        rs.group.routes--;
+        touched.add(rs.group);
+        rs.group = g;
+        g.routes++;
+      } else if (rs.installed === g.id) {
+        continue; // the RIB repeating itself: nothing to write
+      }
+      changes.set(prefix, rs);
+    }
+    await this.createObjects(createdNhs, createdGroups, t);
+    const failed = await this.writeRoutes(changes, t);
+    if (removals.length > 0) await this.deleteRoutes(removals, t, touched);
+    await this.cleanup(touched, t, failed);
+  }
+
+  /** Cache of pinnable() per group and tier list, valid while the set of down tunnels stays the same. */
+  private pinCache = new WeakMap<GroupState, Map<NormalTiers, boolean>>();
+
+  /**
+   * True when group `g` forwards exactly as `norm` would: dropping from g the next hops of down tunnels that `norm`
+   * does not list leaves norm's tiers. Such a prefix keeps pointing at g (no route write) while those tunnels are down.
+   */
+  private pinnable(g: GroupState, norm: NormalTiers): boolean {
+    if (g.single || this.model.down.size === 0 || g.family !== norm.family) return false;
+    let byNorm = this.pinCache.get(g);
+    if (!byNorm) this.pinCache.set(g, (byNorm = new Map()));
+    const cached = byNorm.get(norm);
+    if (cached !== undefined) return cached;
+    const listed = new Set<string>();
+    for (const tier of norm.tiers) for (const h of tier) listed.add(h.tunnel);
+    const kept: string[] = [];
+    let dropped = false;
+    for (const tier of g.tiers) {
+      const keys: string[] = [];
+      for (const nh of tier) {
+        if (this.model.down.has(nh.hop.tunnel) && !listed.has(nh.hop.tunnel)) dropped = true;
+        else keys.push(nh.key);
+      }
+      if (keys.length > 0) kept.push(keys.join(','));
+    }
+    const ok = dropped && kept.join(' / ') === norm.key;
+    byNorm.set(norm, ok);
+    return ok;
   }
 
   removeRoutes(prefixes: Prefix[]): Promise<FibResult> {
@@ -109,20 +154,60 @@ export class FibEngine implements Fib {
   /** Issued at once, not behind queued route work: one group replacement per group holding the tunnel. */
   async nexthopDown(tunnel: string): Promise<FibResult> {
     this.model.down.add(tunnel);
+    this.pinCache = new WeakMap();
     const t = new Tally();
     await this.regroup(this.groupsOf(this.model.nhsByTunnel.get(tunnel) ?? []), t);
     return t.result();
   }
 
+  /**
+   * The tunnel is back: one group replacement per group holding it. Prefixes pinned to such a group whose routes did
+   * not come back over the tunnel move to their own group first (per prefix, behind queued route work), so the
+   * tunnel never carries a prefix its peer no longer announces.
+   */
   async nexthopUp(tunnel: string): Promise<FibResult> {
-    this.model.down.delete(tunnel);
     const t = new Tally();
+    const leaving = this.pinnedOn(tunnel);
+    if (leaving.length > 0) {
+      await this.enqueue(async () => {
+        // Recomputed in the queue: route work before it may have brought some of them back.
+        const still = this.pinnedOn(tunnel);
+        await this.place(still, [], t, false);
+        this.rejoin(tunnel);
+        await this.regroupTunnel(tunnel, t);
+      });
+      return t.result();
+    }
+    this.rejoin(tunnel);
+    await this.regroupTunnel(tunnel, t);
+    return t.result();
+  }
+
+  private rejoin(tunnel: string): void {
+    this.model.down.delete(tunnel);
+    this.pinCache = new WeakMap();
+    // Pinned prefixes whose tiers now equal their group's (nothing of theirs is down any more) are plain routes again.
+    for (const [prefix, norm] of this.model.pinned) if (this.model.routes.get(prefix)?.group.key === norm.key) this.model.pinned.delete(prefix);
+  }
+
+  private async regroupTunnel(tunnel: string, t: Tally): Promise<void> {
     const nhs = [...(this.model.nhsByTunnel.get(tunnel) ?? [])];
     // The kernel deletes nexthop objects whose interface lost carrier; re-create ours first.
     const recreated = await this.createNhs(nhs.filter((nh) => !nh.present), t);
     await this.regroup(this.groupsOf(nhs), t);
     if (recreated.some((nh) => [...nh.groups].some((g) => g.single))) this.scheduleRepair();
-    return t.result();
+  }
+
+  /** Pinned prefixes on a group holding `tunnel` whose own tiers do not list it: they must leave before it rejoins. */
+  private pinnedOn(tunnel: string): [Prefix, NormalTiers][] {
+    const out: [Prefix, NormalTiers][] = [];
+    for (const [prefix, norm] of this.model.pinned) {
+      const g = this.model.routes.get(prefix)?.group;
+      if (!g || !g.tiers.some((tier) => tier.some((nh) => nh.hop.tunnel === tunnel))) continue;
+      if (norm.tiers.some((tier) => tier.some((h) => h.tunnel === tunnel))) continue;
+      out.push([prefix, norm]);
+    }
+    return out;
   }
 
   reconcile(options: ReconcileOptions = {}): Promise<ReconcileReport> {
@@ -273,6 +358,7 @@ export class FibEngine implements Fib {
         continue;
       }
       this.model.routes.delete(prefix);
+      this.model.pinned.delete(prefix);
       rs.group.routes--;
       touched.add(rs.group);
       if (rs.installed !== 0) ops.push({ kind: 'route-del', prefix });
@@ -325,6 +411,7 @@ export class FibEngine implements Fib {
     for (const g of [...this.model.groups.values()]) this.model.dropGroup(g);
     for (const nh of [...this.model.nhs.values()]) this.model.dropNh(nh);
     this.model.routes.clear();
+    this.model.pinned.clear();
     this.model.blackholes.clear();
   }
 

@@ -96,6 +96,13 @@ export class FibModel {
   readonly groups = new Map<string, GroupState>();
   readonly routes = new Map<Prefix, RouteState>();
   readonly down = new Set<string>();
+  /**
+   * Prefixes left on a group that holds a down tunnel although their tiers no longer list it (its session's routes
+   * were withdrawn): the group already forwards as their tiers say, so no route is rewritten. When the tunnel comes
+   * back with the same routes they match the group again and repair is one membership write per group; those whose
+   * routes did not come back move to their own group before the tunnel rejoins (FibEngine.nexthopUp).
+   */
+  readonly pinned = new Map<Prefix, NormalTiers>();
   /** Per family, the blackhole object groups fall back to when no next hop is usable. */
   readonly blackholes = new Map<IpFamily, { id: number; present: boolean }>();
   /** Kernel routes of ours adopted by reconcile({ stale: 'keep' }) that no route claimed yet. */

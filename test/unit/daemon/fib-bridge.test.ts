@@ -3,7 +3,7 @@
 
 import type { NextHop } from '../../../src/fib';
 import { announce4, announce6, config, withdraw4 } from './helpers';
-import { IBGP, IFACES, rig, type Rig } from './fib-helpers';
+import { establishGr, IBGP, IFACES, rig, type Rig } from './fib-helpers';
 
 const FAR = [64512];
 const PREPENDED = [64512, 64512, 64512];
@@ -89,8 +89,11 @@ describe('Loc-RIB to kernel FIB', () => {
     // Two groups held tun-a1 ([[A,B]] and [[A],[B]]): exactly two membership writes, ahead of any route write.
     expect(groupOps).toHaveLength(2);
     for (const p of [...ecmp, ...backup]) expect(r.kernel.resolve(p)).toEqual(['169.254.22.1%wg-b1']);
-    // After the withdrawals every prefix has only tun-b1's path: nothing of tun-a1 is left.
-    expect(r.fib.snapshot().nexthops.map((n) => n.tunnel)).toEqual(['tun-b1']);
+    // The withdrawals that follow rewrite no route: every prefix stays on its group, which already forwards over
+    // tun-b1 only (FibModel.pinned), so that the tunnel's return is one write per group too.
+    expect(ops.filter((o) => o.kind.startsWith('route'))).toHaveLength(0);
+    expect(r.fib.model.pinned.size).toBe(100);
+    expect(r.fib.snapshot().nexthops.map((n) => n.tunnel).sort()).toEqual(['tun-a1', 'tun-b1']);
   });
 
   test('the session comes back: the tunnel rejoins its groups when its routes arrive, before they are written', async () => {
@@ -252,5 +255,44 @@ neighbors:
       expect(r.kernel.ourRoutes().size).toBe(0);
       expect([...r.kernel.objects.values()].filter((o) => !o.blackhole)).toEqual([]);
     }
+  });
+});
+
+describe('repair as fast as failover', () => {
+  test('a session that returns with the same routes and End-of-RIB: its tunnel rejoins with one write per group, no route write', async () => {
+    const r = await rig();
+    const ecmp = Array.from({ length: 50 }, (_, i) => `10.50.${i}.0/24`);
+    const backup = Array.from({ length: 50 }, (_, i) => `10.51.${i}.0/24`);
+    const feed = () => {
+      r.s('tun-a1').emit('update', announce4([...ecmp, ...backup], FAR, '169.254.21.1'));
+      r.s('tun-a1').emit('end-of-rib', 'ipv4-unicast');
+    };
+    // The peer announces graceful restart (even "aware" only): it sends End-of-RIB, so the return waits for it.
+    establishGr(r.s('tun-a1'));
+    r.s('tun-b1').establish();
+    feed();
+    r.s('tun-b1').emit('update', announce4(ecmp, FAR, '169.254.22.1'));
+    r.s('tun-b1').emit('update', announce4(backup, PREPENDED, '169.254.22.1'));
+    await r.settle();
+    r.s('tun-a1').goDown();
+    await r.settle();
+    for (const p of ecmp) expect(r.kernel.resolve(p)).toEqual(['169.254.22.1%wg-b1']);
+    const logStart = r.kernel.log.length;
+    r.calls.length = 0;
+    establishGr(r.s('tun-a1'));
+    r.s('tun-a1').emit('update', announce4([...ecmp, ...backup], FAR, '169.254.21.1'));
+    await r.settle();
+    // Routes back, End-of-RIB not yet: still out, and nothing was written for the returning routes.
+    expect(r.failover.summary('tun-a1')!.state).toBe('waiting-for-routes');
+    expect(r.kernel.resolve(ecmp[0])).toEqual(['169.254.22.1%wg-b1']);
+    r.s('tun-a1').emit('end-of-rib', 'ipv4-unicast');
+    await r.settle();
+    expect(r.calls.filter((c) => !c.startsWith('routes'))).toEqual(['up tun-a1']);
+    const ops = r.kernel.log.slice(logStart);
+    expect(ops.filter((o) => o.kind.startsWith('route'))).toHaveLength(0);
+    expect(ops.filter((o) => o.kind === 'group')).toHaveLength(2);
+    for (const p of ecmp) expect(r.kernel.resolve(p)).toEqual(['169.254.21.1%wg-a1', '169.254.22.1%wg-b1']);
+    for (const p of backup) expect(r.kernel.resolve(p)).toEqual(['169.254.21.1%wg-a1']);
+    expect(r.failover.summary('tun-a1')).toEqual({ state: 'forwarding', reason: 'in service' });
   });
 });

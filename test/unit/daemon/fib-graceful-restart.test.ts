@@ -182,7 +182,8 @@ describe('restarting speaker: forwarding goes on across our own restart', () => 
     expect(gr.restarting).toBe(true);
     // Memory FIB: forwarding does not survive a real restart, so F stays clear (the kernel FIB sets it).
     expect(gr.preserved).toEqual([]);
-    expect(r.s('tun-v6').opts.gracefulRestart).toBeUndefined();
+    // Graceful restart off: "aware" only (restart time 0, no family), so the peer sends End-of-RIB and keeps nothing.
+    expect(r.s('tun-v6').opts.gracefulRestart).toEqual({ restartTime: 0, restarting: false, preserved: [] });
 
     const logStart = kernel.log.length;
     establishGr(r.s('tun-a1'));

@@ -22,7 +22,7 @@ describe('fixed sequences', () => {
     const init = initialTunnel('t1', { liveness: true });
     expect(kinds(init.actions)).toEqual([]);
     expect(summarize(init.state).state).toBe('starting');
-    const r = run(init.state, [{ type: 'verdict', state: 'up', detail: 'BFD Up' }, { type: 'session-up' }, { type: 'routes-in' }]);
+    const r = run(init.state, [{ type: 'verdict', state: 'up', detail: 'BFD Up' }, { type: 'session-up', endOfRib: false }, { type: 'routes-in', complete: false }]);
     expect(kinds(r.actions)).toEqual(['session-start']);
     expect(summarize(r.state)).toEqual({ state: 'forwarding', reason: 'in service' });
   });
@@ -34,18 +34,18 @@ describe('fixed sequences', () => {
   });
 
   test('a dead tunnel: the FIB first, then the session held with Cease/BFD Down; back in only when routes return', () => {
-    const up = run(initialTunnel('t1', { liveness: true }).state, [{ type: 'verdict', state: 'up', detail: 'up' }, { type: 'session-up' }, { type: 'routes-in' }]).state;
+    const up = run(initialTunnel('t1', { liveness: true }).state, [{ type: 'verdict', state: 'up', detail: 'up' }, { type: 'session-up', endOfRib: false }, { type: 'routes-in', complete: false }]).state;
     const down = step(up, { type: 'verdict', state: 'down', detail: 'BFD down: Control Detection Time Expired' });
     expect(kinds(down.actions)).toEqual(['fib-out', 'stop liveness']);
     expect(summarize(down.state)).toEqual({ state: 'held', reason: 'tunnel down: BFD down: Control Detection Time Expired' });
-    const back = run(down.state, [{ type: 'session-down', keptStale: false, detail: 'Cease' }, { type: 'verdict', state: 'up', detail: 'up' }, { type: 'session-up' }]);
+    const back = run(down.state, [{ type: 'session-down', keptStale: false, detail: 'Cease' }, { type: 'verdict', state: 'up', detail: 'up' }, { type: 'session-up', endOfRib: false }]);
     expect(kinds(back.actions)).toEqual(['session-start']);
     expect(back.state.fibIn).toBe(false);
-    expect(kinds(step(back.state, { type: 'routes-in' }).actions)).toEqual(['fib-in']);
+    expect(kinds(step(back.state, { type: 'routes-in', complete: false }).actions)).toEqual(['fib-in']);
   });
 
   test('graceful restart: stale routes keep the tunnel in; liveness down drops them at once', () => {
-    const up = run(initialTunnel('t1', { liveness: true }).state, [{ type: 'verdict', state: 'up', detail: 'up' }, { type: 'session-up' }, { type: 'routes-in' }]).state;
+    const up = run(initialTunnel('t1', { liveness: true }).state, [{ type: 'verdict', state: 'up', detail: 'up' }, { type: 'session-up', endOfRib: false }, { type: 'routes-in', complete: false }]).state;
     const stale = step(up, { type: 'session-down', keptStale: true, detail: 'TCP closed' });
     expect(stale.actions).toEqual([]);
     expect(summarize(stale.state).state).toBe('stale');
@@ -55,7 +55,7 @@ describe('fixed sequences', () => {
   });
 
   test('the drain sequence of issue 10: tunnel, then all with shutdown, then undrain all, then the tunnel', () => {
-    let s = run(initialTunnel('tun-a1').state, [{ type: 'session-up' }, { type: 'routes-in' }]).state;
+    let s = run(initialTunnel('tun-a1').state, [{ type: 'session-up', endOfRib: false }, { type: 'routes-in', complete: false }]).state;
     const steps: [TunnelEvent, string[]][] = [
       [{ type: 'drain', scope: 'tun-a1' }, ['marks drain on']],
       [{ type: 'drain', scope: 'all' }, []],
@@ -85,9 +85,9 @@ describe('fixed sequences', () => {
 const SCOPES = ['t1', 'all', 'wg0'];
 const event: fc.Arbitrary<TunnelEvent> = fc.oneof(
   fc.record({ type: fc.constant('verdict' as const), state: fc.constantFrom('up' as const, 'demoted' as const, 'down' as const), detail: fc.constantFrom('BFD', 'loss') }),
-  fc.constant({ type: 'session-up' as const }),
+  fc.record({ type: fc.constant('session-up' as const), endOfRib: fc.boolean() }),
   fc.record({ type: fc.constant('session-down' as const), keptStale: fc.boolean(), detail: fc.constant('lost') }),
-  fc.constant({ type: 'routes-in' as const }),
+  fc.record({ type: fc.constant('routes-in' as const), complete: fc.boolean() }),
   fc.record({ type: fc.constant('stale-dropped' as const), detail: fc.constant('timer') }),
   fc.record({ type: fc.constant('drain' as const), scope: fc.constantFrom(...SCOPES) }),
   fc.record({ type: fc.constant('drain-shutdown' as const), scope: fc.constantFrom(...SCOPES) }),
@@ -114,6 +114,14 @@ function invariants(s: TunnelState): void {
     expect(sum.reason.length).toBeGreaterThan(0);
   }
 }
+
+test('a peer that sends End-of-RIB: the tunnel rejoins on its complete table, not on its first routes', () => {
+  const up = run(initialTunnel('t1').state, [{ type: 'session-up', endOfRib: true }, { type: 'routes-in', complete: true }]).state;
+  const lost = run(up, [{ type: 'session-down', keptStale: false, detail: 'lost' }, { type: 'session-up', endOfRib: true }]).state;
+  expect(lost.fibIn).toBe(false);
+  expect(step(lost, { type: 'routes-in', complete: false }).actions).toEqual([]);
+  expect(kinds(step(lost, { type: 'routes-in', complete: true }).actions)).toEqual(['fib-in']);
+});
 
 describe('properties over random sequences', () => {
   test('invariants hold after every event', () => {

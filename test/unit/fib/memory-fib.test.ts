@@ -196,3 +196,49 @@ describe('memory FIB: removal', () => {
     await expect(fib.replaceRoutes([])).rejects.toThrow(/closed/);
   });
 });
+
+describe('memory FIB: repair as fast as failover', () => {
+  it('a tunnel whose routes come back unchanged rejoins with one write per group and no route write', async () => {
+    const fib = new MemoryFib();
+    const ecmp = routes(1, 300, [[A, B]]);
+    const backup = routes(20, 300, [[A], [C]]);
+    await fib.replaceRoutes([...ecmp, ...backup]);
+    const down = await fib.nexthopDown(A.tunnel);
+    expect({ groups: down.groupOps, routes: down.routeOps }).toEqual({ groups: 2, routes: 0 });
+    // The RIB withdraws the dead tunnel's paths: every prefix keeps its group, nothing is rewritten.
+    const withdrawn = await fib.replaceRoutes([...routes(1, 300, [[B]]), ...routes(20, 300, [[C]])]);
+    expect(withdrawn.routeOps).toBe(0);
+    expect(fib.model.pinned.size).toBe(600);
+    expect(fib.kernel.resolve(ecmp[0].prefix)).toEqual([hopText(B)]);
+    expect(fib.kernel.resolve(backup[0].prefix)).toEqual([hopText(C)]);
+    // The session returns with the same routes: still nothing to write; then the tunnel rejoins its two groups.
+    const back = await fib.replaceRoutes([...ecmp, ...backup]);
+    expect(back.routeOps).toBe(0);
+    const up = await fib.nexthopUp(A.tunnel);
+    expect({ groups: up.groupOps, routes: up.routeOps }).toEqual({ groups: 2, routes: 0 });
+    expect(fib.model.pinned.size).toBe(0);
+    expect(fib.kernel.resolve(ecmp[0].prefix)).toEqual([hopText(A), hopText(B)]);
+    expect(fib.kernel.resolve(backup[0].prefix)).toEqual([hopText(A)]);
+  });
+
+  it('prefixes the returning tunnel no longer carries move to their own group before it rejoins', async () => {
+    const fib = new MemoryFib();
+    const ecmp = routes(1, 100, [[A, B]]);
+    await fib.replaceRoutes(ecmp);
+    await fib.nexthopDown(A.tunnel);
+    await fib.replaceRoutes(routes(1, 100, [[B]]));
+    // Only the first 90 come back over A; the peer no longer announces the last 10.
+    await fib.replaceRoutes(ecmp.slice(0, 90));
+    const from = fib.kernel.log.length;
+    const up = await fib.nexthopUp(A.tunnel);
+    expect(up.routeOps).toBe(10);
+    // The ten moved before the group got A back: A never carried them.
+    const log = fib.kernel.log.slice(from);
+    const firstGroup = log.findIndex((o) => o.kind === 'group' && (o as { members: number[] }).members.length === 2);
+    const lastRoute = log.map((o) => o.kind.startsWith('route')).lastIndexOf(true);
+    expect(lastRoute).toBeLessThan(firstGroup);
+    for (const r of ecmp.slice(90)) expect(fib.kernel.resolve(r.prefix)).toEqual([hopText(B)]);
+    for (const r of ecmp.slice(0, 90)) expect(fib.kernel.resolve(r.prefix)).toEqual([hopText(A), hopText(B)]);
+    expect(fib.model.pinned.size).toBe(0);
+  });
+});
