@@ -1,5 +1,5 @@
-// The four-tunnel active/active scenarios on one netns lab (veth tunnels, bgpfo on routers and gateways, BIRD on
-// the LAN routers): a blackholed tunnel, an on-prem router powered off, a gateway's daemon killed, a drain, and a
+// The four-tunnel active/active scenarios (bgpfo on routers and gateways, BIRD on the LAN routers): a blackholed
+// tunnel; every kind of return (tunnel, undrain, router, gateway) at lost-max 0 over veth and over WireGuard; and a
 // kill -9 of bgpfo with graceful restart. Each is judged from the measured traffic (src/scenario/expect.ts);
 // the extra assertions here read the same measurements directly.
 
@@ -25,26 +25,30 @@ describe('on the four-tunnel lab', () => {
     expect(f.unaffectedLost).toBe(0);
   });
 
-  test('an on-prem router powered off: its flows move to the other router, the others lose nothing', async () => {
-    const r = await lab.run('aa4-router-down.yaml');
+  // One run covers the router, gateway, tunnel and drain returns (aa4-router-down, aa4-gateway-crash and aa4-drain
+  // are the same faults one at a time, kept as examples): each return must lose no packet at all.
+  test('every return loses nothing: tunnel restored, undrain, router powered on, gateway restarted (veth, 1,000 pkt/s per flow)', async () => {
+    const r = await lab.run('aa4-returns.yaml');
     expectPassed(r);
-    expect(r.faults[0]!.unaffectedLost).toBe(0);
-  });
-
-  test("a gateway's daemon crash (kill -9): traffic leaves its tunnels and comes back when it restarts", async () => {
-    const r = await lab.run('aa4-gateway-crash.yaml');
-    expectPassed(r);
-    expect(r.faults[0]!.failed.length).toBe(2);
-  });
-
-  test('a drain moves the traffic off the tunnel and back without losing a packet', async () => {
-    const r = await lab.run('aa4-drain.yaml');
-    expectPassed(r);
-    expect(r.streams.reduce((a, s) => a + s.lost, 0)).toBe(0);
+    expect(r.streams.length).toBeGreaterThan(0);
   });
 });
 
-// Its own lab: the topology turns graceful restart on (topologies/scenarios/topologies/four-tunnel-active-active-gr.yaml).
+describe('on the four-tunnel lab over WireGuard', () => {
+  let lab: ScenarioLab;
+  beforeAll(async () => {
+    lab = await ScenarioLab.up('aa4-returns-wg.yaml');
+  });
+  afterAll(async () => {
+    await lab?.down();
+  });
+
+  test('every return loses nothing over WireGuard (100 pkt/s per flow)', async () => {
+    const r = await lab.run('aa4-returns-wg.yaml');
+    expectPassed(r);
+  });
+});
+
 describe('on the four-tunnel lab with graceful restart', () => {
   let lab: ScenarioLab;
   beforeAll(async () => {

@@ -156,4 +156,39 @@ describe('forward before advertise', () => {
     await speaker.settled();
     expect(sessions.get('lan').announced().map((a) => a.prefix)).toContain('10.20.0.0/16');
   });
+
+  test('a fence fires once every change made before it is forwarded (End-of-RIB waits for the kernel)', async () => {
+    const { speaker, stage, s } = setup();
+    s('gw').establish();
+    await pump(speaker, stage);
+    s('gw').emit('update', announce4(['10.20.0.0/16'], [64512], '169.254.21.1'));
+    await speaker.loop.whenIdle(); // imported: pending in the Loc-RIB, not drained yet
+    const fired: string[] = [];
+    speaker.afterForwarded(() => fired.push('first'));
+    await tick(speaker);
+    expect(stage.batches).toHaveLength(1); // drained into the kernel, not acknowledged
+    expect(fired).toEqual([]);
+    // Nothing pending now, but the batch in flight holds what came before: this one waits for it too.
+    speaker.afterForwarded(() => fired.push('second'));
+    await stage.ackAll();
+    await tick(speaker);
+    expect(fired).toEqual(['first', 'second']);
+    speaker.afterForwarded(() => fired.push('idle'));
+    await tick(speaker);
+    expect(fired).toEqual(['first', 'second', 'idle']);
+  });
+
+  test("End-of-RIB: 'routes-complete' comes once the routes before it are in the kernel", async () => {
+    const { speaker, stage, s } = setup();
+    const complete: string[] = [];
+    speaker.on('routes-complete', (name, family) => complete.push(`${name} ${family}`));
+    s('gw').establish();
+    await pump(speaker, stage);
+    s('gw').emit('update', announce4(['10.20.0.0/16', '10.21.0.0/16'], [64512], '169.254.21.1'));
+    s('gw').emit('end-of-rib', 'ipv4-unicast');
+    await tick(speaker);
+    expect(complete).toEqual([]);
+    await pump(speaker, stage);
+    expect(complete).toEqual(['gw ipv4-unicast']);
+  });
 });
