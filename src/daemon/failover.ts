@@ -4,13 +4,14 @@
 import { EventEmitter } from 'node:events';
 import type { Logger } from 'pino';
 import { CeaseSubcode } from '../bgp/errors';
-import type { ControlProvider, StatusResponse } from '../api/types';
+import type { ControlProvider } from '../api/types';
 import type { EstablishedInfo } from '../bgp/session';
 import type { Family } from '../bgp/types';
 import type { NeighborConfig } from '../config';
 import type { TimerHandle } from '../util/clock';
 import { initialTunnel, mayForward, step, summarize, type StepResult, type TunnelAction, type TunnelEvent, type TunnelState, type TunnelSummary } from '../failover/tunnel';
 import { DEMOTION_MARK, DRAIN_MARK, DRAIN_SHUTDOWN_MESSAGE, DRAIN_SOURCE, type PolicyMark } from './drain-marks';
+import { decorateSessions } from './liveness-status';
 import type { Neighbor } from './neighbor';
 import type { Speaker } from './speaker';
 
@@ -48,21 +49,10 @@ export interface FailoverEvents {
 
 /** Fills `failover` of each session in getStatus() from the runner; everything else passes through. */
 export function withFailoverStatus(inner: ControlProvider, runner: FailoverRunner): ControlProvider {
-  const decorate = (s: StatusResponse): StatusResponse => {
-    for (const x of s.sessions) {
-      const st = runner.state(x.name);
-      if (st) x.failover = { ...summarize(st), fibIn: st.fibIn };
-    }
-    return s;
-  };
-  return {
-    getStatus: async () => decorate(await inner.getStatus()),
-    getRoutes: (q) => inner.getRoutes(q),
-    getAdjRibIn: (n, p, q) => inner.getAdjRibIn(n, p, q),
-    get operations() {
-      return inner.operations;
-    },
-  };
+  return decorateSessions(inner, (x) => {
+    const st = runner.state(x.name);
+    if (st) x.failover = { ...summarize(st), fibIn: st.fibIn };
+  });
 }
 
 export class FailoverRunner extends EventEmitter<FailoverEvents> {
@@ -170,7 +160,7 @@ export class FailoverRunner extends EventEmitter<FailoverEvents> {
   private sessionUp(name: string, info: EstablishedInfo): void {
     this.endTable(name);
     const endOfRib = info.gracefulRestart !== undefined && info.families.length > 0;
-    if (endOfRib) {
+    if (endOfRib && this.fib) {
       const timer = this.deps.speaker.clock.setTimeout(() => {
         this.deps.speaker.loop.post(`failover:${name}:eor-wait`, () => {
           if (!this.tables.has(name)) return;
@@ -182,6 +172,8 @@ export class FailoverRunner extends EventEmitter<FailoverEvents> {
       this.tables.set(name, { families: new Set(info.families), timer });
     }
     this.dispatch(name, { type: 'session-up', endOfRib });
+    // Without a forwarding plane there is nothing to wait for.
+    if (!this.fib) this.dispatch(name, { type: 'routes-in', complete: true });
   }
 
   private tableComplete(name: string, family: Family): void {

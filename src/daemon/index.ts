@@ -109,7 +109,7 @@ export async function startDaemon(config: DaemonConfig, logger: Logger, opts: Da
     // The failover core starts every session that neither its liveness nor a drain holds.
     deferStart: () => true,
   });
-  failover = new FailoverRunner({ speaker, logger, fib: fibSetup.bridge, hasLiveness, demotionMark });
+  failover = new FailoverRunner({ speaker, logger, fib: fibSetup.mode === 'none' ? null : fibSetup.bridge, hasLiveness, demotionMark });
   fibSetup.attach(speaker);
   fibSetup.bridge.setGate(failover);
   const core = failover;

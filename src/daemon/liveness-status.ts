@@ -1,7 +1,7 @@
 // How a tunnel's liveness, quality and verdict look in `bgpfo status --json` (api/types LivenessStatus and
 // TunnelQualityStatus), and a control-API provider that adds them to each session of the speaker's status.
 
-import type { ControlProvider, LivenessStatus, StatusResponse, TunnelQualityStatus } from '../api/types';
+import type { ControlProvider, LivenessStatus, SessionStatus, StatusResponse, TunnelQualityStatus } from '../api/types';
 import type { LivenessConfig } from '../config';
 import type { TunnelHealthStatus } from '../health';
 
@@ -62,22 +62,25 @@ export interface SessionDecorator {
   sessionStatus(name: string): { liveness?: LivenessStatus; quality?: TunnelQualityStatus };
 }
 
-/** Fills `liveness` and `quality` of each session in getStatus(); everything else (operations too) passes through. */
-export function withLivenessStatus(inner: ControlProvider, liveness: SessionDecorator): ControlProvider {
-  const decorate = (s: StatusResponse): StatusResponse => {
-    for (const x of s.sessions) {
-      const extra = liveness.sessionStatus(x.name);
-      if (extra.liveness) x.liveness = extra.liveness;
-      if (extra.quality) x.quality = extra.quality;
-    }
+/**
+ * A provider whose getStatus() lets `fill` add to each session; everything else (routes, views, operations) is the
+ * inner provider's, whatever it offers (the wrapper inherits from it rather than listing its methods).
+ */
+export function decorateSessions(inner: ControlProvider, fill: (s: SessionStatus) => void): ControlProvider {
+  const out = Object.create(inner) as ControlProvider;
+  out.getStatus = async (): Promise<StatusResponse> => {
+    const s = await inner.getStatus();
+    for (const x of s.sessions) fill(x);
     return s;
   };
-  return {
-    getStatus: async () => decorate(await inner.getStatus()),
-    getRoutes: (q) => inner.getRoutes(q),
-    getAdjRibIn: (n, p, q) => inner.getAdjRibIn(n, p, q),
-    get operations() {
-      return inner.operations;
-    },
-  };
+  return out;
+}
+
+/** Fills `liveness` and `quality` of each session in getStatus(); everything else (operations too) passes through. */
+export function withLivenessStatus(inner: ControlProvider, liveness: SessionDecorator): ControlProvider {
+  return decorateSessions(inner, (x) => {
+    const extra = liveness.sessionStatus(x.name);
+    if (extra.liveness) x.liveness = extra.liveness;
+    if (extra.quality) x.quality = extra.quality;
+  });
 }

@@ -205,6 +205,6 @@ export function summarize(s: TunnelState): TunnelSummary {
   const suffix = marks ? `; ${marks}` : '';
   if (s.session === 'stale') return { state: 'stale', reason: `peer restarting: its routes kept as stale${suffix}` };
   if (s.session === 'idle' || s.session === 'never') return { state: 'down', reason: `session not Established${suffix}` };
-  if (!s.routesIn) return { state: 'waiting-for-routes', reason: `session up, routes not in yet${suffix}` };
+  if (!s.fibIn) return { state: 'waiting-for-routes', reason: `session up, its next hops rejoin their groups once its routes are in${suffix}` };
   return { state: 'forwarding', reason: marks || 'in service' };
 }

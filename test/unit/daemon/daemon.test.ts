@@ -72,6 +72,8 @@ test('a configured neighbor peers through the listener; routes flow both ways; s
   });
   expect(status.router).toMatchObject({ asn: 65001, routerId: '10.0.0.1', listen: ['127.0.0.2'] });
   expect(status.sessions[0]).toMatchObject({ name: 'lo-peer', state: 'Established', peerRouterId: '10.0.0.2', prefixes: { received: 1, accepted: 1, advertised: 1 } });
+  // The failover core's answer for the tunnel (no liveness configured: in service once the session is up).
+  expect(status.sessions[0].failover).toEqual({ state: 'forwarding', reason: 'in service', fibIn: true });
   const routes = await client.routes({ prefix: '10.20.0.0/16' });
   expect(routes.routes[0]).toMatchObject({ prefix: '10.20.0.0/16', best: { peer: 'lo-peer', asPath: [65002] } });
 

@@ -98,7 +98,10 @@ describe('scenario files', () => {
     for (const f of files) {
       const s = loadScenario(f);
       const plan = preflightScenario(s);
-      expect({ f, steps: s.steps.length > 3, traffic: s.traffic.every((t) => t.ppsPerFlow >= 1000) }).toEqual({ f, steps: true, traffic: true });
+      // 1,000 packets/s per flow resolves an outage to 1 ms; over WireGuard 100 (at 1,000 the userspace WireGuard of a
+      // 2-core lab drops packets by itself, which would hide what bgpfo does).
+      const floor = s.lab.tunnel === 'wireguard' ? 100 : 1000;
+      expect({ f, steps: s.steps.length > 3, traffic: s.traffic.every((t) => t.ppsPerFlow >= floor) }).toEqual({ f, steps: true, traffic: true });
       // A scenario that promises a failover must measure it on traffic that crosses the tunnels both ways or one.
       expect(plan.lab).toMatch(/^sc/);
     }
