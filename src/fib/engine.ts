@@ -4,6 +4,7 @@
 import type { Prefix } from '../bgp/types';
 import type { Dataplane, KernelOp } from './dataplane';
 import { FibModel, sameMembers, type GroupState, type IdRange, type NhState, type RouteState } from './model';
+import { Pinning } from './pinning';
 import { reconcileKernel, sweepStale } from './reconcile';
 import { buildSnapshot } from './snapshot';
 import { Tally } from './tally';
@@ -31,6 +32,7 @@ export interface EngineOptions {
 export class FibEngine implements Fib {
   readonly model: FibModel;
   readonly routeBatchSize: number;
+  private readonly pins: Pinning;
   private queue: Promise<unknown> = Promise.resolve();
   private repairQueued = false;
   private closed = false;
@@ -42,6 +44,7 @@ export class FibEngine implements Fib {
     private readonly options: EngineOptions = {},
   ) {
     this.model = new FibModel(options.idRange ?? DEFAULT_ID_RANGE);
+    this.pins = new Pinning(this.model);
     this.routeBatchSize = options.routeBatchSize ?? 20_000;
     dp.onLink((ifname, usable) => this.linkChanged(ifname, usable));
   }
@@ -85,7 +88,7 @@ export class FibEngine implements Fib {
     const m = this.model;
     for (const [prefix, norm] of placed) {
       let rs = m.routes.get(prefix);
-      if (rs !== undefined && rs.group.key !== norm.key && pin && rs.installed === rs.group.id && this.pinnable(rs.group, norm)) {
+      if (rs !== undefined && rs.group.key !== norm.key && pin && rs.installed === rs.group.id && this.pins.pinnable(rs.group, norm)) {
         m.pinned.set(prefix, norm);
         continue;
       }
@@ -111,36 +114,6 @@ export class FibEngine implements Fib {
     await this.cleanup(touched, t, failed);
   }
 
-  /** Cache of pinnable() per group and tier list, valid while the set of down tunnels stays the same. */
-  private pinCache = new WeakMap<GroupState, Map<NormalTiers, boolean>>();
-
-  /**
-   * True when group `g` forwards exactly as `norm` would: dropping from g the next hops of down tunnels that `norm`
-   * does not list leaves norm's tiers. Such a prefix keeps pointing at g (no route write) while those tunnels are down.
-   */
-  private pinnable(g: GroupState, norm: NormalTiers): boolean {
-    if (g.single || this.model.down.size === 0 || g.family !== norm.family) return false;
-    let byNorm = this.pinCache.get(g);
-    if (!byNorm) this.pinCache.set(g, (byNorm = new Map()));
-    const cached = byNorm.get(norm);
-    if (cached !== undefined) return cached;
-    const listed = new Set<string>();
-    for (const tier of norm.tiers) for (const h of tier) listed.add(h.tunnel);
-    const kept: string[] = [];
-    let dropped = false;
-    for (const tier of g.tiers) {
-      const keys: string[] = [];
-      for (const nh of tier) {
-        if (this.model.down.has(nh.hop.tunnel) && !listed.has(nh.hop.tunnel)) dropped = true;
-        else keys.push(nh.key);
-      }
-      if (keys.length > 0) kept.push(keys.join(','));
-    }
-    const ok = dropped && kept.join(' / ') === norm.key;
-    byNorm.set(norm, ok);
-    return ok;
-  }
-
   removeRoutes(prefixes: Prefix[]): Promise<FibResult> {
     return this.enqueue(async () => {
       const t = new Tally();
@@ -154,7 +127,7 @@ export class FibEngine implements Fib {
   /** Issued at once, not behind queued route work: one group replacement per group holding the tunnel. */
   async nexthopDown(tunnel: string): Promise<FibResult> {
     this.model.down.add(tunnel);
-    this.pinCache = new WeakMap();
+    this.pins.downChanged();
     const t = new Tally();
     await this.regroup(this.groupsOf(this.model.nhsByTunnel.get(tunnel) ?? []), t);
     return t.result();
@@ -167,11 +140,11 @@ export class FibEngine implements Fib {
    */
   async nexthopUp(tunnel: string): Promise<FibResult> {
     const t = new Tally();
-    const leaving = this.pinnedOn(tunnel);
+    const leaving = this.pins.leavingWith(tunnel);
     if (leaving.length > 0) {
       await this.enqueue(async () => {
         // Recomputed in the queue: route work before it may have brought some of them back.
-        const still = this.pinnedOn(tunnel);
+        const still = this.pins.leavingWith(tunnel);
         await this.place(still, [], t, false);
         this.rejoin(tunnel);
         await this.regroupTunnel(tunnel, t);
@@ -185,7 +158,7 @@ export class FibEngine implements Fib {
 
   private rejoin(tunnel: string): void {
     this.model.down.delete(tunnel);
-    this.pinCache = new WeakMap();
+    this.pins.downChanged();
     // Pinned prefixes whose tiers now equal their group's (nothing of theirs is down any more) are plain routes again.
     for (const [prefix, norm] of this.model.pinned) if (this.model.routes.get(prefix)?.group.key === norm.key) this.model.pinned.delete(prefix);
   }
@@ -196,18 +169,6 @@ export class FibEngine implements Fib {
     const recreated = await this.createNhs(nhs.filter((nh) => !nh.present), t);
     await this.regroup(this.groupsOf(nhs), t);
     if (recreated.some((nh) => [...nh.groups].some((g) => g.single))) this.scheduleRepair();
-  }
-
-  /** Pinned prefixes on a group holding `tunnel` whose own tiers do not list it: they must leave before it rejoins. */
-  private pinnedOn(tunnel: string): [Prefix, NormalTiers][] {
-    const out: [Prefix, NormalTiers][] = [];
-    for (const [prefix, norm] of this.model.pinned) {
-      const g = this.model.routes.get(prefix)?.group;
-      if (!g || !g.tiers.some((tier) => tier.some((nh) => nh.hop.tunnel === tunnel))) continue;
-      if (norm.tiers.some((tier) => tier.some((h) => h.tunnel === tunnel))) continue;
-      out.push([prefix, norm]);
-    }
-    return out;
   }
 
   reconcile(options: ReconcileOptions = {}): Promise<ReconcileReport> {
