@@ -13,6 +13,8 @@ import { formatAdjRibIn, formatRoutes } from './format';
 import { registerLabCommands } from './lab';
 import { registerOpsCommands } from './ops-commands';
 import { registerScenarioCommands } from './scenario';
+import { registerValidateCommand, ValidateFailed } from './validate';
+import { errorJson, humanMessage } from './errors';
 import { formatStatusTable, useColor } from './status-table';
 
 export interface CliIo {
@@ -106,17 +108,7 @@ export function buildProgram(io: CliIo): Command {
       io.out(opts.json ? JSON.stringify(r, null, 2) + '\n' : formatAdjRibIn(r) + '\n');
     });
 
-  program
-    .command('validate')
-    .description('check a config file; prints OK or every error with its line (exit 1)')
-    .argument('<file>', 'YAML config file')
-    .option('--json', 'on success print the effective config (defaults filled in) as JSON')
-    .action((file: string, opts: { json?: boolean }) => {
-      const config = loadConfig(file);
-      if (opts.json) io.out(JSON.stringify(config, null, 2) + '\n');
-      else io.out(`OK: ${file}: ${config.neighbors.length} neighbor(s), ${config.originate.length} originated prefix(es)\n`);
-    });
-
+  registerValidateCommand(program, io);
   registerOpsCommands(program, io);
   registerDeployCommands(program, io);
   registerLabCommands(program, io);
@@ -127,27 +119,41 @@ export function buildProgram(io: CliIo): Command {
   return program;
 }
 
+/** --json anywhere before "--": errors then go to stdout as one JSON object too. */
+function wantsJson(argv: string[]): boolean {
+  const end = argv.indexOf('--');
+  return (end === -1 ? argv : argv.slice(0, end)).includes('--json');
+}
+
 /** Runs the CLI; returns the exit code instead of exiting. */
 export async function main(argv: string[], io: CliIo = processIo): Promise<number> {
   const program = buildProgram(io);
+  const json = wantsJson(argv);
+  const fail = (e: unknown, code: number, text: string | undefined, fallbackCode?: string): number => {
+    if (json) io.out(JSON.stringify(errorJson(e, fallbackCode), null, 2) + '\n');
+    else if (text !== undefined) io.err(text);
+    return code;
+  };
   try {
     await program.parseAsync(argv, { from: 'user' });
     return EXIT_OK;
   } catch (e) {
     if (e instanceof CommanderError) {
-      // Help and version "errors" are successful exits; usage errors were already printed by commander.
-      if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return EXIT_OK;
-      if (e.code.startsWith('bgpfo.')) io.err(`error: ${e.message}\n`);
+      // --help and --version succeed; help shown because a command was missing (`bgpfo`, `bgpfo lab`) fails, as git's does.
+      if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version') return EXIT_OK;
+      if (e.code === 'commander.help') return e.exitCode === 0 ? EXIT_OK : EXIT_FAIL;
+      // Usage errors were already printed by commander (ours, "bgpfo.*", are printed here).
+      const text = e.code.startsWith('bgpfo.') ? `error: ${e.message}\n` : undefined;
+      if (json) io.out(JSON.stringify({ error: { code: 'usage', message: e.message.replace(/^error: /, '') } }, null, 2) + '\n');
+      else if (text) io.err(text);
       return EXIT_USAGE;
     }
-    if (e instanceof ConfigError || e instanceof ControlError) {
-      io.err(e.message + '\n');
-      return EXIT_FAIL;
-    }
+    // File errors (config, topology, scenario) are "file:line: field: message" lines that need no prefix.
+    if (e instanceof ConfigError || e instanceof ControlError || e instanceof ValidateFailed) return fail(e, EXIT_FAIL, e.message + '\n');
     // Operational errors carry a code (ERR_BGP_LISTEN, EACCES...): their message says it all. Others are bugs.
     const operational = e instanceof Error && typeof (e as { code?: unknown }).code === 'string';
-    io.err(`error: ${e instanceof Error ? (operational ? e.message : (e.stack ?? e.message)) : String(e)}\n`);
-    return EXIT_FAIL;
+    const text = operational ? humanMessage(e) : e instanceof Error ? (e.stack ?? e.message) : String(e);
+    return fail(e, EXIT_FAIL, `error: ${text}\n`);
   }
 }
 

@@ -2,6 +2,7 @@
 // (duplicates, address families that must agree, timers that must fit each other: RFC 4271 §4.2, §4.4).
 
 import type { Family } from '../bgp/types';
+import { configuredLocalPref } from '../policy/config';
 import { addressFamily } from './fields';
 import { buildLiveness, checkLiveness } from './liveness';
 import type { RawConfig, RawNeighbor } from './schema';
@@ -35,7 +36,8 @@ function buildNeighbor(n: RawNeighbor, routerAsn: number): NeighborConfig {
     role,
     // iBGP never prepends (the AS path only grows at AS borders), so a backup iBGP neighbor defaults to 0.
     prepend: n.prepend ?? (role === 'backup' && !ibgp ? DEFAULTS.prependBackup : DEFAULTS.prependPrimary),
-    localPref: n['local-pref'] ?? DEFAULTS.localPref,
+    // A backup is backup in both directions by default: prepends for the far side, a lower LOCAL_PREF for us.
+    localPref: configuredLocalPref({ localPref: n['local-pref'], role }),
     families: n.families ? [...n.families] : [...DEFAULTS.families],
     import: {
       allow: imp.allow ?? [],
@@ -89,6 +91,10 @@ function checkNeighbor(n: RawNeighbor, built: NeighborConfig, at: PropertyKey[],
       seen.add(f);
     });
   }
+  if (built.addressFamily === 'ipv6' && !built.families.includes('ipv6-unicast')) {
+    // An IPv4 route needs an IPv4 next hop, which an IPv6 session cannot give (RFC 8950 is not implemented).
+    add(['families'], `an IPv6 session with only ipv4-unicast can never carry a route (IPv4 routes need an IPv4 next hop); add ipv6-unicast, or peer over IPv4 for IPv4 routes`);
+  }
   if (n['next-hop-ipv6'] !== undefined && !built.families.includes('ipv6-unicast')) {
     add(['next-hop-ipv6'], 'next-hop-ipv6 is set but ipv6-unicast is not in families');
   }
@@ -126,11 +132,20 @@ export function buildConfig(raw: RawConfig): { config: DaemonConfig; issues: Pat
   });
 
   const originate = raw.originate ?? [];
+  if (raw['originate-allow-default'] === true && !originate.some((p) => p === '0.0.0.0/0' || p === '::/0')) {
+    issues.push({ path: ['originate-allow-default'], message: 'originate-allow-default: true but originate has no default route (0.0.0.0/0 or ::/0); remove it' });
+  }
   const seenPrefixes = new Map<string, number>();
   originate.forEach((p, i) => {
     const first = seenPrefixes.get(p);
     if (first !== undefined) issues.push({ path: ['originate', i], message: `${p} is listed twice (also originate[${first}])` });
     else seenPrefixes.set(p, i);
+    if ((p === '0.0.0.0/0' || p === '::/0') && raw['originate-allow-default'] !== true) {
+      issues.push({
+        path: ['originate', i],
+        message: `${p} is the default route: every neighbor would send us all its ${p === '::/0' ? 'IPv6' : 'IPv4'} traffic; if that is meant, add originate-allow-default: true`,
+      });
+    }
   });
 
   const listen = raw.router.listen ? [...new Set(raw.router.listen)] : defaultListen(neighbors);

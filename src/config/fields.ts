@@ -4,6 +4,7 @@
 import { z } from 'zod';
 import { Address4, Address6 } from 'ip-address';
 import { canonicalAddress, canonicalPrefix, parsePrefix, PrefixError } from '../bgp/prefix';
+import { asnField } from '../util/asn';
 import type { PrefixFilter } from './types';
 
 /** Adds a custom issue and returns z.NEVER, for use inside transforms. */
@@ -20,23 +21,8 @@ export const bool = () => z.boolean({ error: 'expected true or false' });
 
 export const text = (what = 'a string') => z.string({ error: `expected ${what}` });
 
-/** An ASN as a number, a string of digits, or asdot ("1.10" = 65546, RFC 5396). 0 and 23456 are refused. */
-export function asn() {
-  const expected = 'expected an integer 1..4294967295 or asdot X.Y';
-  return z.union([z.number(), z.string()], { error: expected }).transform((v, ctx) => {
-    let n: number;
-    if (typeof v === 'number') n = v;
-    else if (/^\d+$/.test(v.trim())) n = Number(v.trim());
-    else {
-      const m = /^(\d+)\.(\d+)$/.exec(v.trim());
-      if (!m || Number(m[1]) > 65535 || Number(m[2]) > 65535) return fail(ctx, expected, v);
-      n = Number(m[1]) * 65536 + Number(m[2]);
-    }
-    if (!Number.isInteger(n) || n < 1 || n > 4294967295) return fail(ctx, expected, v);
-    if (n === 23456) return fail(ctx, 'AS 23456 is AS_TRANS (RFC 6793), reserved; it cannot be a real AS', v);
-    return n;
-  });
-}
+/** An ASN as a number, a string of digits, or asdot ("1.10" = 65546, RFC 5396); the same rules as the topology's. */
+export const asn = () => asnField();
 
 export type AddressFamilyName = 'ipv4' | 'ipv6';
 
@@ -46,9 +32,10 @@ export function addressFamily(addr: string): AddressFamilyName {
 
 /**
  * An IP address (no prefix length, no zone), returned canonical. `family` restricts it; `usable`
- * refuses unspecified, multicast and broadcast addresses, which can never be a BGP peer or source.
+ * refuses unspecified, multicast and broadcast addresses, which can never be a BGP peer or source. An
+ * IPv4-mapped IPv6 address (::ffff:10.0.0.1) is refused with the IPv4 address to write unless `allowMapped`.
  */
-export function ipAddress(opts: { family?: AddressFamilyName; usable?: boolean } = {}) {
+export function ipAddress(opts: { family?: AddressFamilyName; usable?: boolean; allowMapped?: boolean } = {}) {
   const what =
     opts.family === 'ipv4' ? 'an IPv4 address' : opts.family === 'ipv6' ? 'an IPv6 address' : 'an IPv4 or IPv6 address';
   return z.string({ error: `expected ${what}` }).transform((raw, ctx) => {
@@ -65,6 +52,14 @@ export function ipAddress(opts: { family?: AddressFamilyName; usable?: boolean }
       canon = canonicalAddress(v);
     } catch {
       return fail(ctx, `expected ${what}`, raw);
+    }
+    // ::ffff:a.b.c.d is how an IPv6 socket shows an IPv4 peer, not an address of its own: name the IPv4 address.
+    const mapped = /^::ffff:([0-9a-f]{1,4}):([0-9a-f]{1,4})$/.exec(canon);
+    if (isV6 && mapped && !opts.allowMapped) {
+      const hi = parseInt(mapped[1], 16);
+      const lo = parseInt(mapped[2], 16);
+      const v4 = `${hi >> 8}.${hi & 255}.${lo >> 8}.${lo & 255}`;
+      return fail(ctx, `${v} is an IPv4-mapped IPv6 address (the form an IPv6 socket shows an IPv4 peer in); write the IPv4 address ${v4}`, raw);
     }
     if (opts.usable) {
       const bytes = parsePrefix(canon).bytes;

@@ -5,7 +5,9 @@ import { readFileSync } from 'node:fs';
 import { isMap, isPair, isScalar, isSeq, type Document, type LineCounter, type Node } from 'yaml';
 import type { z } from 'zod';
 import { closestKey, dropNulls, editDistance, parseYaml, sourceIssues, unreadableReason, zodWording } from '../util/yaml-source';
+import { keepAsdotText } from '../util/asn';
 import { buildConfig } from './build';
+import { crossIssuesDespite } from './partial';
 import { ConfigError, formatPath, type ConfigIssue } from './errors';
 import { configSchema, knownKeysAt } from './schema';
 import type { DaemonConfig } from './types';
@@ -80,6 +82,9 @@ function zodIssues(issues: z.core.$ZodIssue[], doc: Document, lc: LineCounter): 
   });
 }
 
+/** The keys whose value is an AS number (asdot `1.10` must not become the float 1.1). */
+const ASN_KEYS: ReadonlySet<string> = new Set(['asn', 'remote-asn']);
+
 /** Parses and validates config text; `fileName` is used in error messages. Throws ConfigError. */
 export function parseConfig(text: string, fileName: string): DaemonConfig {
   const { doc, lc, errors } = parseYaml(text);
@@ -89,6 +94,7 @@ export function parseConfig(text: string, fileName: string): DaemonConfig {
       errors.map((e) => ({ line: e.line, path: '', message: e.duplicateKey ? 'duplicate key: each key may appear once per mapping' : e.message })),
     );
   }
+  keepAsdotText(doc, ASN_KEYS);
   let data: unknown;
   try {
     data = dropNulls(doc.toJS({ maxAliasCount: 1000 }));
@@ -99,7 +105,12 @@ export function parseConfig(text: string, fileName: string): DaemonConfig {
     throw new ConfigError(fileName, [{ line: 1, path: '', message: 'the file is empty; expected at least router: and neighbors:' }]);
   }
   const parsed = configSchema.safeParse(data, { reportInput: true, error: zodWording });
-  if (!parsed.success) throw new ConfigError(fileName, zodIssues(parsed.error.issues, doc, lc));
+  if (!parsed.success) {
+    // Every problem at once: the cross-field checks also run on the fields the schema did accept.
+    const cross = crossIssuesDespite(configSchema, data, parsed.error.issues, (raw) => buildConfig(raw).issues);
+    const all = [...zodIssues(parsed.error.issues, doc, lc), ...cross.map((i) => ({ line: lineOf(doc, lc, i.path), path: formatPath(i.path), message: i.message }))];
+    throw new ConfigError(fileName, all.filter((o, i) => all.findIndex((p) => p.path === o.path && p.message === o.message) === i));
+  }
   const { config, issues } = buildConfig(parsed.data);
   if (issues.length > 0) {
     throw new ConfigError(fileName, issues.map((i) => ({ line: lineOf(doc, lc, i.path), path: formatPath(i.path), message: i.message })));

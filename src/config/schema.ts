@@ -47,7 +47,8 @@ export const neighborSchema = obj({
   prepend: int(0, 16).optional(),
   'local-pref': int(0, 4294967295).optional(),
   families: list(family, 'ipv4-unicast / ipv6-unicast').min(1, { error: 'expected at least one family' }).optional(),
-  'next-hop-ipv6': ipAddress({ family: 'ipv6', usable: true }).optional(),
+  // The mapped form is what we send by default over an IPv4 session; writing it out is allowed.
+  'next-hop-ipv6': ipAddress({ family: 'ipv6', usable: true, allowMapped: true }).optional(),
   import: obj({
     allow: list(prefixFilter(), 'prefix filters').optional(),
     deny: list(prefixFilter(), 'prefix filters').optional(),
@@ -79,6 +80,8 @@ export const configSchema = z.strictObject(
       port: int(1, 65535).optional(),
     }),
     originate: list(prefix(), 'prefixes').optional(),
+    // The default route in originate attracts every neighbor's traffic: it must be meant (build.ts).
+    'originate-allow-default': bool().optional(),
     control: obj({ socket: socketPath.optional(), group: groupName.optional() }).optional(),
     log: obj({ level: z.enum(LOG_LEVELS, { error: `expected one of ${LOG_LEVELS.join(', ')}` }).optional() }).optional(),
     rib: obj({ 'max-paths': int(1, 64).optional(), 'keep-pre-policy': bool().optional() }).optional(),

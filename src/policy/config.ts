@@ -43,7 +43,7 @@ export interface NeighborPolicyConfig {
   role?: 'primary' | 'backup';
   /** Extra copies of our ASN on eBGP export, on top of the one always added. Default 0 (primary), 2 (backup). */
   prepend?: number;
-  /** LOCAL_PREF set on import (eBGP; iBGP keeps the twin's value when it sent one). Default 100. */
+  /** LOCAL_PREF set on import (eBGP; iBGP keeps the twin's value when it sent one). Default 100 (primary), 50 (backup). */
   localPref?: number;
   import?: ImportPolicyConfig;
   export?: ExportPolicyConfig;
@@ -57,6 +57,8 @@ export interface RouterPolicyConfig {
 
 export const POLICY_DEFAULTS = Object.freeze({
   localPref: 100,
+  /** A backup is backup in both directions: the far side sees prepends, we prefer the primary's routes. */
+  localPrefBackup: 50,
   prependPrimary: 0,
   prependBackup: 2,
   maxPrefixesWarning: 75,
@@ -64,6 +66,11 @@ export const POLICY_DEFAULTS = Object.freeze({
 
 export function isIbgp(cfg: NeighborPolicyConfig, router: RouterPolicyConfig): boolean {
   return cfg.ibgp ?? cfg.remoteAsn === router.asn;
+}
+
+/** The LOCAL_PREF given on import to routes from this neighbor when none was configured. */
+export function configuredLocalPref(cfg: Pick<NeighborPolicyConfig, 'localPref' | 'role'>): number {
+  return cfg.localPref ?? (cfg.role === 'backup' ? POLICY_DEFAULTS.localPrefBackup : POLICY_DEFAULTS.localPref);
 }
 
 export function configuredPrepend(cfg: NeighborPolicyConfig): number {

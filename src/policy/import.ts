@@ -7,7 +7,7 @@ import type { RouteAttrs } from '../rib/attrs';
 import { asPathContains, COMMUNITY_GRACEFUL_SHUTDOWN, hasCommunity, internAttrs } from '../rib/attrs';
 import type { ImportFilter } from '../rib/adj-rib-in';
 import type { NeighborPolicyConfig, RouterPolicyConfig } from './config';
-import { isIbgp, POLICY_DEFAULTS } from './config';
+import { configuredLocalPref, isIbgp, POLICY_DEFAULTS } from './config';
 import type { CompiledFilter } from './prefix-match';
 import { OwnPrefixes, PrefixList } from './prefix-match';
 
@@ -39,7 +39,7 @@ export class ImportPolicy implements ImportFilter {
     const imp = cfg.import ?? {};
     this.localAsn = router.asn;
     this.ibgp = isIbgp(cfg, router);
-    this.localPref = cfg.localPref ?? POLICY_DEFAULTS.localPref;
+    this.localPref = configuredLocalPref(cfg);
     this.honorGshut = imp.honorGracefulShutdown ?? true;
     this.allowDefault = imp.allowDefault ?? false;
     this.allowOwn = imp.allowOwn ?? false;

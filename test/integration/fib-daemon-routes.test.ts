@@ -18,7 +18,7 @@ function bgpfoConfig(): Record<string, unknown> {
     fib: { mode: 'kernel' },
     neighbors: [
       { name: 'tun-a1', address: LINKS.a.far4, 'local-address': LINKS.a.us4, 'remote-asn': FAR_ASN, families: ['ipv4-unicast'], ...timers },
-      { name: 'tun-b1', address: LINKS.b.far4, 'local-address': LINKS.b.us4, 'remote-asn': FAR_ASN, families: ['ipv4-unicast'], role: 'backup', ...timers },
+      { name: 'tun-b1', address: LINKS.b.far4, 'local-address': LINKS.b.us4, 'remote-asn': FAR_ASN, families: ['ipv4-unicast'], role: 'backup', 'local-pref': 100, ...timers },
       { name: 'tun-a6', address: LINKS.a.far6, 'local-address': LINKS.a.us6, 'remote-asn': FAR_ASN, families: ['ipv6-unicast'], interface: LINKS.a.usIf, ...timers },
     ],
   };

@@ -28,7 +28,7 @@ function bgpfoConf(): Record<string, unknown> {
     originate: [OURS.v4],
     neighbors: [
       { name: 'tun-a1', address: LINKS.a.far4, 'local-address': LINKS.a.us4, ...common },
-      { name: 'tun-b1', address: LINKS.b.far4, 'local-address': LINKS.b.us4, role: 'backup', ...common },
+      { name: 'tun-b1', address: LINKS.b.far4, 'local-address': LINKS.b.us4, role: 'backup', 'local-pref': 100, ...common },
     ],
   };
 }

@@ -2,6 +2,7 @@
 // to its line through the document's node ranges (yaml's LineCounter). Throws TopologyError with all of them.
 
 import { readFileSync } from 'node:fs';
+import { keepAsdotText } from '../../util/asn';
 import { collectLines, dropNulls, issuesWithFixes, parseYaml, unreadableReason, zodWording } from '../../util/yaml-source';
 import { TopologyError } from './errors';
 import { normalizeTopology } from './normalize';
@@ -23,6 +24,7 @@ export function parseTopology(text: string, fileName: string): Topology {
     );
   }
   const source: TopologySource = { file: fileName, lines: collectLines(doc.contents, lc) };
+  keepAsdotText(doc, new Set(['asn']));
   const data = dropNulls(doc.toJS({ maxAliasCount: 100 }));
   if (data === undefined || data === null) {
     throw new TopologyError(fileName, [{ line: 1, path: '', message: 'the file is empty', fix: 'start from one of the files in topologies/' }]);

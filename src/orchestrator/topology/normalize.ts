@@ -1,6 +1,7 @@
 // From the schema's raw output to a Topology: defaults filled in, then the cross-field rules (ASN ranges,
 // ISPs per mode, no single router, cloud gateways without BFD, overlapping prefixes), each with its fix.
 
+import { classifyAsn } from '../../util/asn';
 import { lineOfPath, type FieldPath } from '../../util/yaml-source';
 import { formatPath, type TopologyIssue } from './errors';
 import type { RawTopology } from './schema';
@@ -16,17 +17,8 @@ export function lineAt(source: TopologySource, path: FieldPath): number {
 
 const PRIVATE_HINT = 'use a private ASN (64512..65534 or 4200000000..4294967294) or your registered one';
 
-/** RFC 7607 (AS 0), RFC 6793 (AS_TRANS), RFC 7300 (last ASNs), RFC 5398 (documentation), IANA reserved block. */
-export function classifyAsn(asn: number): { error?: string; warning?: string } {
-  if (asn === 0) return { error: 'AS 0 is reserved (RFC 7607) and cannot be used in a session' };
-  if (asn === 23456) return { error: 'AS 23456 is AS_TRANS (RFC 6793), a placeholder, not a real AS' };
-  if (asn === 65535 || asn === 4294967295) return { error: `AS ${asn} is the last of its range, reserved (RFC 7300)` };
-  if (asn >= 65552 && asn <= 131071) return { error: `AS ${asn} is in the IANA reserved block 65552..131071` };
-  if ((asn >= 64496 && asn <= 64511) || (asn >= 65536 && asn <= 65551)) {
-    return { warning: `AS ${asn} is reserved for documentation (RFC 5398); fine in a lab, not on a real network` };
-  }
-  return {};
-}
+/** Shared with the daemon config (src/util/asn.ts); re-exported for the orchestrator's callers. */
+export { classifyAsn };
 
 function pickFreeAsn(start: number, used: Set<number>): number {
   let asn = start;

@@ -2,6 +2,7 @@
 // Cross-field rules (ASN ranges, ISPs per mode, cloud and BFD) live in check.ts, where they can name the fix.
 
 import { z } from 'zod';
+import { asnField } from '../../util/asn';
 import { schemaKeysAt } from '../../util/yaml-source';
 import { formatCidr, formatIpv4, networkOf, parseCidr, parseIpv4 } from '../plan/ipv4';
 
@@ -64,8 +65,8 @@ export function ipv4Address(what = 'an IPv4 address such as 203.0.113.1') {
   });
 }
 
-/** 0..4294967295 here; which of those are reserved is decided in check.ts, which can say why. */
-const asn = () => int(0, 4294967295, 'an AS number, an integer such as 65010 (private: 64512..65534, 4200000000..4294967294)');
+/** The daemon config's ASN field (src/util/asn.ts); reserved ASNs are refused by normalize.ts with the same classifyAsn. */
+const asn = () => asnField({ reserved: 'pass' });
 
 const daemon = <const T extends readonly [string, ...string[]]>(allowed: T) => z.enum(allowed, { error: `expected one of ${allowed.join(', ')}` });
 

@@ -36,7 +36,7 @@ export async function twoLinkLab(short: string): Promise<TwoLinkLab> {
 }
 
 /**
- * bgpfo's side: tun-a1 (IPv4 transport, link a), tun-b1 (IPv4 transport, link b, role backup: prepend 2),
+ * bgpfo's side: tun-a1 (IPv4 transport, link a), tun-b1 (IPv4 transport, link b, role backup: prepend 2, local-pref kept at 100 so equal paths share ECMP),
  * tun-a6 (IPv6 transport, link a, IPv6 only). Hold time 3 s so a blackhole is noticed quickly.
  */
 export function bgpfoConfig(): Record<string, unknown> {
@@ -46,7 +46,7 @@ export function bgpfoConfig(): Record<string, unknown> {
     originate: [OURS.v4, OURS.v6],
     neighbors: [
       { name: 'tun-a1', address: LINKS.a.far4, 'local-address': LINKS.a.us4, 'remote-asn': FAR_ASN, families: ['ipv4-unicast'], ...timers },
-      { name: 'tun-b1', address: LINKS.b.far4, 'local-address': LINKS.b.us4, 'remote-asn': FAR_ASN, families: ['ipv4-unicast'], role: 'backup', ...timers },
+      { name: 'tun-b1', address: LINKS.b.far4, 'local-address': LINKS.b.us4, 'remote-asn': FAR_ASN, families: ['ipv4-unicast'], role: 'backup', 'local-pref': 100, ...timers },
       {
         name: 'tun-a6',
         address: LINKS.a.far6,

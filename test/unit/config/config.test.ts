@@ -149,7 +149,7 @@ neighbors:
     hold-time: 9
     remote-asn: 65a
 `;
-    expect(errorsOf(text)).toEqual(['bgpfo.yaml:14: neighbors[1].remote-asn: expected an integer 1..4294967295 or asdot X.Y (got "65a")']);
+    expect(errorsOf(text)).toEqual(['bgpfo.yaml:14: neighbors[1].remote-asn: expected an AS number: an integer 1..4294967294 or asdot X.Y such as 1.10 (RFC 5396) (got "65a")']);
   });
 
   test('ConfigError carries structured issues', () => {
@@ -172,13 +172,13 @@ neighbors:
       'bgpfo.yaml:8: neighbors[0].import.alow: unknown key "alow"; did you mean "allow"?',
     ]);
     expect(errorsOf(`${MIN}routers: {}\n`)).toEqual(['bgpfo.yaml:4: routers: unknown key "routers"; did you mean "router"?']);
-    expect(errorsOf(`${MIN}zzz: 1\n`)[0]).toMatch(/^bgpfo.yaml:4: zzz: unknown key "zzz"; expected one of router, originate, control, log, rib, neighbors\b/);
+    expect(errorsOf(`${MIN}zzz: 1\n`)[0]).toMatch(/^bgpfo.yaml:4: zzz: unknown key "zzz"; expected one of router, originate, originate-allow-default, control, log, rib, neighbors\b/);
   });
 
   test('missing required fields point at the enclosing entry', () => {
     expect(errorsOf('router: { asn: 65001 }\nneighbors:\n  - name: a\n    address: 10.0.0.2\n')).toEqual([
       'bgpfo.yaml:1: router.router-id: required, expected an IPv4 dotted quad such as 10.0.0.1',
-      'bgpfo.yaml:3: neighbors[0].remote-asn: required, expected an integer 1..4294967295 or asdot X.Y',
+      'bgpfo.yaml:3: neighbors[0].remote-asn: required, expected an AS number: an integer 1..4294967294 or asdot X.Y such as 1.10 (RFC 5396)',
     ]);
     expect(errorsOf('neighbors: []\n')).toEqual(['bgpfo.yaml:1: router: required, expected a mapping (key: value lines)']);
   });
@@ -240,7 +240,7 @@ neighbors:
   });
 
   test('ASN 0, 23456, too large, and bad asdot are refused', () => {
-    for (const asn of ['0', '23456', '4294967296', '"65536.1"', '-5', '1.5']) {
+    for (const asn of ['0', '23456', '65535', '4294967295', '70000', '4294967296', '"65536.1"', '65536.1', '-5', '1.5.1', '99999.1']) {
       const errs = errorsOf(withNeighbor('', `router: { asn: ${asn}, router-id: 10.0.0.1 }`));
       expect(errs).toHaveLength(1);
       expect(errs[0]).toMatch(/^bgpfo.yaml:1: router.asn: /);

@@ -22,7 +22,7 @@ originate: [10.1.0.0/16]
 control: { socket: /tmp/bgpfo-unit-never-bound.sock }
 neighbors:
   - { name: tun-a1, address: 169.254.21.1, local-address: 169.254.21.2, remote-asn: 64512, families: [ipv4-unicast], import: { allow-own: true } GR }
-  - { name: tun-b1, address: 169.254.22.1, local-address: 169.254.22.2, remote-asn: 64512, families: [ipv4-unicast], role: backup GR }
+  - { name: tun-b1, address: 169.254.22.1, local-address: 169.254.22.2, remote-asn: 64512, families: [ipv4-unicast], role: backup, local-pref: 100 GR }
   - { name: tun-v6, address: "fd00:23::1", local-address: "fd00:23::2", remote-asn: 64512, families: [ipv6-unicast] }
   - { name: twin, address: 10.0.0.2, remote-asn: 65001, families: [ipv4-unicast] }
 `;

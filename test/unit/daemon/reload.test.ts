@@ -49,7 +49,7 @@ test('prepend, communities and export filters re-advertise; import filters and l
   const next = config(
     BASE.replace('hold-time: 9 }', 'hold-time: 9, prepend: 2, export: { communities: ["65001:7"] } }').replace(
       'role: backup }',
-      'role: backup, local-pref: 50, import: { deny: ["10.99.0.0/16"] } }',
+      'role: backup, local-pref: 40, import: { deny: ["10.99.0.0/16"] } }',
     ),
   );
   const plan = diffConfig(config(BASE), next);

@@ -13,7 +13,7 @@ originate: [10.1.0.0/16, "2001:db8:1::/48"]
 control: { socket: /tmp/bgpfo-unit-never-bound.sock }
 neighbors:
   - { name: tun-a1, address: 169.254.21.1, local-address: 169.254.21.2, remote-asn: 64512 }
-  - { name: tun-b1, address: 169.254.22.1, local-address: 169.254.22.2, remote-asn: 64512, role: backup }
+  - { name: tun-b1, address: 169.254.22.1, local-address: 169.254.22.2, remote-asn: 64512, role: backup, local-pref: 100 }
   - { name: tun-v6, address: "fd00:23::1", local-address: "fd00:23::2", remote-asn: 64512 }
 `;
 
@@ -56,7 +56,7 @@ describe('export path', () => {
   });
 
   test('a backup neighbor sees our ASN 1 + 2 times; next-hop-ipv6 replaces the mapped form', async () => {
-    const yaml = BASE.replace('role: backup }', 'role: backup, next-hop-ipv6: "2001:db8:ff::2" }');
+    const yaml = BASE.replace('role: backup, local-pref: 100 }', 'role: backup, next-hop-ipv6: "2001:db8:ff::2" }');
     const { speaker, s } = setup(yaml);
     s('tun-b1').establish();
     await speaker.settled();
@@ -119,7 +119,7 @@ describe('export path', () => {
   });
 
   test('learned routes go only where an export learned filter names them, never back to their source', async () => {
-    const yaml = BASE.replace('remote-asn: 64512, role: backup }', 'remote-asn: 64512, role: backup, export: { learned: ["10.0.0.0/8 le 24"] } }');
+    const yaml = BASE.replace('remote-asn: 64512, role: backup, local-pref: 100 }', 'remote-asn: 64512, role: backup, export: { learned: ["10.0.0.0/8 le 24"] } }');
     const { speaker, s } = setup(yaml);
     s('tun-a1').establish({ families: ['ipv4-unicast'] });
     s('tun-b1').establish({ families: ['ipv4-unicast'] });
@@ -195,7 +195,7 @@ describe('import path', () => {
   });
 
   test('a burst of UPDATEs is applied in one slice: one Loc-RIB drain, re-exported in few packed messages', async () => {
-    const yaml = BASE.replace('remote-asn: 64512, role: backup }', 'remote-asn: 64512, role: backup, export: { learned: ["10.0.0.0/8 le 24"] } }');
+    const yaml = BASE.replace('remote-asn: 64512, role: backup, local-pref: 100 }', 'remote-asn: 64512, role: backup, export: { learned: ["10.0.0.0/8 le 24"] } }');
     const { speaker, s, changes } = setup(yaml);
     s('tun-a1').establish({ families: ['ipv4-unicast'] });
     s('tun-b1').establish({ families: ['ipv4-unicast'] });
@@ -305,7 +305,7 @@ describe('decision and session loss', () => {
   });
 
   test('stop() closes every session with its shutdown message, or the default one', async () => {
-    const yaml = BASE.replace('role: backup }', 'role: backup, shutdown-message: "moving to the other ISP" }');
+    const yaml = BASE.replace('role: backup, local-pref: 100 }', 'role: backup, shutdown-message: "moving to the other ISP" }');
     const { speaker, s } = setup(yaml);
     s('tun-a1').establish();
     await speaker.settled();
