@@ -41,6 +41,11 @@ function toHostOptions(o: HostCliOptions, io: CliIo): HostOptions {
   };
 }
 
+/** A dry run that found what would stop the real `bgpfo up` (exit 1; HostError's code, without loading src/host). */
+export class DryRunProblems extends Error {
+  readonly code = 'ERR_HOST_PROBLEMS';
+}
+
 export function registerDeployCommands(program: Command, io: CliIo): void {
   program
     .command('plan')
@@ -61,9 +66,12 @@ export function registerDeployCommands(program: Command, io: CliIo): void {
     .addOption(new Option('--keys <source>', 'keep: reuse DIR/keys, making missing keys; random: new keys; placeholder: markers, for committed files').choices(['keep', 'random', 'placeholder']).default('keep'))
     .action(async (file: string, o: { out: string; keys: 'keep' | 'random' | 'placeholder' }) => {
       const { buildPlan, loadTopology, renderAll } = await orchestrator();
-      const r = renderAll(buildPlan(loadTopology(file)), o.out, { keys: o.keys });
+      const plan = buildPlan(loadTopology(file));
+      const r = renderAll(plan, o.out, { keys: o.keys });
       io.out(`rendered ${r.files.length} files into ${r.outDir}${r.secretFiles.length && o.keys !== 'placeholder' ? ` (${r.secretFiles.length} hold private keys: mode 0600, listed in ${r.outDir}/.gitignore)` : ''}\n`);
       for (const f of r.files) io.out(`  ${f}\n`);
+      // The plan's warnings (documentation ASNs, ...) are in plan.json too, but they must be seen.
+      for (const w of plan.warnings) io.err(`warning: ${w}\n`);
     });
 
   hostOptions(program.command('up').description("bring this host up as one router of a topology: WireGuard interfaces, addresses, routes, sysctls, config, daemon"))
@@ -71,8 +79,11 @@ export function registerDeployCommands(program: Command, io: CliIo): void {
     .addOption(new Option('--service <how>', 'run the daemon under systemd or as a background process').choices(['auto', 'systemd', 'process']).default('auto'))
     .action(async (file: string, o: HostCliOptions) => {
       const r = await (await host()).hostUp(file, toHostOptions(o, io));
-      if (r.dryRun) io.out(`# bgpfo up --node ${r.node} would run:\n${r.lines.join('\n')}\n`);
-      else io.out(`${r.node} is up: ${r.lines.length} changes, recorded in ${r.recordFile} (bgpfo down ${file} --node ${r.node} undoes them)\n`);
+      if (r.dryRun) {
+        io.out(`# bgpfo up --node ${r.node} would run:\n${r.lines.join('\n')}\n`);
+        // A dry run that found what would stop the real one fails, so a script can tell.
+        if (r.problems?.length) throw new DryRunProblems(`bgpfo up --node ${r.node} would stop: ${r.problems.length} problem${r.problems.length > 1 ? 's' : ''} on this host (the "# problem:" lines above)`);
+      } else io.out(`${r.node} is up: ${r.lines.length} changes, recorded in ${r.recordFile} (bgpfo down ${file} --node ${r.node} undoes them)\n`);
     });
 
   hostOptions(program.command('down').description('undo exactly what bgpfo up did on this host (from its record)')).action(async (file: string, o: HostCliOptions) => {

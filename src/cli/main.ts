@@ -16,6 +16,7 @@ import { registerScenarioCommands } from './scenario';
 import { registerValidateCommand, ValidateFailed } from './validate';
 import { errorJson, humanMessage } from './errors';
 import { formatStatusTable, useColor } from './status-table';
+import { daemonLogger, LOG_FORMATS, type LogFormat } from './logging';
 
 export interface CliIo {
   out: (text: string) => void;
@@ -70,8 +71,11 @@ export function buildProgram(io: CliIo): Command {
     .description('run the BGP speaker with a config file (runs until SIGTERM or SIGINT)')
     .requiredOption('--config <file>', 'YAML config file (see docs/configuration.md)')
     .addOption(new Option('--log-level <level>', 'override log.level from the config').choices([...LOG_LEVELS]))
+    .addOption(
+      new Option('--log-format <format>', 'pretty: one readable line per entry (default on a terminal); json: one JSON object per line (default otherwise)').choices([...LOG_FORMATS]),
+    )
     .option('--graceful', 'on SIGTERM leave as for a graceful restart: no NOTIFICATION, kernel routes kept (config: stop.graceful-restart)')
-    .action(async (opts: { config: string; logLevel?: LogLevel; graceful?: boolean }) => {
+    .action(async (opts: { config: string; logLevel?: LogLevel; logFormat?: LogFormat; graceful?: boolean }) => {
       // The --log-level override also holds for every reload of the file.
       const load = (path: string) => {
         const c = loadConfig(path);
@@ -80,9 +84,9 @@ export function buildProgram(io: CliIo): Command {
       };
       const config = load(opts.config);
       // Loaded lazily: the status/validate commands must not pay for (or depend on) the daemon's modules.
-      const { default: pino } = await import('pino');
       const { runDaemon } = await import('../daemon');
-      const logger = pino({ level: config.log.level, base: { pid: process.pid } });
+      const logger = await daemonLogger(config.log.level, opts.logFormat ?? (io.isTTY ? 'pretty' : 'json'));
+      logger.info({ version: bgpfoVersion(), node: process.version, config: opts.config }, `bgpfo ${bgpfoVersion()} starting`);
       await runDaemon(config, logger, { configPath: opts.config, load, ...(opts.graceful ? { gracefulRestart: true } : {}) });
     });
 

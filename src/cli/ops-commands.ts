@@ -4,7 +4,7 @@
 import { InvalidArgumentError, type Command } from 'commander';
 import { ControlClient, DEFAULT_SOCKET } from '../api/client';
 import { ControlApiError, ControlError } from '../api/errors';
-import type { OpsEvent } from '../api/events';
+import type { OpsEvent, OpsEventType } from '../api/events';
 import { eventLine } from '../api/events-text';
 import type { DrainResponse, ReloadResponse, UndrainResponse } from '../api/types';
 import { loadConfig } from '../config';
@@ -29,12 +29,56 @@ function withClient(cmd: Command): Command {
     .option('--json', 'print the API answer as JSON (for scripts)');
 }
 
+/** Every event type the daemon publishes (src/api/events.ts), for --type. */
+const EVENT_TYPE_SET: Record<OpsEventType, true> = {
+  'session-state': true,
+  'session-up': true,
+  'session-down': true,
+  routes: true,
+  failover: true,
+  demotion: true,
+  liveness: true,
+  drain: true,
+  reload: true,
+  daemon: true,
+};
+export const EVENT_TYPES = Object.keys(EVENT_TYPE_SET) as OpsEventType[];
+
+/** "failover, drain" -> ['failover', 'drain']; an unknown type is refused with the list (the stream would stay silent). */
+function eventTypes(v: string): string[] {
+  const types = v.split(',').map((t) => t.trim()).filter(Boolean);
+  const bad = types.filter((t) => !(EVENT_TYPES as readonly string[]).includes(t));
+  if (types.length === 0 || bad.length) throw new InvalidArgumentError(`unknown event type${bad.length > 1 ? 's' : ''} ${bad.map((b) => `"${b}"`).join(', ') || '""'}; the types are ${EVENT_TYPES.join(', ')}`);
+  return types;
+}
+
 function number(what: string, max: number) {
   return (v: string): number => {
     const n = Number(v);
     if (v.trim() === '' || !Number.isFinite(n) || n < 0 || n > max) throw new InvalidArgumentError(`expected ${what} 0..${max}`);
     return n;
   };
+}
+
+/** A reload the daemon refused: its reasons (or the new file's errors, as issues for --json), the old config kept. */
+export class ReloadRefusedError extends ControlError {
+  readonly apiCode: string;
+  readonly issues: { line: number; path: string; message: string }[];
+  readonly file?: string;
+  constructor(e: ControlApiError) {
+    const said = /^reload refused/.test(e.message);
+    super(e.code, said ? e.message : `reload refused, the daemon keeps its running config:\n${e.message}`);
+    this.name = 'ReloadRefusedError';
+    this.apiCode = e.apiCode;
+    // "file:line: path: message" lines of a config error, as the loader's issues.
+    this.issues = [];
+    for (const line of e.message.split('\n')) {
+      const m = /^(.+?):(\d+): (?:([A-Za-z0-9_.\[\]-]+): )?(.*)$/.exec(line);
+      if (!m) continue;
+      this.file ??= m[1];
+      this.issues.push({ line: Number(m[2]), path: m[3] ?? '', message: m[4] });
+    }
+  }
 }
 
 export function formatReload(r: ReloadResponse): string {
@@ -62,8 +106,8 @@ export function registerOpsCommands(program: Command, io: CliIo): void {
     try {
       r = await client(o, 120_000).reload();
     } catch (e) {
-      // The daemon's refusal carries the config errors (file:line: field: ...): print them as they are.
-      if (e instanceof ControlApiError) throw new ControlError(e.code, `reload refused, the daemon keeps its running config:\n${e.message}`);
+      // The daemon's refusal carries the config errors (file:line: field: ...): print them as they are, said once.
+      if (e instanceof ControlApiError) throw new ReloadRefusedError(e);
       throw e;
     }
     io.out(o.json ? JSON.stringify(r, null, 2) + '\n' : formatReload(r) + '\n');
@@ -105,20 +149,21 @@ export function registerOpsCommands(program: Command, io: CliIo): void {
 
   withClient(program.command('events').description('follow the daemon\'s events: sessions, best paths, failovers, drains, reloads (Ctrl-C to stop)'))
     .option('--since <seq>', 'first replay the kept events after this sequence number (0: all kept)', number('a sequence number', Number.MAX_SAFE_INTEGER))
-    .option('--type <types>', 'only these types, comma-separated (session-up,session-down,failover,demotion,drain,reload,...)')
+    .option('--type <types>', `only these types, comma-separated (${EVENT_TYPES.join(',')})`, eventTypes)
     .option('-n, --count <n>', 'exit after this many events', number('a count', 1e9))
-    .action(async (o: ClientOpts & { since?: number; type?: string; count?: number }) => {
+    .action(async (o: ClientOpts & { since?: number; type?: string[]; count?: number }) => {
       let seen = 0;
       let stream: ReturnType<ControlClient['events']> | undefined = undefined;
       const onEvent = (e: OpsEvent) => {
         if (o.count !== undefined && seen >= o.count) return;
         seen++;
-        io.out(o.json ? JSON.stringify(e) + '\n' : eventLine(e) + '\n');
+        // The sequence number first: what --since takes to pick up after this line.
+        io.out(o.json ? JSON.stringify(e) + '\n' : `#${e.seq}  ${eventLine(e)}\n`);
         if (o.count !== undefined && seen >= o.count) stream?.close();
       };
       stream = client(o).events(onEvent, {
         ...(o.since !== undefined ? { since: o.since } : {}),
-        ...(o.type ? { types: o.type.split(',').map((t) => t.trim()) } : {}),
+        ...(o.type ? { types: o.type } : {}),
       });
       await stream.done;
       if (o.count === undefined || seen < o.count) io.err('the daemon closed the event stream\n');

@@ -62,7 +62,15 @@ export async function setupFib(config: DaemonConfig, logger: Logger, opts: FibSe
       fib = new MemoryFib({ metric: fc.metric, logger: log });
     }
   }
-  log.info({ mode, table: fc.table, protocol: fc.protocol, metric: fc.metric, netns: fc.netns }, mode === 'none' ? 'no FIB: routes are not installed' : `FIB: ${mode}`);
+  if (fc.mode === 'auto' && mode === 'none' && opts.fib === undefined) {
+    // auto found no kernel to program: the daemon speaks BGP but forwards nothing itself; say so loudly.
+    log.warn(
+      { mode, configured: 'auto' },
+      'fib.mode auto: no FIB (not running as root on Linux), so learned routes are NOT installed in the kernel; run as root, or set fib.mode: none if that is meant',
+    );
+  } else {
+    log.info({ mode, table: fc.table, protocol: fc.protocol, metric: fc.metric, netns: fc.netns }, mode === 'none' ? 'no FIB: routes are not installed' : `FIB: ${mode}`);
+  }
 
   const checked = new Set<string>();
   /** Host settings for interfaces not checked yet; `always`: the global ones too even when none is new. */

@@ -9,7 +9,7 @@ import { loadConfig, type DaemonConfig } from '../config';
 import { syncOriginated } from '../policy';
 import type { DrainManager } from './drain';
 import type { BgpListener } from './listener';
-import { describeAction, diffConfig, type ReloadAction } from './reload';
+import { changedWords, describeAction, diffConfig, type ReloadAction } from './reload';
 import type { Speaker } from './speaker';
 
 /** A config that validates but cannot be applied while running (router.asn changed...); `code` is stable. */
@@ -121,6 +121,7 @@ export class Reloader {
     // New neighbors are built from speaker.config (router, originate), so it is the new one from here on.
     speaker.config = next;
     const router = { asn: next.router.asn, routerId: next.router.routerId, originate: next.originate };
+    const reimported: string[] = [];
     for (const a of actions) {
       switch (a.kind) {
         case 'remove-neighbor':
@@ -128,7 +129,7 @@ export class Reloader {
           break;
         case 'reset-neighbor':
         case 'add-neighbor': {
-          if (a.kind === 'reset-neighbor') speaker.removeNeighbor(a.name, CeaseSubcode.OtherConfigurationChange, `configuration changed: ${a.changed.join(', ')}`);
+          if (a.kind === 'reset-neighbor') speaker.removeNeighbor(a.name, CeaseSubcode.OtherConfigurationChange, `configuration changed: ${changedWords(a.changed).join(', ')}`);
           // The failover core starts it unless a drain or its liveness holds it (and puts any drain's marks on it).
           speaker.addNeighbor(a.config);
           break;
@@ -137,13 +138,17 @@ export class Reloader {
           const n = speaker.neighbor(a.name);
           if (!n) break;
           const how = n.reconfigure(a.config, router, { import: a.import, export: a.export });
-          lines.push(describeAction(a));
+          // Re-imports that only follow a changed originate list are one line, not one per neighbor.
+          if (a.changed.length === 0 && !a.export) reimported.push(a.name);
+          else lines.push(describeAction(a));
           if (how === 'refresh') lines.push(`neighbor ${a.name}: no pre-policy copy kept (rib.keep-pre-policy false): ROUTE-REFRESH sent`);
           continue;
         }
         case 'originate':
           syncOriginated(speaker.locRib, old.originate, next.originate);
-          break;
+          lines.push(describeAction(a));
+          if (reimported.length) lines.push(`re-imported from ${reimported.join(', ')} (our own prefixes are refused on import)`);
+          continue;
         default:
           continue;
       }

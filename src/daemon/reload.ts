@@ -38,10 +38,10 @@ export type ReloadAction =
   /** Cease/3 Peer De-configured, then forget it (its routes are withdrawn). */
   | { kind: 'remove-neighbor'; name: string }
   /** Cease/6 Other Configuration Change, and a new session with the new parameters. */
-  | { kind: 'reset-neighbor'; name: string; config: NeighborConfig; changed: string[] }
+  | { kind: 'reset-neighbor'; name: string; config: NeighborConfig; previous: NeighborConfig; changed: string[] }
   | { kind: 'add-neighbor'; name: string; config: NeighborConfig }
   /** Same session; rebuild the policy and re-advertise (export) and/or re-import (import). */
-  | { kind: 'update-neighbor'; name: string; config: NeighborConfig; export: boolean; import: boolean; changed: string[] }
+  | { kind: 'update-neighbor'; name: string; config: NeighborConfig; previous: NeighborConfig; export: boolean; import: boolean; changed: string[] }
   | { kind: 'originate'; add: string[]; remove: string[] }
   | { kind: 'listen'; addresses: string[] }
   | { kind: 'log-level'; level: DaemonConfig['log']['level'] }
@@ -82,11 +82,11 @@ const APPLIED_SECTIONS = new Set(['router', 'originate', 'log', 'neighbors', 'me
 function diffNeighbor(old: NeighborConfig, next: NeighborConfig, originateChanged: boolean): ReloadAction | undefined {
   const changed = changedFields(old, next);
   const effects = new Set(changed.map((f) => NEIGHBOR_FIELD_EFFECT[f] ?? 'session'));
-  if (effects.has('session')) return { kind: 'reset-neighbor', name: next.name, config: next, changed };
+  if (effects.has('session')) return { kind: 'reset-neighbor', name: next.name, config: next, previous: old, changed };
   // Our own prefixes are refused on import unless allow-own: a changed originate list changes every import policy.
   const reimport = effects.has('import') || originateChanged;
   if (!effects.has('export') && !reimport && changed.length === 0) return undefined;
-  return { kind: 'update-neighbor', name: next.name, config: next, export: effects.has('export'), import: reimport, changed };
+  return { kind: 'update-neighbor', name: next.name, config: next, previous: old, export: effects.has('export'), import: reimport, changed };
 }
 
 /**
@@ -149,18 +149,60 @@ export function diffConfig(old: DaemonConfig, next: DaemonConfig): ReloadPlan {
   return { actions, refused };
 }
 
-/** One line per action, for the reload answer, the event and the log. */
+/** NeighborConfig fields as the config file names them; null: implied by another field, not worth a word. */
+const FIELD_WORDS: Record<string, string | null> = {
+  holdTime: 'hold-time',
+  connectRetry: 'connect-retry',
+  localAddress: 'local-address',
+  remoteAsn: 'remote-asn',
+  nextHopIpv6: 'next-hop-ipv6',
+  localPref: 'local-pref',
+  shutdownMessage: 'shutdown-message',
+  gracefulRestart: 'graceful-restart',
+  import: 'import policy',
+  export: 'export policy',
+  addressFamily: null,
+  ibgp: null,
+};
+
+function valueWords(v: unknown): string {
+  if (v === undefined) return 'none';
+  if (Array.isArray(v) && v.every((x) => typeof x === 'string')) return v.join(' ') || 'none';
+  return typeof v === 'object' && v !== null ? '' : JSON.stringify(v).replace(/^"(.*)"$/, '$1');
+}
+
+/**
+ * What changed on a neighbor in the config file's words, with the old and new value where it is one value:
+ * "hold-time 9 -> 30, remote-asn 64512 -> 64599". A keepalive that only follows the hold time is not repeated.
+ */
+export function changedWords(changed: readonly string[], previous?: NeighborConfig, next?: NeighborConfig): string[] {
+  const derivedKeepalive =
+    previous && next && changed.includes('holdTime') && previous.keepalive === Math.floor(previous.holdTime / 3) && next.keepalive === Math.floor(next.holdTime / 3);
+  const out: string[] = [];
+  for (const f of changed) {
+    if (f === 'keepalive' && derivedKeepalive) continue;
+    const word = f in FIELD_WORDS ? FIELD_WORDS[f] : f;
+    if (word === null) continue;
+    const a = previous ? valueWords((previous as unknown as Record<string, unknown>)[f]) : '';
+    const b = next ? valueWords((next as unknown as Record<string, unknown>)[f]) : '';
+    out.push(a && b ? `${word} ${a} -> ${b}` : word);
+  }
+  return out.length ? out : changed.length ? ['address family'] : [];
+}
+
+/** One line per action, for the reload answer, the event and the log, in the config file's words. */
 export function describeAction(a: ReloadAction): string {
   switch (a.kind) {
     case 'remove-neighbor':
       return `neighbor ${a.name} removed (Cease/Peer De-configured)`;
     case 'reset-neighbor':
-      return `neighbor ${a.name} reset (Cease/Other Configuration Change): ${a.changed.join(', ')} changed`;
+      return `neighbor ${a.name} reset (Cease/Other Configuration Change): ${changedWords(a.changed, a.previous, a.config).join(', ')}`;
     case 'add-neighbor':
       return `neighbor ${a.name} added (${a.config.address}, AS ${a.config.remoteAsn})`;
     case 'update-neighbor': {
       const how = [a.export ? 're-advertised' : '', a.import ? 're-imported' : ''].filter(Boolean).join(' and ');
-      return `neighbor ${a.name}: ${a.changed.length ? a.changed.join(', ') : 'originated prefixes'} changed${how ? `; ${how}` : ''}`;
+      const what = a.changed.length ? changedWords(a.changed, a.previous, a.config).join(', ') : 'originated prefixes changed';
+      return `neighbor ${a.name}: ${what}${how ? `; ${how}` : ''}`;
     }
     case 'originate':
       return `originate: ${[...a.add.map((p) => `+${p}`), ...a.remove.map((p) => `-${p}`)].join(' ')}`;

@@ -47,6 +47,8 @@ export interface HostResult {
   /** Shell-like lines of what was (or would be) done. */
   lines: string[];
   recordFile: string;
+  /** What stands in the way on this host (a dry run reports them; a real run refuses). */
+  problems?: string[];
 }
 
 function pathsOf(o: HostOptions): HostPaths {
@@ -148,7 +150,7 @@ export async function hostUp(file: string, o: HostOptions): Promise<HostResult> 
   const facts = await probe(node, candidates, runner, Boolean(o.dryRun));
   const { actions, problems } = hostActions(plan, node, facts, { paths, service: o.service ?? 'auto', bgpfoCommand: cmd, files });
   const lines = describeActions(actions, 'up');
-  if (o.dryRun) return { node: node.name, dryRun: true, lines: [...problems.map((p) => `# problem: ${p}`), ...lines], recordFile: recFile };
+  if (o.dryRun) return { node: node.name, dryRun: true, lines: [...problems.map((p) => `# problem: ${p}`), ...lines], recordFile: recFile, problems };
   if (problems.length) throw new HostError('ERR_HOST_PROBLEMS', `cannot bring ${node.name} up on this host:\n  ${problems.join('\n  ')}`);
 
   const rec: HostRecord = { format: HOST_RECORD_FORMAT, node: node.name, topologyFile: file, createdAt: new Date().toISOString(), actions, applied: 0, createdDirs: [] };

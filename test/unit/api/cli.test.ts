@@ -118,9 +118,10 @@ describe('validate', () => {
   test('a good file prints OK and exits 0; --json prints the effective config', async () => {
     const f = join(dir, 'ok.yaml');
     writeFileSync(f, CONFIG);
-    expect(await run(['validate', f])).toEqual({ code: 0, out: `OK: ${f}: 1 neighbor(s), 1 originated prefix(es)\n`, err: '' });
+    expect(await run(['validate', f])).toEqual({ code: 0, out: `OK: ${f}: daemon config: 1 neighbor(s), 1 originated prefix(es)\n`, err: '' });
     const j = await run(['validate', '--json', f]);
-    expect(JSON.parse(j.out).neighbors[0]).toMatchObject({ name: 'tun-a1', holdTime: 90, prepend: 0 });
+    expect(JSON.parse(j.out)).toMatchObject({ ok: true, kind: 'config', warnings: [] });
+    expect(JSON.parse(j.out).config.neighbors[0]).toMatchObject({ name: 'tun-a1', holdTime: 90, prepend: 0 });
   });
 
   test('a bad file prints every error with its line and exits 1', async () => {
@@ -130,8 +131,9 @@ describe('validate', () => {
     expect(r.code).toBe(1);
     expect(r.out).toBe('');
     expect(r.err).toBe(
-      `${f}:4: neighbors[0].remote-asn: expected an integer 1..4294967295 or asdot X.Y (got "65a")\n` +
-        `${f}:4: neighbors[0].holdtime: unknown key "holdtime"; did you mean "hold-time"?\n`,
+      `${f}:4: neighbors[0].remote-asn: expected an AS number: an integer 1..4294967294 or asdot X.Y such as 1.10 (RFC 5396) (got "65a")\n` +
+        `${f}:4: neighbors[0].holdtime: unknown key "holdtime"; did you mean "hold-time"?\n` +
+        `${f}: 2 problems, checked as a daemon config (--kind topology|scenario to check it as another kind)\n`,
     );
   });
 });

@@ -113,7 +113,7 @@ test('a changed hold time resets only that session (Cease/Other Configuration Ch
   const oldA1 = t.s('tun-a1');
   t.rewrite(BASE.replace('families: [ipv4-unicast] }', 'families: [ipv4-unicast], hold-time: 30 }'));
   const r = await t.reloader.reloadFile();
-  expect(r.actions).toEqual(['neighbor tun-a1 reset (Cease/Other Configuration Change): holdTime, keepalive changed']);
+  expect(r.actions).toEqual(['neighbor tun-a1 reset (Cease/Other Configuration Change): hold-time 90 -> 30']);
   expect(oldA1.stops).toEqual([expect.objectContaining({ code: 6, subcode: 6 })]);
   expect(t.all.get('tun-a1')).toHaveLength(2);
   expect(t.s('tun-a1').opts.holdTime).toBe(30);
@@ -128,7 +128,7 @@ test('a changed prepend is re-advertised on the live session; nothing is reset',
   const b1 = t.s('tun-b1');
   expect(asPathOf(b1.announced().at(-1)!.update)).toEqual([65001, 65001, 65001]);
   t.rewrite(BASE.replace('role: backup }', 'role: backup, prepend: 4 }'));
-  expect((await t.reloader.reloadFile()).actions).toEqual(['neighbor tun-b1: prepend changed; re-advertised']);
+  expect((await t.reloader.reloadFile()).actions).toEqual(['neighbor tun-b1: prepend 2 -> 4; re-advertised']);
   await t.speaker.settled();
   expect(asPathOf(b1.announced().at(-1)!.update)).toEqual([65001, 65001, 65001, 65001, 65001]);
   expect(b1.stops).toEqual([]);
@@ -153,7 +153,8 @@ test('a changed originate list is announced and withdrawn', async () => {
   const t = setup();
   await upBoth(t);
   t.rewrite(BASE.replace('originate: [10.1.0.0/16]', 'originate: [10.2.0.0/16]'));
-  await t.reloader.reloadFile();
+  // One line for the re-imports the new originate list causes, not one per neighbor.
+  expect((await t.reloader.reloadFile()).actions).toEqual(['originate: +10.2.0.0/16 -10.1.0.0/16', 're-imported from tun-a1, tun-b1 (our own prefixes are refused on import)']);
   await t.speaker.settled();
   const a1 = t.s('tun-a1');
   expect(a1.withdrawn()).toContain('10.1.0.0/16');

@@ -42,7 +42,7 @@ test('session parameters (hold time, remote AS, address) reset only that session
   expect(kinds(plan.actions)).toEqual(['reset-neighbor tun-a1', 'reset-neighbor tun-b1']);
   expect(plan.actions[0]).toMatchObject({ changed: ['holdTime', 'keepalive'] });
   expect(plan.actions[1]).toMatchObject({ changed: ['remoteAsn'] });
-  expect(describeAction(plan.actions[0])).toBe('neighbor tun-a1 reset (Cease/Other Configuration Change): holdTime, keepalive changed');
+  expect(describeAction(plan.actions[0])).toBe('neighbor tun-a1 reset (Cease/Other Configuration Change): hold-time 9 -> 30');
 });
 
 test('prepend, communities and export filters re-advertise; import filters and local-pref re-import; role alone does nothing to the wire', () => {
@@ -57,7 +57,7 @@ test('prepend, communities and export filters re-advertise; import filters and l
     expect.objectContaining({ kind: 'update-neighbor', name: 'tun-a1', export: true, import: false, changed: ['export', 'prepend'] }),
     expect.objectContaining({ kind: 'update-neighbor', name: 'tun-b1', export: false, import: true, changed: ['import', 'localPref'] }),
   ]);
-  expect(describeAction(plan.actions[0])).toBe('neighbor tun-a1: export, prepend changed; re-advertised');
+  expect(describeAction(plan.actions[0])).toBe('neighbor tun-a1: export policy, prepend 0 -> 2; re-advertised');
 
   const roleOnly = diffConfig(config(BASE), config(BASE.replace('role: backup }', 'role: backup, shutdown-message: "bye" }')));
   expect(roleOnly.actions).toEqual([expect.objectContaining({ kind: 'update-neighbor', name: 'tun-b1', export: false, import: false, changed: ['shutdownMessage'] })]);
