@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # Installs what bgpfo's lab, tests and benchmarks need on a fresh Debian machine (as root):
-# routing daemons to interoperate with, namespace/firewall tools, then the npm packages and the build.
+# routing daemons to interoperate with, namespace/firewall tools, fish (its completion is tested), then the npm packages and the build.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 need_pkgs=()
 for pair in frr:/usr/lib/frr/bgpd bird2:/usr/sbin/bird nftables:/usr/sbin/nft wireguard-go:/usr/bin/wireguard-go \
-  wireguard-tools:/usr/bin/wg iproute2:/usr/sbin/ip iputils-ping:/usr/bin/ping tcpdump:/usr/bin/tcpdump; do
+  wireguard-tools:/usr/bin/wg iproute2:/usr/sbin/ip iputils-ping:/usr/bin/ping tcpdump:/usr/bin/tcpdump \
+  fish:/usr/bin/fish; do
   pkg=${pair%%:*}; file=${pair#*:}
   [ -x "$file" ] || need_pkgs+=("$pkg")
 done

@@ -30,7 +30,7 @@ const ERRNO_WORDS: Record<string, string> = {
   EPERM: 'operation not permitted',
   ENOENT: 'no such file or directory',
   EEXIST: 'it already exists',
-  ENOTDIR: 'a part of the path is not a directory',
+  ENOTDIR: 'not a directory',
   EISDIR: 'it is a directory',
   EROFS: 'read-only file system',
   ENOSPC: 'no space left on the device',
@@ -72,8 +72,9 @@ interface ErrnoLike {
   port?: number;
 }
 
+/** Duck-typed: errors made by Node's own modules may come from another realm (vm, jest) than `Error`. */
 function isErrno(e: unknown): e is Error & ErrnoLike {
-  return e instanceof Error && typeof (e as { code?: unknown }).code === 'string' && typeof (e as { syscall?: unknown }).syscall === 'string';
+  return typeof e === 'object' && e !== null && typeof (e as { code?: unknown }).code === 'string' && typeof (e as { syscall?: unknown }).syscall === 'string';
 }
 
 /**
@@ -106,7 +107,7 @@ function fileIssues(e: unknown): { file?: string; issues?: FileIssue[] } {
 
 /** The text a person sees on stderr for an error that is not a bug. */
 export function humanMessage(e: unknown): string {
-  return errnoMessage(e) ?? (e instanceof Error ? e.message : String(e));
+  return errnoMessage(e) ?? (typeof (e as { message?: unknown })?.message === 'string' ? (e as Error).message : String(e));
 }
 
 /** The JSON a script sees on stdout for any error. `code` falls back to 'ERR_INTERNAL' for bugs. */
@@ -118,7 +119,7 @@ export function errorJson(e: unknown, fallbackCode = 'ERR_INTERNAL'): CliErrorJs
       code,
       message,
       ...fileIssues(e),
-      ...(e instanceof ControlApiError ? { apiCode: e.apiCode } : {}),
+      ...(e instanceof ControlApiError || typeof (e as { apiCode?: unknown }).apiCode === 'string' ? { apiCode: (e as { apiCode: string }).apiCode } : {}),
     },
   };
 }

@@ -25,3 +25,8 @@ export async function daemonLogger(level: LogLevel, format: LogFormat, stream?: 
   });
   return pino({ level, base }, out);
 }
+
+/** The daemon's first log line: which bgpfo, on which Node, with which file (support asks for these first). */
+export function logStart(logger: Logger, version: string, configPath: string): void {
+  logger.info({ version, node: process.version, config: configPath }, `bgpfo ${version} starting`);
+}

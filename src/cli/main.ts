@@ -16,7 +16,7 @@ import { registerScenarioCommands } from './scenario';
 import { registerValidateCommand, ValidateFailed } from './validate';
 import { errorJson, humanMessage } from './errors';
 import { formatStatusTable, useColor } from './status-table';
-import { daemonLogger, LOG_FORMATS, type LogFormat } from './logging';
+import { daemonLogger, LOG_FORMATS, logStart, type LogFormat } from './logging';
 
 export interface CliIo {
   out: (text: string) => void;
@@ -86,7 +86,7 @@ export function buildProgram(io: CliIo): Command {
       // Loaded lazily: the status/validate commands must not pay for (or depend on) the daemon's modules.
       const { runDaemon } = await import('../daemon');
       const logger = await daemonLogger(config.log.level, opts.logFormat ?? (io.isTTY ? 'pretty' : 'json'));
-      logger.info({ version: bgpfoVersion(), node: process.version, config: opts.config }, `bgpfo ${bgpfoVersion()} starting`);
+      logStart(logger, bgpfoVersion(), opts.config);
       await runDaemon(config, logger, { configPath: opts.config, load, ...(opts.graceful ? { gracefulRestart: true } : {}) });
     });
 
@@ -155,7 +155,7 @@ export async function main(argv: string[], io: CliIo = processIo): Promise<numbe
     // File errors (config, topology, scenario) are "file:line: field: message" lines that need no prefix.
     if (e instanceof ConfigError || e instanceof ControlError || e instanceof ValidateFailed) return fail(e, EXIT_FAIL, e.message + '\n');
     // Operational errors carry a code (ERR_BGP_LISTEN, EACCES...): their message says it all. Others are bugs.
-    const operational = e instanceof Error && typeof (e as { code?: unknown }).code === 'string';
+    const operational = typeof e === 'object' && e !== null && typeof (e as { code?: unknown }).code === 'string';
     const text = operational ? humanMessage(e) : e instanceof Error ? (e.stack ?? e.message) : String(e);
     return fail(e, EXIT_FAIL, `error: ${text}\n`);
   }
