@@ -148,7 +148,7 @@ export function registerOpsCommands(program: Command, io: CliIo): void {
   );
 
   withClient(program.command('events').description('follow the daemon\'s events: sessions, best paths, failovers, drains, reloads (Ctrl-C to stop)'))
-    .option('--since <seq>', 'first replay the kept events after this sequence number (0: all kept)', number('a sequence number', Number.MAX_SAFE_INTEGER))
+    .option('--since <seq>', 'first replay the kept events after this sequence number, the #N that starts each line (0: all kept)', number('a sequence number', Number.MAX_SAFE_INTEGER))
     .option('--type <types>', `only these types, comma-separated (${EVENT_TYPES.join(',')})`, eventTypes)
     .option('-n, --count <n>', 'exit after this many events', number('a count', 1e9))
     .action(async (o: ClientOpts & { since?: number; type?: string[]; count?: number }) => {

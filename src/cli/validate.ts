@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import { Option, type Command } from 'commander';
 import { parseDocument, isMap, isPair, isScalar } from 'yaml';
 import { loadConfig } from '../config';
+import { unreadableReason } from '../util/yaml-source';
 import type { CliIo } from './main';
 
 export const FILE_KINDS = ['config', 'topology', 'scenario'] as const;
@@ -51,6 +52,18 @@ export function guessKind(text: string, file: string): FileKind {
   return scores[0].k;
 }
 
+/** A file validate cannot read, before it can tell what kind of file it is. */
+export class UnreadableFile extends Error {
+  readonly code = 'ERR_FILE_UNREADABLE';
+  constructor(
+    readonly file: string,
+    cause: unknown,
+  ) {
+    super(`${file}: cannot read the file: ${unreadableReason(cause)}`);
+    this.name = 'UnreadableFile';
+  }
+}
+
 export interface ValidateResult {
   ok: true;
   file: string;
@@ -69,9 +82,8 @@ export async function validateFile(file: string, kind?: FileKind): Promise<Valid
     let text: string;
     try {
       text = readFileSync(file, 'utf8');
-    } catch {
-      // The config loader words an unreadable file (no such file, permission denied).
-      text = 'router: {}';
+    } catch (e) {
+      throw new UnreadableFile(file, e);
     }
     kind = guessKind(text, file);
   }
@@ -151,7 +163,7 @@ export function registerValidateCommand(program: Command, io: CliIo): void {
           for (const w of r.warnings) io.out(`warning: ${w}\n`);
         }
       } catch (e) {
-        if (!kind && !(e instanceof UnknownFileKind)) {
+        if (!kind && !(e instanceof UnknownFileKind) && !(e instanceof UnreadableFile)) {
           try {
             kind = guessKind(readFileSync(file, 'utf8'), file);
           } catch {

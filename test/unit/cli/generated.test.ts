@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import Ajv from 'ajv';
 import { parse } from 'yaml';
 import { generatedFiles } from '../../../src/cli/generated';
+import { undescribed } from '../../../src/config/json-schema';
 
 const ROOT = join(__dirname, '..', '..', '..');
 
@@ -51,6 +52,12 @@ describe('the config JSON Schema', () => {
       const ok = validate(parse(readFileSync(f, 'utf8')));
       if (!ok) throw new Error(`${f}: ${JSON.stringify(validate.errors)}`);
     }
+  });
+
+  test('every key has a description taken from docs/configuration.md (so the docs cover every key)', () => {
+    expect(undescribed(schema as Record<string, unknown>)).toEqual([]);
+    const hold = (schema as { properties: { neighbors: { items: { properties: Record<string, { description: string }> } } } }).properties.neighbors.items.properties['hold-time'];
+    expect(hold.description).toMatch(/^Proposed hold time; .* Default: 90\.$/);
   });
 
   test('it refuses what the loader refuses by shape: unknown keys, wrong types, out-of-range numbers, bad enums', () => {

@@ -103,7 +103,8 @@ describe('bgpfo validate', () => {
 
   test('a missing file or a file of no known kind: one clear line, or JSON', async () => {
     const missing = join(dir, 'nope.yaml');
-    expect(await run(['validate', missing])).toEqual({ code: 1, out: '', err: `${missing}: cannot read the config file: no such file\n` });
+    expect(await run(['validate', missing])).toEqual({ code: 1, out: '', err: `error: ${missing}: cannot read the file: no such file\n` });
+    expect(JSON.parse((await run(['validate', '--json', missing])).out).error.code).toBe('ERR_FILE_UNREADABLE');
     const stranger = file('x.yaml', 'foo: 1\n');
     const r = await run(['validate', '--json', stranger]);
     expect(r.code).toBe(1);
