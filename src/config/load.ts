@@ -7,7 +7,8 @@ import type { z } from 'zod';
 import { closestKey, dropNulls, editDistance, parseYaml, sourceIssues, unreadableReason, zodWording } from '../util/yaml-source';
 import { keepAsdotText } from '../util/asn';
 import { buildConfig } from './build';
-import { crossIssuesDespite } from './partial';
+import { crossIssuesDespite } from '../util/partial-check';
+import { CONFIG_PRUNING } from './pruning';
 import { ConfigError, formatPath, type ConfigIssue } from './errors';
 import { configSchema, knownKeysAt } from './schema';
 import type { DaemonConfig } from './types';
@@ -107,7 +108,7 @@ export function parseConfig(text: string, fileName: string): DaemonConfig {
   const parsed = configSchema.safeParse(data, { reportInput: true, error: zodWording });
   if (!parsed.success) {
     // Every problem at once: the cross-field checks also run on the fields the schema did accept.
-    const cross = crossIssuesDespite(configSchema, data, parsed.error.issues, (raw) => buildConfig(raw).issues);
+    const cross = crossIssuesDespite(configSchema, data, parsed.error.issues, (raw) => buildConfig(raw).issues, CONFIG_PRUNING);
     const all = [...zodIssues(parsed.error.issues, doc, lc), ...cross.map((i) => ({ line: lineOf(doc, lc, i.path), path: formatPath(i.path), message: i.message }))];
     throw new ConfigError(fileName, all.filter((o, i) => all.findIndex((p) => p.path === o.path && p.message === o.message) === i));
   }

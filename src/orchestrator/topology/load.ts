@@ -3,6 +3,7 @@
 
 import { readFileSync } from 'node:fs';
 import { keepAsdotText } from '../../util/asn';
+import { crossIssuesDespite, parseFieldPath } from '../../util/partial-check';
 import { collectLines, dropNulls, issuesWithFixes, parseYaml, unreadableReason, zodWording } from '../../util/yaml-source';
 import { TopologyError } from './errors';
 import { normalizeTopology } from './normalize';
@@ -30,7 +31,14 @@ export function parseTopology(text: string, fileName: string): Topology {
     throw new TopologyError(fileName, [{ line: 1, path: '', message: 'the file is empty', fix: 'start from one of the files in topologies/' }]);
   }
   const parsed = topologySchema.safeParse(data, { reportInput: true, error: zodWording });
-  if (!parsed.success) throw new TopologyError(fileName, issuesWithFixes(parsed.error.issues, source.lines, knownKeysAt));
+  if (!parsed.success) {
+    // Every problem at once: the cross-field rules also run on the fields the schema did accept.
+    const schemaIssues = issuesWithFixes(parsed.error.issues, source.lines, knownKeysAt);
+    const cross = crossIssuesDespite(topologySchema, data, parsed.error.issues, (raw) =>
+      normalizeTopology(raw, source).errors.map((issue) => ({ path: parseFieldPath(issue.path), message: issue.message, issue })),
+    ).map((c) => c.issue);
+    throw new TopologyError(fileName, [...schemaIssues, ...cross.filter((c) => !schemaIssues.some((i) => i.path === c.path && i.message === c.message))]);
+  }
   const { topology, errors: problems } = normalizeTopology(parsed.data, source);
   if (problems.length > 0) throw new TopologyError(fileName, problems);
   return topology;

@@ -196,9 +196,12 @@ describe('cross-field rules', () => {
     expect(e.issues.map((i) => i.path).sort()).toEqual(['onprem.routers[0].uplinks[0].gateway', 'onprem.routers[0].uplinks[0].isp']);
   });
 
-  it('reports all schema errors first, then the cross-field ones', () => {
+  it('reports the schema errors and the cross-field ones at once (a refused mtu does not hide a reserved ASN)', () => {
     const both = edit(edit(BASE, 'asn: 65010', 'asn: 23456'), 'type: wireguard', 'type: wireguard\nmtu: 100');
-    expect(topologyError(() => parse(both)).issues.map((i) => i.path)).toEqual(['tunnel.mtu']);
+    expect(topologyError(() => parse(both)).issues.map((i) => i.path)).toEqual(['tunnel.mtu', 'onprem.asn']);
+    // A rule that would judge a refused value's default is not reported: hold-time 2 refused, keepalive 40 not compared with the default 30.
+    const timers = edit(BASE, 'mode: active-active', 'mode: active-active\nbgp: { hold-time: 2, keepalive: 40 }');
+    expect(topologyError(() => parse(timers)).issues.map((i) => i.path)).toEqual(['bgp.hold-time']);
     expect(only(edit(BASE, 'asn: 65010', 'asn: 23456')).path).toBe('onprem.asn');
   });
 });
