@@ -2,22 +2,25 @@
 // took the file for, and reports every problem at once (exit 1), or OK with the warnings (exit 0).
 
 import { readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { Option, type Command } from 'commander';
 import { parseDocument, isMap, isPair, isScalar } from 'yaml';
 import { loadConfig } from '../config';
 import { unreadableReason } from '../util/yaml-source';
 import type { CliIo } from './main';
 
-export const FILE_KINDS = ['config', 'topology', 'scenario'] as const;
+export const FILE_KINDS = ['config', 'topology', 'scenario', 'containerlab'] as const;
 export type FileKind = (typeof FILE_KINDS)[number];
 
-const KIND_WORDS: Record<FileKind, string> = { config: 'daemon config', topology: 'topology', scenario: 'scenario' };
+const KIND_WORDS: Record<FileKind, string> = { config: 'daemon config', topology: 'topology', scenario: 'scenario', containerlab: 'containerlab file' };
 
 /** Top-level keys that only one kind of file has (lab:, description: and liveness: are shared). */
 const DISTINCT_KEYS: Record<FileKind, readonly string[]> = {
   config: ['router', 'neighbors', 'originate', 'originate-allow-default', 'control', 'log', 'rib', 'metrics', 'alerts', 'stop', 'fib'],
   topology: ['mode', 'tunnel', 'bgp', 'addressing', 'isps', 'onprem', 'far'],
   scenario: ['scenario', 'topology', 'requires', 'traffic', 'sample-ms', 'steps'],
+  // `bgpfo render` writes it (*.clab.yml); told apart from a scenario by name: and no scenario:, below.
+  containerlab: ['name', 'mgmt', 'prefix'],
 };
 
 /** A file that is none of ours, or whose kind its keys do not tell. */
@@ -28,8 +31,8 @@ export class UnknownFileKind extends Error {
     why: string,
   ) {
     super(
-      `${file}: ${why}; bgpfo validate checks a daemon config (router:, neighbors:), a topology (lab:, mode:, onprem:, far:) ` +
-        `or a scenario (scenario:, topology:, steps:); name the kind with --kind ${FILE_KINDS.join('|')}`,
+      `${file}: ${why}; bgpfo validate checks a daemon config (router:, neighbors:), a topology (lab:, mode:, onprem:, far:), ` +
+        `a scenario (scenario:, topology:, steps:) or a rendered containerlab file (name:, topology:); name the kind with --kind ${FILE_KINDS.join('|')}`,
     );
     this.name = 'UnknownFileKind';
   }
@@ -43,13 +46,25 @@ export function guessKind(text: string, file: string): FileKind {
   const doc = parseDocument(text, { uniqueKeys: false });
   const keys = isMap(doc.contents) ? doc.contents.items.filter(isPair).map((p) => (isScalar(p.key) ? String(p.key.value) : '')) : [];
   if (keys.length === 0) throw new UnknownFileKind(file, doc.contents === null ? 'the file is empty' : 'the file is not a mapping of keys');
-  // A containerlab file (name:, topology: { nodes, links }) is rendered by bgpfo render, not an input of ours.
-  if (keys.includes('name') && keys.includes('topology') && !keys.includes('scenario')) {
-    throw new UnknownFileKind(file, 'this looks like a containerlab file (name:, topology:), which bgpfo render writes; check it with containerlab');
-  }
+  // A containerlab file (name:, topology: { nodes, links }), as bgpfo render writes it.
+  if (keys.includes('name') && keys.includes('topology') && !keys.includes('scenario')) return 'containerlab';
   const scores = FILE_KINDS.map((k) => ({ k, n: keys.filter((key) => DISTINCT_KEYS[k].includes(key)).length })).sort((a, b) => b.n - a.n);
   if (scores[0].n === 0) throw new UnknownFileKind(file, `none of its keys (${keys.slice(0, 6).join(', ')}) belongs to a file of ours`);
   return scores[0].k;
+}
+
+/** Problems of a containerlab file, in the loaders' issue shape (checkClab words them without lines). */
+export class ClabProblems extends Error {
+  readonly code = 'ERR_CLAB';
+  readonly issues: { line: number; path: string; message: string }[];
+  constructor(
+    readonly file: string,
+    problems: string[],
+  ) {
+    super(problems.map((p) => `${file}: ${p}`).join('\n'));
+    this.name = 'ClabProblems';
+    this.issues = problems.map((p) => ({ line: 0, path: '', message: p }));
+  }
 }
 
 /** A file validate cannot read, before it can tell what kind of file it is. */
@@ -103,6 +118,20 @@ export async function validateFile(file: string, kind?: FileKind): Promise<Valid
       value: plan,
     };
   }
+  if (kind === 'containerlab') {
+    const { checkClab } = await import('../orchestrator');
+    let text: string;
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch (e) {
+      throw new UnreadableFile(file, e);
+    }
+    const problems = checkClab(text, { baseDir: dirname(resolve(file)) });
+    if (problems.length) throw new ClabProblems(file, problems);
+    const doc = parseDocument(text).toJS() as { name?: string; topology?: { nodes?: object; links?: unknown[] } };
+    const nodes = Object.keys(doc.topology?.nodes ?? {}).length;
+    return { ok: true, file, kind, summary: `lab ${doc.name ?? '?'}, ${nodes} nodes, ${doc.topology?.links?.length ?? 0} links`, warnings: [], value: doc };
+  }
   const { loadScenario, preflightScenario } = await import('../scenario');
   const s = loadScenario(file);
   const plan = preflightScenario(s);
@@ -147,16 +176,16 @@ export class ValidateFailed extends Error {
 export function registerValidateCommand(program: Command, io: CliIo): void {
   program
     .command('validate')
-    .description('check a daemon config, topology or scenario file; prints OK (with warnings) or every problem with its line (exit 1)')
-    .argument('<file>', 'YAML file: daemon config, topology or scenario (the kind is told by its keys)')
+    .description('check a daemon config, topology, scenario or rendered containerlab file; prints OK (with warnings) or every problem with its line (exit 1)')
+    .argument('<file>', 'YAML file: daemon config, topology, scenario or *.clab.yml (the kind is told by its keys)')
     .addOption(new Option('--kind <kind>', 'check the file as this kind instead of guessing it from its keys').choices([...FILE_KINDS]))
-    .option('--json', 'print {ok, file, kind, warnings, ...} as JSON: the effective config, the plan or the scenario; on failure {error}')
+    .option('--json', 'print {ok, file, kind, warnings, ...} as JSON: the effective config, the plan, the scenario or the containerlab file; on failure {error}')
     .action(async (file: string, opts: { json?: boolean; kind?: FileKind }) => {
       let kind = opts.kind;
       try {
         const r = await validateFile(file, kind);
         if (opts.json) {
-          const key = r.kind === 'config' ? 'config' : r.kind === 'topology' ? 'plan' : 'scenario';
+          const key = r.kind === 'config' ? 'config' : r.kind === 'topology' ? 'plan' : r.kind === 'scenario' ? 'scenario' : 'containerlab';
           io.out(JSON.stringify({ ok: true, file, kind: r.kind, warnings: r.warnings, [key]: r.value }, null, 2) + '\n');
         } else {
           io.out(`OK: ${file}: ${KIND_WORDS[r.kind]}: ${r.summary}\n`);

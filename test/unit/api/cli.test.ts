@@ -133,7 +133,7 @@ describe('validate', () => {
     expect(r.err).toBe(
       `${f}:4: neighbors[0].remote-asn: expected an AS number: an integer 1..4294967294 or asdot X.Y such as 1.10 (RFC 5396) (got "65a")\n` +
         `${f}:4: neighbors[0].holdtime: unknown key "holdtime"; did you mean "hold-time"?\n` +
-        `${f}: 2 problems, checked as a daemon config (--kind topology|scenario to check it as another kind)\n`,
+        `${f}: 2 problems, checked as a daemon config (--kind topology|scenario|containerlab to check it as another kind)\n`,
     );
   });
 });

@@ -1,7 +1,7 @@
 // `bgpfo validate`: any file of ours (daemon config, topology, scenario), the kind it took the file for, every
 // problem at once, warnings on success, and --json on success and on failure.
 
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { guessKind, UnknownFileKind } from '../../../src/cli/validate';
@@ -27,16 +27,16 @@ describe('the kind of file', () => {
     expect(guessKind('router: {}\nneighbors: []\n', 'f')).toBe('config');
     expect(guessKind('lab: x\nmode: active-active\nonprem: {}\nfar: {}\n', 'f')).toBe('topology');
     expect(guessKind('scenario: x\ntopology: ../t.yaml\nsteps: []\n', 'f')).toBe('scenario');
+    expect(guessKind('name: aa4\ntopology: { nodes: {} }\n', 'f')).toBe('containerlab');
     // A typo in one key does not change the verdict; YAML errors do not stop the guess.
     expect(guessKind('lab: x\nmoed: a\nonprem: {}\nfar: {}\n', 'f')).toBe('topology');
     expect(guessKind('router: {asn: 1\nneighbors: [\n', 'f')).toBe('config');
   });
 
-  test('an empty file, a list, a containerlab file or a stranger is refused with the kinds it could be', () => {
+  test('an empty file, a list or a stranger is refused with the kinds it could be', () => {
     expect(() => guessKind('', 'f')).toThrow(UnknownFileKind);
     expect(() => guessKind('- a\n', 'f')).toThrow('the file is not a mapping of keys');
-    expect(() => guessKind('name: aa4\ntopology: { nodes: {} }\n', 'f')).toThrow(/containerlab file/);
-    expect(() => guessKind('foo: 1\nbar: 2\n', 'f')).toThrow(/none of its keys \(foo, bar\) belongs to a file of ours.*--kind config\|topology\|scenario/);
+    expect(() => guessKind('foo: 1\nbar: 2\n', 'f')).toThrow(/none of its keys \(foo, bar\) belongs to a file of ours.*--kind config\|topology\|scenario\|containerlab/);
   });
 });
 
@@ -66,7 +66,17 @@ describe('bgpfo validate', () => {
     const lines = r.err.trimEnd().split('\n');
     expect(lines[0]).toMatch(/:2: mode: expected active-active or active-passive/);
     expect(lines.length).toBeGreaterThan(4);
-    expect(lines.at(-1)).toBe(`${f}: ${lines.length - 1} problems, checked as a topology (--kind config|scenario to check it as another kind)`);
+    expect(lines.at(-1)).toBe(`${f}: ${lines.length - 1} problems, checked as a topology (--kind config|scenario|containerlab to check it as another kind)`);
+  });
+
+  test('a rendered containerlab file: checked as containerlab would (schema, links, binds)', async () => {
+    const clab = join(ROOT, 'topologies', 'four-tunnel-active-active.clab.yml');
+    expect(await run(['validate', clab])).toEqual({ code: 0, out: `OK: ${clab}: containerlab file: lab aa4, 10 nodes, 13 links\n`, err: '' });
+    const bad = file('x.clab.yml', readFileSync(clab, 'utf8').replace('kind: linux', 'kind: linx'));
+    const r = await run(['validate', bad]);
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(/^.*x\.clab\.yml: schema: \/topology\/nodes\/[\w-]+\/kind must be equal to one of the allowed values\n/);
+    expect(r.err).toMatch(/checked as a containerlab file/);
   });
 
   test('--kind checks the file as the kind named', async () => {
