@@ -161,15 +161,18 @@ interface LoaderError extends Error {
 export class ValidateFailed extends Error {
   readonly code: string;
   readonly issues: LoaderError['issues'];
+  /** The file the issues are in: a scenario's topology when that is where the problems are. */
+  readonly file: string;
   constructor(
     cause: LoaderError,
-    readonly file: string,
+    validated: string,
     readonly kind: FileKind,
   ) {
-    super(`${cause.message}\n${checkedAs(file, kind, cause.issues.length)}`);
+    super(`${cause.message}\n${checkedAs(validated, kind, cause.issues.length)}`);
     this.name = 'ValidateFailed';
     this.code = cause.code;
     this.issues = cause.issues;
+    this.file = typeof (cause as { file?: unknown }).file === 'string' ? (cause as unknown as { file: string }).file : validated;
   }
 }
 
