@@ -64,6 +64,9 @@ beforeAll(async () => {
   await lab.link({ ns: hosts.gw1, ifname: 'ib-gw2' }, { ns: p, ifname: 'gw1-ib' });
   await lab.link({ ns: hosts.gw1, ifname: 'uplink' }, { ns: hosts.inet, ifname: 'gw1-up', v4: '198.18.0.9/30' });
   await hosts.inet.exec(['sysctl', '-qw', 'net.ipv4.ip_forward=1']);
+  // A new namespace copies the root namespace's IPv4 settings (devconf_inherit_init_net 0), and a machine running
+  // Docker forwards: start the router hosts from a host that does not, as a fresh router would.
+  for (const n of ['r1', 'gw1']) await hosts[n].exec(['sysctl', '-qw', 'net.ipv4.ip_forward=0']);
 });
 afterAll(async () => {
   // If a test failed half-way: undo what is recorded, then the namespaces go.
