@@ -1,14 +1,35 @@
-// Benchmark: BFD at 50 ms x 3 in the bgpfo daemon (1) while it ingests N prefixes on another session from a BIRD 2
-// source (as bench/bgp-ingest.ts): false Downs must be zero; (2) time from blackhole to the BFD Down event over many
-// trials, next to the configured detection time. Prints a summary and a Markdown table. Not a test.
+// Benchmark: false BFD Downs at 50 ms x 3 under a load the benchmark makes itself — stress-ng on every core plus
+// 1M-prefix ingests on another session of the bgpfo daemon — for bgpfo and three references in the same run.
+// Not a test: prints figures, ratios and a Markdown table (docs/benchmarks.md "BFD under load").
 //
-//   sudo npx tsx bench/bfd-false-downs.ts [N] [TRIALS]     (default: 1000000 30)
-//   BENCH_SOURCE=feeder: the source is bench/feeder.ts (pre-encoded UPDATEs at TCP speed) instead of BIRD;
-//   BENCH_FIB=none: no kernel FIB (default: kernel, and the ingest counts until the kernel holds every route).
+//   sudo npx tsx bench/bfd-false-downs.ts [WINDOW_S] [SESSIONS] [PREFIXES]     (default: 360 4 1000000)
+//
+// Every reference has BIRD 2 as its far side, with SESSIONS sessions at the same timers over one link:
+//   control    BIRD <-> BIRD (what the machine does to a C daemon with nothing else to do)
+//   frr        FRR 8.4 bfdd <-> BIRD
+//   bgpfo      the bgpfo daemon (BFD liveness under SESSIONS BGP sessions) <-> BIRD, while the same daemon ingests
+//              PREFIXES routes from a BIRD source, withdraws them and ingests them again for the whole window
+//   designs    BfdService hosts (test/integration/bfd-harness/agent.ts) whose main loop churns a large heap as an ingest
+//              does, one per design: worker thread, process at normal priority, process at nice -10 (the daemon
+//              runs the default: a process at SCHED_RR)
+// A false Down is an Up -> Down in the far BIRD's log (whichever side timed out, BIRD logs it). Captures of the bgpfo
+// links say which side went silent before each Down.
 
+import { cpus } from 'node:os';
 import { join } from 'node:path';
-import { Bird, BgpfoDaemon, Lab, REPO, blackhole, restore, waitFor, type Netns } from '../test/integration/harness';
-import { birdBfdSessions } from '../test/integration/bfd-harness/peers';
+import { Bird, BgpfoDaemon, Frr, Lab, waitFor } from '../test/integration/harness';
+import { BfdAgent } from '../test/integration/bfd-harness/agent-client';
+import type { BfdServiceStatus } from '../src/bfd/service';
+import {
+  addAddresses,
+  birdBfdStatic,
+  birdDowns,
+  captureBfd,
+  frrBfdStatic,
+  loadAverage,
+  silencesBeforeDowns,
+  stressAllCores,
+} from './bfd-support';
 
 const MS = 50;
 const MULT = 3;
@@ -17,10 +38,7 @@ const RX_AS = 65200;
 const SRC_AS = 65100;
 const PEER_AS = 65300;
 
-/** The i-th /24 of 16.0.0.0/4: distinct, routable-looking, enough for 1M. */
-function nthPrefix(i: number): string {
-  return `${16 + (i >> 16)}.${(i >> 8) & 255}.${i & 255}.0/24`;
-}
+const nthPrefix = (i: number) => `${16 + (i >> 16)}.${(i >> 8) & 255}.${i & 255}.0/24`;
 
 function feedConfig(n: number): string {
   const routes: string[] = [];
@@ -39,192 +57,197 @@ protocol bgp feedpeer {
 `;
 }
 
-/** The BFD peer: BIRD's BFD at 50 ms x 3 under a BGP session with `bfd on`. */
-const PEER_CONF = `router id 10.1.0.1;
-protocol device {}
-protocol static statics { ipv4; route 10.99.0.0/16 blackhole; }
-protocol bfd { interface "to-rx" { interval ${MS} ms; multiplier ${MULT}; }; }
-protocol bgp torx {
-  local 10.1.0.1 as ${PEER_AS};
-  neighbor 10.1.0.2 as ${RX_AS};
+/** bgpfo's far side: one BGP session with `bfd on` per bgpfo neighbor, each from its own address. */
+function peerConfig(k: number): string {
+  const bgp = Array.from({ length: k }, (_, j) => `protocol bgp p${j} {
+  local 10.1.0.${11 + j} as ${PEER_AS};
+  neighbor 10.1.0.${2 + j} as ${RX_AS};
   hold time 30; error wait time 1,5; connect retry time 1; bfd on;
   ipv4 { import all; export where source = RTS_STATIC; };
-}
+}`).join('\n');
+  return `router id 10.1.0.11;
+log stderr all;
+protocol device {}
+protocol static statics { ipv4; route 10.99.0.0/16 blackhole; }
+protocol bfd { debug { events }; interface "*" { interval ${MS} ms; multiplier ${MULT}; }; }
+${bgp}
 `;
-
-interface VerdictLine {
-  tunnel: string;
-  to: string;
-  detail?: string;
-  livenessAt?: number;
-  time: number;
 }
 
-/** tunnel-verdict lines of the daemon's log (JSON lines). */
-function verdicts(log: string): VerdictLine[] {
-  const out: VerdictLine[] = [];
-  for (const line of log.split('\n')) {
-    if (!line.includes('"tunnel-verdict"')) continue;
-    try {
-      out.push(JSON.parse(line) as VerdictLine);
-    } catch {
-      /* a partial line */
-    }
-  }
-  return out;
-}
+const DESIGNS = [
+  { id: 'worker', env: { BGPFO_BFD_ISOLATION: 'worker' } },
+  { id: 'process-normal', env: { BGPFO_BFD_ISOLATION: 'process', BGPFO_BFD_PRIORITY: 'normal' } },
+  { id: 'process-nice', env: { BGPFO_BFD_ISOLATION: 'process', BGPFO_BFD_PRIORITY: 'nice' } },
+] as const;
 
-function stats(xs: number[]): { min: number; median: number; p95: number; max: number; mean: number } {
-  const s = [...xs].sort((a, b) => a - b);
-  const q = (p: number) => s[Math.min(s.length - 1, Math.ceil(p * s.length) - 1)]!;
-  return { min: s[0]!, median: q(0.5), p95: q(0.95), max: s[s.length - 1]!, mean: s.reduce((a, b) => a + b, 0) / s.length };
-}
-
-const now = () => performance.timeOrigin + performance.now();
-
-/** Routes bgpfo put in the kernel (protocol 201) in the namespace; `ip route show` streams, so count lines. */
-async function kernelRoutes(ns: Netns): Promise<number> {
-  const out = await ns.exec(['sh', '-c', 'ip -4 route show proto 201 | wc -l'], { timeoutMs: 60_000 });
-  return Number(out.trim());
-}
-const fmt = (x: number) => x.toFixed(0);
+const lat = (s: BfdServiceStatus | undefined) => {
+  const t = s?.txLateness.total;
+  return t ? `${t.p50Ms} / ${t.p99Ms} / ${t.maxMs}` : '-';
+};
 
 async function main(): Promise<void> {
-  const n = Number(process.argv[2] ?? 1_000_000);
-  const trials = Number(process.argv[3] ?? 30);
-  const fibMode = process.env.BENCH_FIB ?? 'kernel';
-  const source = process.env.BENCH_SOURCE ?? 'bird';
+  const windowS = Number(process.argv[2] ?? 360);
+  const k = Number(process.argv[3] ?? 4);
+  const n = Number(process.argv[4] ?? 1_000_000);
   const lab = Lab.create('bfdfd');
+  const stop: (() => void)[] = [];
   try {
+    console.log(`before: ${await loadAverage()}`);
+    // ---- namespaces and links --------------------------------------------------------------------------------
     const src = await lab.addNamespace('src');
     const rx = await lab.addNamespace('rx');
     const peer = await lab.addNamespace('peer');
     await lab.link({ ns: src, ifname: 'to-rx', v4: '10.0.0.1/30' }, { ns: rx, ifname: 'to-src', v4: '10.0.0.2/30' });
-    await lab.link({ ns: peer, ifname: 'to-rx', v4: '10.1.0.1/30' }, { ns: rx, ifname: 'to-peer', v4: '10.1.0.2/30' });
-    // The control: BIRD <-> BIRD at the same timers on the same machine, with no part in the ingest. What it sees
-    // is the machine (a shared 2-core VM), not bgpfo.
-    const ctlA = await lab.addNamespace('ctla');
-    const ctlB = await lab.addNamespace('ctlb');
-    await lab.link({ ns: ctlA, ifname: 'to-b', v4: '10.2.0.1/30' }, { ns: ctlB, ifname: 'to-a', v4: '10.2.0.2/30' });
-    const ctlConf = (id: string, other: string) =>
-      `router id ${id};\nlog stderr all;\nprotocol device {}\nprotocol bfd { debug { events }; interface "*" { interval ${MS} ms; multiplier ${MULT}; }; neighbor ${other}; }\n`;
-    const ctlBirdA = await Bird.start(ctlA, 'ctla', ctlConf('10.2.0.1', '10.2.0.2'));
-    await Bird.start(ctlB, 'ctlb', ctlConf('10.2.0.2', '10.2.0.1'));
-    await waitFor(async () => (await birdBfdSessions(ctlBirdA))['10.2.0.2']?.state === 'Up', 30_000, { what: 'the control BFD session Up' });
-    /** The control session's state changes as the log of BIRD A shows them. */
-    const ctlChanges = () => (ctlBirdA.process.log().match(/10\.2\.0\.2 changed state from Up to Down/g) ?? []).length;
+    await lab.link({ ns: peer, ifname: 'to-rx', v4: '10.1.0.11/24' }, { ns: rx, ifname: 'to-peer', v4: '10.1.0.2/24' });
+    await addAddresses(peer, 'to-rx', Array.from({ length: k - 1 }, (_, j) => `10.1.0.${12 + j}/24`));
+    await addAddresses(rx, 'to-peer', Array.from({ length: k - 1 }, (_, j) => `10.1.0.${3 + j}/24`));
 
-    const feed = source === 'bird' ? await Bird.start(src, 'feed', feedConfig(n)) : undefined;
-    if (feed) await waitFor(async () => (await feed.birdc('show route count')).includes(`${n} of ${n} routes`), 600_000, { what: 'BIRD to load its static routes' });
-    const bfdPeer = await Bird.start(peer, 'peer', PEER_CONF);
+    const pair = async (name: string, leftLocal: (j: number) => string, rightLocal: (j: number) => string) => {
+      const a = await lab.addNamespace(`${name}a`);
+      const b = await lab.addNamespace(`${name}b`);
+      await lab.link({ ns: a, ifname: 'to-b', v4: `${leftLocal(0)}/24` }, { ns: b, ifname: 'to-a', v4: `${rightLocal(0)}/24` });
+      const more = (f: (j: number) => string) => [...new Set(Array.from({ length: k }, (_, j) => f(j)))].slice(1).map((x) => `${x}/24`);
+      await addAddresses(a, 'to-b', more(leftLocal));
+      await addAddresses(b, 'to-a', more(rightLocal));
+      return { a, b, sessions: Array.from({ length: k }, (_, j) => ({ left: leftLocal(j), right: rightLocal(j) })) };
+    };
+    // control: distinct addresses on both sides (BIRD keys BFD sessions by remote address)
+    const ctl = await pair('ctl', (j) => `10.2.0.${10 + j}`, (j) => `10.2.0.${20 + j}`);
+    const frrPair = await pair('frr', (j) => `10.3.0.${10 + j}`, () => '10.3.0.1');
+    const ag = await pair('ag', (j) => `10.4.0.${10 + j}`, () => '10.4.0.1');
+    for (const d of DESIGNS.slice(1)) {
+      const i = DESIGNS.indexOf(d);
+      await addAddresses(ag.a, 'to-b', Array.from({ length: k }, (_, j) => `10.4.0.${10 + 10 * i + j}/24`));
+    }
+    const agentLocal = (i: number, j: number) => `10.4.0.${10 + 10 * i + j}`;
+
+    // ---- the references -------------------------------------------------------------------------------------
+    const ctlA = await Bird.start(ctl.a, 'ctla', birdBfdStatic('10.2.0.10', ctl.sessions.map((s) => ({ local: s.left, peer: s.right })), MS, MULT));
+    const ctlB = await Bird.start(ctl.b, 'ctlb', birdBfdStatic('10.2.0.20', ctl.sessions.map((s) => ({ local: s.right, peer: s.left })), MS, MULT));
+    const frr = await Frr.start(frrPair.a, { bfdd: frrBfdStatic(frrPair.sessions.map((s) => ({ local: s.left, peer: s.right })), MS, MULT) });
+    const frrFar = await Bird.start(frrPair.b, 'frrfar', birdBfdStatic('10.3.0.1', frrPair.sessions.map((s) => ({ local: s.right, peer: s.left })), MS, MULT));
+    const agentSessions = DESIGNS.flatMap((_, i) => Array.from({ length: k }, (__, j) => ({ local: '10.4.0.1', peer: agentLocal(i, j) })));
+    const agFar = await Bird.start(ag.b, 'agfar', birdBfdStatic('10.4.0.1', agentSessions, MS, MULT));
+    const agents: BfdAgent[] = [];
+    for (const [i, d] of DESIGNS.entries()) {
+      const a = await BfdAgent.start(ag.a, d.env);
+      for (let j = 0; j < k; j++) a.request(`s${j}`, { local: agentLocal(i, j), peer: '10.4.0.1', desiredMinTxMs: MS, requiredMinRxMs: MS, multiplier: MULT });
+      agents.push(a);
+    }
+
+    const feed = await Bird.start(src, 'feed', feedConfig(n));
+    await waitFor(async () => (await feed.birdc('show route count')).includes(`${n} of ${n} routes`), 600_000, { what: 'BIRD to load its static routes' });
+    const bfdPeer = await Bird.start(peer, 'peer', peerConfig(k));
+    const names = Array.from({ length: k }, (_, j) => `bfd${j}`);
     const d = await BgpfoDaemon.start(rx, 'rx', {
       logLevel: 'info',
       config: {
         router: { asn: RX_AS, 'router-id': '10.0.0.2' },
-        fib: fibMode === 'none' ? { mode: 'none' } : { mode: 'kernel', 'apply-sysctls': true },
+        fib: { mode: 'kernel', 'apply-sysctls': true },
         neighbors: [
           { name: 'src', address: '10.0.0.1', 'local-address': '10.0.0.2', 'remote-asn': SRC_AS, families: ['ipv4-unicast'], import: { 'max-prefixes': 2_000_000 } },
-          {
-            name: 'bfdpeer',
-            address: '10.1.0.1',
-            'local-address': '10.1.0.2',
+          ...names.map((name, j) => ({
+            name,
+            address: `10.1.0.${11 + j}`,
+            'local-address': `10.1.0.${2 + j}`,
             'remote-asn': PEER_AS,
             families: ['ipv4-unicast'],
             'hold-time': 30,
             'connect-retry': 1,
-            // No dampening: each trial's Down would otherwise hold the next Up longer and longer.
-            liveness: { mode: 'bfd', 'interval-ms': MS, multiplier: MULT, quality: false, dampening: false },
-          },
+            liveness: { mode: 'bfd', 'interval-ms': MS, multiplier: MULT, quality: false },
+          })),
         ],
       },
     });
-    const peerStatus = async () => (await d.status()).sessions.find((s) => s.name === 'bfdpeer')!;
     await waitFor(async () => {
-      const s = await peerStatus();
-      return s.state === 'Established' && s.liveness?.detectionTimeMs === DETECTION;
-    }, 60_000, { what: 'BFD and BGP up with the peer' });
-    /** BIRD's view of the session: state and since when (the Timeout column moves with Poll/Final, not with flaps). */
-    const birdSince = async () => {
-      const c = ((await bfdPeer.birdc('show bfd sessions')).split('\n').find((l) => l.includes('10.1.0.2')) ?? '').trim().split(/\s+/);
-      return `${c[2] ?? '?'} since ${c[3] ?? '?'}`;
-    };
-
-    // ---- (1) ingest N prefixes on the other session while BFD runs ------------------------------------------
-    const downsBefore = (await peerStatus()).liveness!.downs!;
-    const linesBefore = verdicts(d.process.log()).length;
-    const birdBefore = await birdSince();
-    const ctlBefore = ctlChanges();
-    const ctlSinceBefore = (await birdBfdSessions(ctlBirdA))['10.2.0.2'];
-    if (feed) await feed.birdc('enable feedpeer');
-    else {
-      src.spawn('feeder', [
-        process.execPath, '--import', 'tsx', join(REPO, 'bench', 'feeder.ts'),
-        '--peer', '10.0.0.2', '--local', '10.0.0.1', '--asn', String(SRC_AS), '--count', String(n),
-      ]);
-    }
-    const t0 = performance.now();
-    let first = 0;
-    await waitFor(async () => {
-      const c = (await d.status()).router.locRibPrefixes;
-      if (c > 1 && first === 0) first = performance.now();
-      return c >= n + 1;
-    }, 900_000, { what: `${n} prefixes in the Loc-RIB`, intervalMs: 250 });
-    const ingestS = (performance.now() - (first || t0)) / 1000;
-    let fibS: number | undefined;
-    if (fibMode === 'kernel') {
-      await waitFor(async () => (await kernelRoutes(rx)) >= n, 900_000, { what: `${n} routes in the kernel`, intervalMs: 2000 });
-      fibS = (performance.now() - (first || t0)) / 1000;
-    }
-    await new Promise((r) => setTimeout(r, 3000)); // and whatever work follows
-    const after = await peerStatus();
-    const falseDowns = after.liveness!.downs! - downsBefore;
-    const birdAfter = await birdSince();
-    const birdRows = await birdBfdSessions(bfdPeer);
-    const birdStable = birdBefore === birdAfter && birdRows['10.1.0.2']?.state === 'Up';
-    const ctlAfter = (await birdBfdSessions(ctlBirdA))['10.2.0.2'];
-    const ctlDowns = ctlChanges() - ctlBefore;
-    console.log(
-      `(1) ${n} prefixes from ${source === 'bird' ? 'a BIRD 2 source' : 'bench/feeder.ts'} in the Loc-RIB after ${ingestS.toFixed(1)} s` +
-        `${fibS !== undefined ? `, in the kernel FIB after ${fibS.toFixed(1)} s` : ' (no kernel FIB)'}, with BFD at ${MS} ms x ${MULT} to another peer:`,
-    );
-    console.log(`    bgpfo liveness Downs: ${falseDowns}; BGP session to the BFD peer ${after.state}, flaps ${after.flaps}; BIRD's BFD session ${birdStable ? `Up throughout (${birdAfter})` : `CHANGED (${birdBefore} -> ${birdAfter})`}`);
-
-    console.log(
-      `    control BIRD <-> BIRD BFD at the same timers, same machine: ${ctlDowns} state changes logged` +
-        ` (${ctlSinceBefore?.state}/${ctlAfter?.state}; ${ctlDowns === 0 ? 'steady' : 'the machine stalled both'})`,
-    );
-    for (const v of verdicts(d.process.log()).slice(linesBefore)) {
-      if (v.to === 'down') console.log(`    Down at ${new Date(v.time).toISOString()}: ${v.detail}`);
-    }
-
-    // ---- (2) blackhole -> BFD Down, many trials -------------------------------------------------------------
-    const detect: number[] = [];
-    const react: number[] = [];
-    for (let i = 0; i < trials; i++) {
-      const seen = verdicts(d.process.log()).length;
-      const before = now();
-      await blackhole(rx, 'to-peer');
-      const down = await waitFor(() => verdicts(d.process.log()).slice(seen).find((v) => v.tunnel === 'bfdpeer' && v.to === 'down'), 10_000, {
-        what: `trial ${i + 1}: the Down`,
-        intervalMs: 20,
+      const s = await d.status();
+      return names.every((nm) => {
+        const x = s.sessions.find((y) => y.name === nm);
+        return x?.state === 'Established' && x.liveness?.detectionTimeMs === DETECTION;
       });
-      detect.push(down.livenessAt! - before);
-      react.push(down.time - before);
-      await restore(rx, 'to-peer');
-      await waitFor(async () => (await peerStatus()).liveness?.verdict === 'up', 30_000, { what: `trial ${i + 1}: BFD Up again` });
-      await new Promise((r) => setTimeout(r, 300 + Math.random() * 200)); // de-correlate from the transmit timers
+    }, 120_000, { what: 'BFD and BGP up with every bgpfo peer', intervalMs: 500 });
+    await waitFor(async () => {
+      const up = async (b: Bird) => ((await b.birdc('show bfd sessions')).match(/\sUp\s/g) ?? []).length;
+      return (await up(ctlA)) === k && (await up(frrFar)) === k && (await up(agFar)) === k * DESIGNS.length;
+    }, 60_000, { what: 'every reference session Up', intervalMs: 500 });
+    for (const a of agents) for (let j = 0; j < k; j++) await a.waitState(`s${j}`, 'Up', 10_000);
+
+    // ---- the window: stress-ng on every core, ingest cycles, captures ------------------------------------------
+    const pcapBgpfo = join(lab.dir, 'bgpfo.pcap');
+    const pcapAgents = join(lab.dir, 'agents.pcap');
+    const caps = [captureBfd(rx, 'to-peer', pcapBgpfo), captureBfd(ag.a, 'to-b', pcapAgents)];
+    stop.push(() => caps.forEach((c) => c.kill('SIGINT')));
+    const base = {
+      ctl: birdDowns(ctlB),
+      frr: birdDowns(frrFar),
+      bgpfo: birdDowns(bfdPeer),
+      ag: agFar.process.log().length,
+      bgpfoLocal: (await d.status()).sessions.filter((s) => names.includes(s.name)).reduce((a, s) => a + (s.liveness?.downs ?? 0), 0),
+    };
+    await new Promise((r) => setTimeout(r, 1000)); // tcpdump up
+    const t0 = Date.now();
+    const stress = stressAllCores(windowS);
+    stop.push(() => stress.kill('SIGKILL'));
+    for (const a of agents) a.churn(true);
+    console.log(`window: ${windowS} s, ${k} sessions per reference at ${MS} ms x ${MULT}; stress-ng --cpu ${cpus().length} started; load: ${await loadAverage()}`);
+
+    const cycles: { ribS: number; withdrawS: number }[] = [];
+    const locRib = async () => (await d.status()).router.locRibPrefixes;
+    while (Date.now() - t0 < windowS * 1000 - 20_000) {
+      const c0 = Date.now();
+      await feed.birdc('enable feedpeer');
+      const ok = await waitFor(async () => (await locRib()) >= n || Date.now() - t0 > windowS * 1000, 900_000, { what: 'the ingest', intervalMs: 500 });
+      const ribS = (Date.now() - c0) / 1000;
+      if (!ok || Date.now() - t0 > windowS * 1000) break;
+      const w0 = Date.now();
+      await feed.birdc('disable feedpeer');
+      await waitFor(async () => (await locRib()) < 1000 || Date.now() - t0 > windowS * 1000, 900_000, { what: 'the withdrawal', intervalMs: 500 });
+      cycles.push({ ribS, withdrawS: (Date.now() - w0) / 1000 });
+      console.log(`  ingest cycle ${cycles.length}: ${n} in the Loc-RIB after ${ribS.toFixed(1)} s, withdrawn in ${cycles.at(-1)!.withdrawS.toFixed(1)} s; ${await loadAverage()}`);
     }
-    const a = stats(detect);
-    const b = stats(react);
-    console.log(`(2) blackhole -> BFD Down over ${trials} trials (configured detection time ${DETECTION} ms):`);
-    console.log(`    Down seen by the BFD worker: min ${fmt(a.min)} / median ${fmt(a.median)} / p95 ${fmt(a.p95)} / max ${fmt(a.max)} ms`);
-    console.log(`    acted on by the daemon loop: min ${fmt(b.min)} / median ${fmt(b.median)} / p95 ${fmt(b.p95)} / max ${fmt(b.max)} ms`);
-    console.log('\n| measure | min | median | p95 | max |');
-    console.log('|---|---|---|---|---|');
-    console.log(`| blackhole -> Down in the BFD worker (ms) | ${fmt(a.min)} | ${fmt(a.median)} | ${fmt(a.p95)} | ${fmt(a.max)} |`);
-    console.log(`| blackhole -> verdict acted on (ms) | ${fmt(b.min)} | ${fmt(b.median)} | ${fmt(b.p95)} | ${fmt(b.max)} |`);
-    console.log(`\nfalse Downs during the ${n}-prefix ingest: ${falseDowns}${birdStable ? '' : ' (BIRD saw a change)'}; control BIRD <-> BIRD session: ${ctlDowns} changes`);
+    while (Date.now() - t0 < windowS * 1000) await new Promise((r) => setTimeout(r, 500));
+    const loadEnd = await loadAverage();
+    for (const a of agents) a.churn(false);
+    stress.kill('SIGKILL');
+    await new Promise((r) => setTimeout(r, 2000));
+    caps.forEach((c) => c.kill('SIGINT'));
+    await new Promise((r) => setTimeout(r, 1500));
+    const wallS = (Date.now() - t0) / 1000;
+
+    // ---- results ----------------------------------------------------------------------------------------------
+    const st = await d.status();
+    const bgpfoLocal = st.sessions.filter((s) => names.includes(s.name)).reduce((a, s) => a + (s.liveness?.downs ?? 0), 0) - base.bgpfoLocal;
+    const agLog = agFar.process.log().slice(base.ag);
+    const agDowns = (i: number) => {
+      let c = 0;
+      for (let j = 0; j < k; j++) c += (agLog.match(new RegExp(`Session to ${agentLocal(i, j).replace(/\./g, '\\.')} changed state from Up to Down`, 'g')) ?? []).length;
+      return c;
+    };
+    const agentStatus = await Promise.all(agents.map((a) => a.status()));
+    const frrCounters = await frr.vtysh('show bfd peers counters json').catch(() => '[]');
+    const frrLocalDowns = (JSON.parse(frrCounters) as { 'session-down'?: number }[]).reduce((a, p) => a + (p['session-down'] ?? 0), 0);
+    const bfdMin = (wallS * k) / 60;
+    const rows = [
+      ['control BIRD <-> BIRD', birdDowns(ctlB) - base.ctl, '-', '-'],
+      ['FRR 8.4 bfdd <-> BIRD', birdDowns(frrFar) - base.frr, `FRR counted ${frrLocalDowns}`, '-'],
+      [`bgpfo daemon (process, ${st.bfd?.priority}) <-> BIRD`, birdDowns(bfdPeer) - base.bgpfo, `bgpfo liveness downs ${bgpfoLocal}`, lat(st.bfd)],
+      ...DESIGNS.map((dz, i) => [`BfdService ${dz.id} (churning main loop) <-> BIRD`, agDowns(i), agentStatus[i]?.priority ?? '', lat(agentStatus[i])]),
+    ] as const;
+    console.log(`\nafter ${wallS.toFixed(0)} s (${bfdMin.toFixed(1)} min of BFD time per reference, ${k} sessions x ${wallS.toFixed(0)} s); ${cycles.length} ingest cycles of ${n} prefixes; end load: ${loadEnd}`);
+    console.log('\n| reference | false Downs (far BIRD) | own view | tx lateness p50 / p99 / max (ms, since start) |');
+    console.log('|---|---|---|---|');
+    for (const r of rows) console.log(`| ${r.join(' | ')} |`);
+    console.log(`\nbgpfo BFD process: restarts ${st.bfd?.restarts}, CPU ${st.bfd?.cost.cpuSeconds.toFixed(1)} s, RSS ${((st.bfd?.cost.rssBytes ?? 0) / 1048576).toFixed(0)} MB (+ standby ${((st.bfd?.cost.standbyRssBytes ?? 0) / 1048576).toFixed(0)} MB)`);
+    for (const [label, file] of [['bgpfo daemon link', pcapBgpfo], ['designs link', pcapAgents]] as const) {
+      const s = silencesBeforeDowns(file, DETECTION);
+      const worst = Object.entries(s.longestGap).sort((a, b) => b[1] - a[1]).slice(0, 3).map(([dir, g]) => `${dir} ${g.toFixed(0)} ms`);
+      console.log(`capture of the ${label}: ${s.packets} packets; longest silences ${worst.join(', ')}`);
+      for (const x of s.downs) {
+        console.log(`  ${new Date(x.at).toISOString()} ${x.session}: ${x.saidDown} said Down; silent in the second before: ${Object.entries(x.silentMs).map(([dir, g]) => `${dir} ${g} ms`).join(', ')} -> ${x.wentSilent ? `${x.wentSilent.split(' -> ')[0]} went silent` : 'neither side silent for a detection time'}`);
+      }
+    }
   } finally {
+    for (const f of stop) f();
     await lab.cleanup();
   }
 }

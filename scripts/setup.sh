@@ -4,10 +4,11 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+# stress-ng: the CPU load of bench/bfd-false-downs.ts and test/integration/bfd-process.test.ts.
 need_pkgs=()
 for pair in frr:/usr/lib/frr/bgpd bird2:/usr/sbin/bird nftables:/usr/sbin/nft wireguard-go:/usr/bin/wireguard-go \
   wireguard-tools:/usr/bin/wg iproute2:/usr/sbin/ip iputils-ping:/usr/bin/ping tcpdump:/usr/bin/tcpdump \
-  fish:/usr/bin/fish; do
+  fish:/usr/bin/fish stress-ng:/usr/bin/stress-ng; do
   pkg=${pair%%:*}; file=${pair#*:}
   [ -x "$file" ] || need_pkgs+=("$pkg")
 done

@@ -1,6 +1,7 @@
 // The control API's JSON shapes (version v1) and the provider interface the daemon implements.
 // Shared by the server, the client and the CLI; the server never reaches into the daemon beyond this.
 
+import type { BfdServiceStatus } from '../bfd/service';
 import type { Family, Prefix } from '../bgp/types';
 import type { EventBus } from './events';
 
@@ -121,6 +122,8 @@ export interface DrainStatus {
 export interface StatusResponse {
   router: RouterStatus;
   sessions: SessionStatus[];
+  /** The BFD process: pid, priority, restarts, transmit lateness, per-session state and packet counters (when BFD runs). */
+  bfd?: BfdServiceStatus;
 }
 
 /** One path as shown to operators. */

@@ -4,10 +4,11 @@
 import type { Clock } from '../util/clock';
 import { decodeControl } from './codec';
 import { BfdDecodeError } from './errors';
+import { emptyHistogram, record, type LatenessHistogram } from './lateness';
 import { BFD_STATE_NAMES } from './packet';
-import type { BfdSessionSpec, FromWorker, ToWorker } from './protocol';
+import type { BfdSessionCounters, BfdSessionSpec, FromWorker, ToWorker } from './protocol';
 import { BfdSessionRunner } from './runner';
-import type { BfdSessionConfig } from './session';
+import type { BfdResume, BfdSessionConfig } from './session';
 
 export interface BfdListener {
   close(): void;
@@ -32,6 +33,7 @@ interface Entry {
   runner: BfdSessionRunner;
   tx: BfdTxSocket;
   listenKey: string;
+  counters: BfdSessionCounters;
 }
 
 /** Addresses compare in one spelling: lower case, no zone (the zone is the ifname, kept separately). */
@@ -58,6 +60,8 @@ export class BfdEngine {
   /** Discards are counted always and reported at most every DISCARD_REPORT_MS per kind, so a misconfigured peer cannot flood the main thread. */
   readonly discards = new Map<string, number>();
   private readonly discardReported = new Map<string, number>();
+  /** Transmit lateness of every session since the last stats() call. */
+  private lateness: LatenessHistogram = emptyHistogram();
 
   constructor(
     private readonly net: BfdNet,
@@ -71,7 +75,7 @@ export class BfdEngine {
   handle(msg: ToWorker): void {
     switch (msg.op) {
       case 'open':
-        this.open(msg.sid, msg.spec);
+        this.open(msg.sid, msg.spec, msg.localDiscr, msg.resume);
         break;
       case 'update': {
         const e = this.sessions.get(msg.sid);
@@ -96,7 +100,20 @@ export class BfdEngine {
     return this.sessions.get(sid)?.runner.session;
   }
 
-  private open(sid: number, spec: BfdSessionSpec): void {
+  /** Lateness since the last call and each session's counters; starts the next lateness interval. */
+  stats(): { lateness: LatenessHistogram; sessions: BfdSessionCounters[] } {
+    const lateness = this.lateness;
+    this.lateness = emptyHistogram();
+    const sessions: BfdSessionCounters[] = [];
+    for (const e of this.sessions.values()) {
+      const s = e.runner.session;
+      sessions.push({ ...e.counters, ...(s.authType >= 2 ? { xmitAuthSeq: s.xmitAuthSeq } : {}) });
+      e.counters.lateMaxMs = 0;
+    }
+    return { lateness, sessions };
+  }
+
+  private open(sid: number, spec: BfdSessionSpec, wantDiscr?: number, resume?: BfdResume): void {
     const addrKey = `${normAddr(spec.local)}|${normAddr(spec.peer)}|${spec.ifname ?? ''}`;
     if (this.byAddr.has(addrKey)) {
       this.post({ op: 'error', sid, code: 'session-exists', message: `a session ${addrKey} already runs` });
@@ -105,11 +122,23 @@ export class BfdEngine {
     const listenKey = `${normAddr(spec.local)}|${spec.ifname ?? ''}`;
     const onError = (err: Error) => this.post({ op: 'error', sid, code: (err as NodeJS.ErrnoException).code ?? 'socket', message: err.message });
     const tx = this.net.openTx(spec.local, spec.ifname, onError);
+    const counters: BfdSessionCounters = { sid, tx: 0, rx: 0, discarded: 0, lateMaxMs: 0 };
+    // The daemon's discriminator when it gave one (a restart must keep it: the peer addresses us by it).
+    const localDiscr = wantDiscr !== undefined && wantDiscr > 0 && !this.byDiscr.has(wantDiscr >>> 0) ? wantDiscr >>> 0 : this.freeDiscriminator();
     const runner = new BfdSessionRunner(specToConfig(spec), {
       clock: this.clock,
       random: this.random,
-      localDiscr: this.freeDiscriminator(),
-      transmit: (bytes) => tx.send(bytes, spec.peer),
+      localDiscr,
+      ...(resume && localDiscr === wantDiscr ? { resume } : {}),
+      transmit: (bytes) => {
+        counters.tx += 1;
+        tx.send(bytes, spec.peer);
+      },
+      onTxLateness: (ms) => {
+        record(this.lateness, ms);
+        if (ms > counters.lateMaxMs) counters.lateMaxMs = ms;
+      },
+      onResumePoint: (r) => this.post({ op: 'resume-point', sid, resume: r }),
       onStateChange: (ch) =>
         this.post({
           op: 'state',
@@ -120,10 +149,13 @@ export class BfdEngine {
           at: this.epochOffset + ch.at,
           remoteState: BFD_STATE_NAMES[ch.remoteState]!,
         }),
-      onDiscard: (code, reason) => this.discard(sid, code, reason),
+      onDiscard: (code, reason) => {
+        counters.discarded += 1;
+        this.discard(sid, code, reason);
+      },
       onDetectionTime: (us) => this.post({ op: 'detection-time', sid, detectionTimeMs: us / 1000 }),
     });
-    const entry: Entry = { sid, spec, runner, tx, listenKey };
+    const entry: Entry = { sid, spec, runner, tx, listenKey, counters };
     this.sessions.set(sid, entry);
     this.byDiscr.set(runner.session.localDiscr, entry);
     this.byAddr.set(addrKey, entry);
@@ -196,6 +228,7 @@ export class BfdEngine {
       this.discard(undefined, 'no-session', `no session for ${from} with Your Discriminator ${pkt.yourDiscriminator}`);
       return;
     }
+    entry.counters.rx += 1;
     entry.runner.receive(pkt, bytes);
   }
 }

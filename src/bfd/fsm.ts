@@ -16,6 +16,12 @@ export function step(session: BfdSession, event: BfdEvent): BfdStepResult {
 
   switch (event.type) {
     case 'Start':
+      // A session resumed in a new process (session.ts resumeSession): detection runs from now, and the peer hears
+      // us at once so the pause it sees is as short as the restart.
+      if (s.heard) {
+        actions.push({ type: 'set-detect', timeoutUs: currentDetectionTimeUs(s) });
+        if (txPlan(s) !== null) actions.push(send(s, false));
+      }
       break;
     case 'TxTimerExpired':
       if (txPlan(s) !== null) actions.push(send(s, false));

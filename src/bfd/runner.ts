@@ -5,7 +5,7 @@ import type { Clock, TimerHandle } from '../util/clock';
 import { encodeControl } from './codec';
 import { step } from './fsm';
 import type { BfdControlPacket } from './packet';
-import { createSession, type BfdAction, type BfdEvent, type BfdSession, type BfdSessionConfig } from './session';
+import { createSession, resumeChanged, resumePoint, resumeSession, type BfdAction, type BfdEvent, type BfdResume, type BfdSession, type BfdSessionConfig } from './session';
 import { jitteredIntervalUs } from './timers';
 
 export interface BfdRunnerChange {
@@ -29,8 +29,17 @@ export interface BfdRunnerOptions {
   onDetectionTime?(detectionTimeUs: number): void;
   /** Uniform [0, 1): jitter and the initial discriminator / sequence; Math.random by default. */
   random?: () => number;
-  /** Fixed local discriminator (tests); random nonzero otherwise. */
+  /** Fixed local discriminator (the supervisor's choice, or tests); random nonzero otherwise. */
   localDiscr?: number;
+  /** Carry on a session a previous process ran (session.ts resumeSession); needs localDiscr. */
+  resume?: BfdResume;
+  /**
+   * A periodic packet went out `lateMs` after the time its jittered interval scheduled it for (§6.8.7): how late
+   * this process was, as opposed to how lossy the path is.
+   */
+  onTxLateness?(lateMs: number): void;
+  /** The resume point changed (state, peer, agreed timers): what a new process would need to carry on. */
+  onResumePoint?(resume: BfdResume | null): void;
 }
 
 export class BfdSessionRunner {
@@ -40,6 +49,9 @@ export class BfdSessionRunner {
   private txIntervalUs: number | null = null;
   private detectionUs = 0;
   private stopped = false;
+  /** clock.now() the pending periodic packet is due at. */
+  private txDue = 0;
+  private lastResume: BfdResume | null = null;
   private readonly random: () => number;
 
   constructor(
@@ -48,7 +60,10 @@ export class BfdSessionRunner {
   ) {
     this.random = opts.random ?? Math.random;
     const discr = opts.localDiscr ?? 1 + Math.floor(this.random() * 0xfffffffe);
-    this.s = createSession(config, discr, Math.floor(this.random() * 0x100000000));
+    if (opts.resume) {
+      this.s = resumeSession(config, discr, opts.resume);
+      this.lastResume = resumePoint(this.s);
+    } else this.s = createSession(config, discr, Math.floor(this.random() * 0x100000000));
   }
 
   get session(): BfdSession {
@@ -87,6 +102,11 @@ export class BfdSessionRunner {
     const { session, actions } = step(this.s, event);
     this.s = session;
     for (const a of actions) this.perform(a);
+    if (this.opts.onResumePoint) {
+      const r = resumePoint(this.s);
+      if (resumeChanged(this.lastResume, r)) this.opts.onResumePoint(r);
+      this.lastResume = r;
+    }
   }
 
   private perform(a: BfdAction): void {
@@ -134,9 +154,13 @@ export class BfdSessionRunner {
     this.txTimer = undefined;
     if (this.txIntervalUs === null) return;
     const us = jitteredIntervalUs(this.txIntervalUs, this.s.detectMult, this.random());
+    this.txDue = this.opts.clock.now() + us / 1000;
     this.txTimer = this.opts.clock.setTimeout(() => {
       this.txTimer = undefined;
+      const due = this.txDue;
       this.dispatch({ type: 'TxTimerExpired' });
+      // Measured after the packet was handed to the socket: scheduling, the deferral past waiting I/O, encoding.
+      this.opts.onTxLateness?.(Math.max(0, this.opts.clock.now() - due));
       if (!this.stopped && !this.txTimer) this.scheduleTx();
     }, us / 1000);
   }

@@ -1,13 +1,19 @@
-// BFD as a service that clients (BGP, FIB, health) subscribe to; sessions run in a worker thread.
-// RFC 5882 §3-§4 (client model), RFC 5881 (single hop); shape after BIRD's bfd_request_session (nest/bfd.h).
+// BFD as a service that clients (BGP, FIB, health) subscribe to; sessions run in a BFD process of its own, which the
+// service supervises and resumes. RFC 5882 §3-§4 (client model), RFC 5881; shape after BIRD's bfd_request_session.
 
+import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
-import type { Worker } from 'node:worker_threads';
 import { validateAuthConfig, type BfdAuthConfig } from './auth';
 import { normAddr } from './engine';
+import { startBfdHost, type BfdHost, type BfdIsolation, type BfdPriority } from './host';
 import { BFD_DIAG_NAMES, type BfdStateName } from './packet';
 import type { BfdSessionSpec, FromWorker, ToWorker } from './protocol';
-import { spawnBfdWorker } from './spawn';
+import type { BfdResume } from './session';
+import type { BfdServiceStatus, BfdSessionStatus } from './service-status';
+import { BfdStatsBook } from './stats';
+import { BfdSupervisor } from './supervisor';
+
+export { bfdOptionsFromEnv, type BfdServiceStatus, type BfdSessionStatus } from './service-status';
 
 export interface BfdRequestOptions {
   /** The tunnel's local address; the session's sockets bind to it. */
@@ -52,9 +58,17 @@ export interface BfdSessionHandle {
 }
 
 export interface BfdServiceOptions {
-  log?: { warn(obj: object, msg: string): void; debug?(obj: object, msg: string): void };
-  /** For tests: how to start the worker. */
-  spawn?: () => Worker;
+  log?: { warn(obj: object, msg: string): void; info?(obj: object, msg: string): void; debug?(obj: object, msg: string): void };
+  /** process (default): a child process of its own; worker: a thread of the daemon (the old design, for comparison). */
+  isolation?: BfdIsolation;
+  /** Scheduling of the BFD process' main thread: realtime (default, SCHED_RR with a nice fallback), nice, normal. */
+  priority?: BfdPriority;
+  /** Keep a warm standby process for restarts (default true with isolation process). */
+  standby?: boolean;
+  /** After a crash, how long without any BFD process before the sessions are reported Down (default 5000). */
+  unavailableAfterMs?: number;
+  /** For tests: how to start a host. */
+  spawn?: () => BfdHost;
 }
 
 interface Client {
@@ -68,47 +82,72 @@ interface Shared {
   clients: Set<Client>;
   spec: BfdSessionSpec;
   current: BfdStateEvent | undefined;
+  /** Ours, kept by the daemon: a restarted process must answer to the discriminator the peer knows (RFC 5880 §6.8.6). */
+  localDiscr: number;
+  /** Where a new process carries the session on from (session.ts BfdResume); null: start afresh. */
+  resume: BfdResume | null;
 }
 
 export class BfdService {
-  private worker: Worker | undefined;
   private nextSid = 1;
   private readonly byKey = new Map<string, Shared>();
   private readonly bySid = new Map<number, Shared>();
-  private stopping = false;
+  private readonly discrs = new Set<number>();
   private ready: Promise<void> | undefined;
+  private supervisor: BfdSupervisor | undefined;
+  private priorityApplied: string | undefined;
+  readonly stats = new BfdStatsBook();
+  readonly isolation: BfdIsolation;
 
-  constructor(private readonly options: BfdServiceOptions = {}) {}
+  constructor(private readonly options: BfdServiceOptions = {}) {
+    this.isolation = options.isolation ?? 'process';
+  }
 
-  /** Starts the worker thread; resolves once it is listening for requests. */
+  /** Starts the BFD process (and its standby); resolves once it is listening for requests. */
   start(): Promise<void> {
     if (this.ready) return this.ready;
-    this.stopping = false;
-    this.ready = this.spawn();
+    const o = this.options;
+    const sup = new BfdSupervisor({
+      start:
+        o.spawn ??
+        (() =>
+          startBfdHost({
+            isolation: this.isolation,
+            priority: o.priority ?? 'realtime',
+            onPriority: (p) => {
+              if (p !== this.priorityApplied) o.log?.info?.({ priority: p }, 'BFD process scheduling');
+              this.priorityApplied = p;
+            },
+          })),
+      standby: o.standby ?? this.isolation === 'process',
+      ...(o.log ? { log: o.log } : {}),
+      ...(o.unavailableAfterMs !== undefined ? { unavailableAfterMs: o.unavailableAfterMs } : {}),
+      onMessage: (msg) => this.onWorkerMessage(msg),
+      onActive: (host, restart) => this.onActive(host, restart),
+      onUnavailable: () => this.onUnavailable(),
+    });
+    this.supervisor = sup;
+    this.ready = sup.start().catch((err: unknown) => {
+      this.ready = undefined;
+      this.supervisor = undefined;
+      throw err;
+    });
     return this.ready;
   }
 
-  /** Closes every session (AdminDown to each peer) and ends the worker. */
+  /** Closes every session (AdminDown to each peer) and ends the BFD process. */
   async stop(): Promise<void> {
-    const w = this.worker;
-    this.stopping = true;
+    const sup = this.supervisor;
+    this.supervisor = undefined;
     this.ready = undefined;
-    this.worker = undefined;
     this.byKey.clear();
     this.bySid.clear();
-    if (!w) return;
-    await new Promise<void>((resolve) => {
-      const timer = setTimeout(() => void w.terminate().then(() => resolve()), 2000);
-      w.once('exit', () => {
-        clearTimeout(timer);
-        resolve();
-      });
-      w.postMessage({ op: 'shutdown' } satisfies ToWorker);
-    });
+    this.discrs.clear();
+    await sup?.stop();
   }
 
   requestSession(opts: BfdRequestOptions, onChange: (ev: BfdStateEvent) => void): BfdSessionHandle {
-    if (!this.worker) throw new Error('BfdService.requestSession before start()');
+    if (!this.supervisor) throw new Error('BfdService.requestSession before start()');
     validateRequest(opts);
     const key = `${normAddr(opts.local)}|${normAddr(opts.peer)}|${opts.ifname ?? ''}`;
     const client: Client = { opts: { ...opts }, onChange };
@@ -124,10 +163,12 @@ export class BfdService {
       if (cur) queueMicrotask(() => shared!.clients.has(client) && onChange(cur));
     } else {
       const sid = this.nextSid++;
-      shared = { sid, key, clients: new Set([client]), spec: merge([client]), current: undefined };
+      const localDiscr = this.freeDiscriminator();
+      shared = { sid, key, clients: new Set([client]), spec: merge([client]), current: undefined, localDiscr, resume: null };
       this.byKey.set(key, shared);
       this.bySid.set(sid, shared);
-      this.post({ op: 'open', sid, spec: shared.spec });
+      this.discrs.add(localDiscr);
+      this.post({ op: 'open', sid, spec: shared.spec, localDiscr });
     }
     const s = shared;
     let closed = false;
@@ -140,6 +181,8 @@ export class BfdService {
         if (s.clients.size === 0) {
           this.byKey.delete(s.key);
           this.bySid.delete(s.sid);
+          this.discrs.delete(s.localDiscr);
+          this.stats.forget(s.sid);
           this.post({ op: 'close', sid: s.sid });
         } else this.respec(s);
       },
@@ -164,38 +207,96 @@ export class BfdService {
   }
 
   private post(msg: ToWorker): void {
-    this.worker?.postMessage(msg);
+    this.supervisor?.host?.post(msg);
   }
 
-  private spawn(): Promise<void> {
-    const w = (this.options.spawn ?? spawnBfdWorker)();
-    this.worker = w;
-    w.unref(); // the daemon's lifetime is not BFD's business; stop() ends it cleanly
-    return new Promise((resolve, reject) => {
-      w.on('message', (msg: FromWorker) => {
-        if (msg.op === 'ready') resolve();
-        else this.onWorkerMessage(msg);
-      });
-      w.once('error', (err) => {
-        this.options.log?.warn({ err }, 'BFD worker failed');
-        reject(err);
-      });
-      w.once('exit', (code) => {
-        if (this.stopping || this.worker !== w) return;
-        // The worker died: sessions are gone. Report them Down and start afresh so clients recover.
-        this.options.log?.warn({ code }, 'BFD worker exited; restarting it');
-        this.worker = undefined;
-        this.ready = this.spawn();
-        for (const s of this.bySid.values()) {
-          if (s.current && s.current.state !== 'Down') this.deliver(s, { ...s.current, state: 'Down', diag: 0, diagText: BFD_DIAG_NAMES[0]!, at: performance.timeOrigin + performance.now() });
-          this.post({ op: 'open', sid: s.sid, spec: s.spec });
-        }
-      });
+  private freeDiscriminator(): number {
+    for (;;) {
+      const d = 1 + Math.floor(Math.random() * 0xfffffffe);
+      if (!this.discrs.has(d)) return d;
+    }
+  }
+
+  /**
+   * A process is ready: open every session in it. After a restart each session resumes where the dead process left
+   * it (same discriminators, state and agreed timers), so clients see no change and the peer only a pause; its state
+   * events are the new process' own from then on.
+   */
+  private onActive(host: BfdHost, restart: boolean): void {
+    const opens = [...this.bySid.values()].map((s): ToWorker => {
+      const resume = restart && s.resume ? this.withAuthEstimate(s, s.resume) : undefined;
+      return { op: 'open', sid: s.sid, spec: s.spec, localDiscr: s.localDiscr, ...(resume ? { resume } : {}) };
     });
+    if (restart) this.stats.hostChanged();
+    for (const m of opens) host.post(m);
+  }
+
+  /**
+   * Keyed authentication needs the transmit sequence to go on increasing (§6.7.3-§6.7.4), and the dead process
+   * reported it once a second: continue from the last report plus the packets sent since at the agreed interval
+   * (jitter averages 12.5 % shorter). The peer accepts a window of 3 x Detect Mult around what it expects.
+   */
+  private withAuthEstimate(s: Shared, r: BfdResume): BfdResume {
+    const last = this.stats.authSeq(s.sid);
+    if (!s.spec.auth || !last) return r;
+    const intervalMs = Math.max(r.txDesiredMinTxUs, r.remoteMinRxUs) / 1000;
+    const sent = Math.max(0, Math.round((Date.now() - last.at) / (intervalMs * 0.875)));
+    return { ...r, xmitAuthSeq: (last.seq + sent + 1) >>> 0 };
+  }
+
+  /** No BFD process for too long: nobody vouches for the tunnels. Report Down; sessions start afresh when one runs. */
+  private onUnavailable(): void {
+    const at = performance.timeOrigin + performance.now();
+    for (const s of this.bySid.values()) {
+      s.resume = null;
+      if (s.current && s.current.state !== 'Down') {
+        this.deliver(s, { ...s.current, state: 'Down', diag: 0, diagText: 'BFD process not running', at, remoteState: 'Down' });
+      }
+    }
+    this.options.log?.warn({ sessions: this.bySid.size }, 'no BFD process for too long; its sessions are reported Down');
+  }
+
+  /** State and counters of the BFD part for `bgpfo status` and the metrics. */
+  status(): BfdServiceStatus {
+    const sup = this.supervisor;
+    const pid = sup?.host?.pid;
+    const standbyPid = sup?.standbyPid;
+    const standbyRss = standbyPid !== undefined ? rssOf(standbyPid) : undefined;
+    const last = sup?.lastRestart;
+    return {
+      isolation: this.isolation,
+      ...(pid !== undefined ? { pid } : {}),
+      ...(standbyPid !== undefined ? { standbyPid } : {}),
+      ...(this.priorityApplied ? { priority: this.priorityApplied } : {}),
+      restarts: sup?.restarts ?? 0,
+      ...(last ? { lastRestart: { at: new Date(last.at).toISOString(), code: last.code, signal: last.signal, ...(last.gapMs !== undefined ? { gapMs: last.gapMs } : {}) } } : {}),
+      txLateness: this.stats.lateness(),
+      cost: { ...this.stats.cost(), ...(standbyRss !== undefined ? { standbyRssBytes: standbyRss } : {}) },
+      sessions: [...this.bySid.values()].map((s): BfdSessionStatus => {
+        const c = this.stats.session(s.sid);
+        return {
+          local: s.spec.local,
+          peer: s.spec.peer,
+          ...(s.spec.ifname ? { ifname: s.spec.ifname } : {}),
+          state: s.current?.state ?? 'Starting',
+          localDiscr: s.localDiscr,
+          ...(s.resume ? { remoteDiscr: s.resume.remoteDiscr } : {}),
+          clients: s.clients.size,
+          tx: c.tx,
+          rx: c.rx,
+          discarded: c.discarded,
+          txLateMaxMs: c.lateMaxMs,
+        };
+      }),
+    };
   }
 
   private onWorkerMessage(msg: FromWorker): void {
-    if (msg.op === 'state') {
+    if (msg.op === 'stats') this.stats.add(msg);
+    else if (msg.op === 'resume-point') {
+      const s = this.bySid.get(msg.sid);
+      if (s) s.resume = msg.resume;
+    } else if (msg.op === 'state') {
       const s = this.bySid.get(msg.sid);
       if (!s) return;
       this.deliver(s, {
@@ -258,4 +359,14 @@ export function validateRequest(o: BfdRequestOptions): void {
   if (!(o.requiredMinRxMs >= 0 && o.requiredMinRxMs <= 4_294_967)) throw new RangeError('requiredMinRxMs must be 0..4294967');
   if (!Number.isInteger(o.multiplier) || o.multiplier < 1 || o.multiplier > 255) throw new RangeError('multiplier must be 1..255');
   if (o.auth) validateAuthConfig(o.auth);
+}
+
+/** VmRSS of a process, bytes (Linux /proc); undefined when it cannot be read. */
+function rssOf(pid: number): number | undefined {
+  try {
+    const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) * 1024 : undefined;
+  } catch {
+    return undefined;
+  }
 }

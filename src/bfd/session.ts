@@ -62,7 +62,7 @@ export interface BfdSession {
 }
 
 export type BfdEvent =
-  /** The runner has set the session up: start periodic transmission. */
+  /** The runner has set the session up: start periodic transmission (a resumed session also arms detection and speaks at once). */
   | { type: 'Start' }
   /** Periodic transmission timer fired: send the next packet. */
   | { type: 'TxTimerExpired' }
@@ -118,5 +118,82 @@ export function createSession(config: BfdSessionConfig, localDiscr: number, xmit
     poll: null,
     heard: false,
     detectExpiries: 0,
+  };
+}
+
+/**
+ * What a new BFD process needs to carry a session on where a dead one left it, so the peer sees a short pause rather
+ * than a new session: the state, the peer's discriminator and the timer values both sides agreed on. RFC 5880 §6.8.1
+ * variables; our own discriminator travels beside it (the supervisor chooses it). A Poll in progress is not kept:
+ * the resumed session advertises the values in force and starts a new Poll if the client's differ (§6.8.3).
+ */
+export interface BfdResume {
+  sessionState: BfdState.Init | BfdState.Up;
+  remoteDiscr: number;
+  remoteSessionState: BfdState;
+  remoteMinRxUs: number;
+  remoteDesiredMinTxUs: number;
+  remoteDetectMult: number;
+  remoteDemandMode: boolean;
+  txDesiredMinTxUs: number;
+  rxRequiredMinRxUs: number;
+  /** bfd.XmitAuthSeq to continue from (keyed authentication). */
+  xmitAuthSeq: number;
+}
+
+/** The resume point of a session, or null when there is nothing to carry on (Down, AdminDown, peer not heard). */
+export function resumePoint(s: BfdSession): BfdResume | null {
+  if ((s.sessionState !== BfdState.Init && s.sessionState !== BfdState.Up) || s.remoteDiscr === 0 || !s.heard) return null;
+  return {
+    sessionState: s.sessionState,
+    remoteDiscr: s.remoteDiscr,
+    remoteSessionState: s.remoteSessionState,
+    remoteMinRxUs: s.remoteMinRxUs,
+    remoteDesiredMinTxUs: s.remoteDesiredMinTxUs,
+    remoteDetectMult: s.remoteDetectMult,
+    remoteDemandMode: s.remoteDemandMode,
+    txDesiredMinTxUs: s.txDesiredMinTxUs,
+    rxRequiredMinRxUs: s.rxRequiredMinRxUs,
+    xmitAuthSeq: s.xmitAuthSeq,
+  };
+}
+
+/** Whether two resume points differ in more than the transmit sequence (which changes with every packet). */
+export function resumeChanged(a: BfdResume | null, b: BfdResume | null): boolean {
+  if (a === null || b === null) return a !== b;
+  return (
+    a.sessionState !== b.sessionState ||
+    a.remoteDiscr !== b.remoteDiscr ||
+    a.remoteSessionState !== b.remoteSessionState ||
+    a.remoteMinRxUs !== b.remoteMinRxUs ||
+    a.remoteDesiredMinTxUs !== b.remoteDesiredMinTxUs ||
+    a.remoteDetectMult !== b.remoteDetectMult ||
+    a.remoteDemandMode !== b.remoteDemandMode ||
+    a.txDesiredMinTxUs !== b.txDesiredMinTxUs ||
+    a.rxRequiredMinRxUs !== b.rxRequiredMinRxUs
+  );
+}
+
+/**
+ * A session resumed in a new process: the state and peer as they were, the agreed timers advertised and in force,
+ * `heard` set so that Start arms the detection timer (a full detection time from now) and sends at once. The receive
+ * sequence is not carried: AuthSeqKnown starts false, so the peer's next packet sets it (§6.8.1).
+ */
+export function resumeSession(config: BfdSessionConfig, localDiscr: number, r: BfdResume): BfdSession {
+  const s = createSession(config, localDiscr, r.xmitAuthSeq);
+  return {
+    ...s,
+    sessionState: r.sessionState,
+    remoteDiscr: r.remoteDiscr >>> 0,
+    remoteSessionState: r.remoteSessionState,
+    remoteMinRxUs: r.remoteMinRxUs,
+    remoteDesiredMinTxUs: r.remoteDesiredMinTxUs,
+    remoteDetectMult: r.remoteDetectMult,
+    remoteDemandMode: r.remoteDemandMode,
+    desiredMinTxUs: r.txDesiredMinTxUs,
+    txDesiredMinTxUs: r.txDesiredMinTxUs,
+    requiredMinRxUs: r.rxRequiredMinRxUs,
+    rxRequiredMinRxUs: r.rxRequiredMinRxUs,
+    heard: true,
   };
 }

@@ -50,6 +50,31 @@ function drainText(s: SessionStatus): string {
  * that read it keep working); the extra columns appear when a session has them.
  */
 export function formatStatusTable(s: StatusResponse, opts: { color: boolean }): string {
+  const main = formatSessions(s, opts);
+  return s.bfd ? `${main}\n\n${formatBfd(s.bfd)}` : main;
+}
+
+const ms = (x: number) => (x < 1 ? x.toFixed(3) : x < 10 ? x.toFixed(1) : x.toFixed(0));
+
+/** The BFD process in a few lines: where it runs, its cost, how late it sent; a session table when there are few. */
+export function formatBfd(b: NonNullable<StatusResponse['bfd']>): string {
+  const where = b.isolation === 'worker' ? 'BFD worker thread' : b.pid !== undefined ? `BFD process pid ${b.pid}` : 'BFD process restarting';
+  const extra = [b.priority, b.standbyPid !== undefined ? `standby ${b.standbyPid}` : undefined].filter(Boolean).join(', ');
+  const rss = b.cost.rssBytes !== undefined ? `, RSS ${(b.cost.rssBytes / 1048576).toFixed(0)} MB` : '';
+  const restart = b.lastRestart ? ` (last ${b.lastRestart.at}${b.lastRestart.gapMs !== undefined ? `, resumed in ${b.lastRestart.gapMs} ms` : ''})` : '';
+  const lines = [`${where}${extra ? ` (${extra})` : ''}: ${b.sessions.length} sessions, restarts ${b.restarts}${restart}, CPU ${b.cost.cpuSeconds.toFixed(1)} s${rss}`];
+  const late = (label: string, l: NonNullable<typeof b.txLateness.recent> | undefined) =>
+    l ? `  tx lateness ${label}: p50 ${ms(l.p50Ms)} ms, p99 ${ms(l.p99Ms)} ms, max ${ms(l.maxMs)} ms (${l.packets} packets)` : undefined;
+  for (const l of [late(`last ${b.txLateness.windowS} s`, b.txLateness.recent), late('since start', b.txLateness.total)]) if (l) lines.push(l);
+  if (b.sessions.length > 0 && b.sessions.length <= 20) {
+    const rows = [['LOCAL', 'PEER', 'STATE', 'TX', 'RX', 'DISCARDED', 'LATE MAX (ms)']];
+    for (const x of b.sessions) rows.push([x.local, x.peer + (x.ifname ? `%${x.ifname}` : ''), x.state, String(x.tx), String(x.rx), String(x.discarded), ms(x.txLateMaxMs)]);
+    lines.push('', table(rows));
+  }
+  return lines.join('\n');
+}
+
+function formatSessions(s: StatusResponse, opts: { color: boolean }): string {
   const withLiveness = s.sessions.some((x) => x.liveness);
   const withQuality = s.sessions.some((x) => x.quality);
   const withDrain = s.sessions.some((x) => x.drain);

@@ -10,7 +10,7 @@ import type { FibBridge, InterfaceResolver } from './fib-bridge';
 import { setupFib, type DaemonFib } from './fib-setup';
 import { BgpListener } from './listener';
 import type { LivenessController } from './liveness';
-import { startLiveness, type LivenessRuntime, type LivenessRuntimeOptions } from './liveness-runtime';
+import { startLiveness, withBfdStatus, type LivenessRuntime, type LivenessRuntimeOptions } from './liveness-runtime';
 import { FailoverRunner, withFailoverStatus } from './failover';
 import { demotionMark, hasLiveness } from './liveness-spec';
 import { withLivenessStatus } from './liveness-status';
@@ -27,7 +27,7 @@ export { SerialLoop } from './loop';
 export { localNextHops } from './next-hop';
 export { LivenessController, DEMOTION_MARK, type LivenessHooks, type LivenessControllerDeps, type LivenessControllerEvents } from './liveness';
 export { FailoverRunner, type FailoverDeps, type TunnelFib } from './failover';
-export { startLiveness, livenessNeeds, type LivenessRuntime, type LivenessRuntimeOptions } from './liveness-runtime';
+export { startLiveness, livenessNeeds, withBfdStatus, type LivenessRuntime, type LivenessRuntimeOptions } from './liveness-runtime';
 export { withLivenessStatus } from './liveness-status';
 export { Steering, planSteering, halvesOf } from './steering';
 export { FibBridge, ipRouteGet, type FibBridgeOptions, type FibBridgeStats, type InterfaceResolver } from './fib-bridge';
@@ -132,6 +132,7 @@ export async function startDaemon(config: DaemonConfig, logger: Logger, opts: Da
     });
     liveness = await startLiveness(speaker, core, logger, opts.liveness);
     liveness?.controller.attach({ events: ops.events, metrics: ops.metrics, failovers: ops });
+    if (liveness?.bfd) ops.metrics.setBfdSource(liveness.bfd);
     if (opts.bgpPort !== false) {
       listener = await BgpListener.start({
         addresses: config.router.listen,
@@ -143,7 +144,7 @@ export async function startDaemon(config: DaemonConfig, logger: Logger, opts: Da
     }
     control = await startControlServer({
       socketPath: config.control.socket,
-      provider: ops.provider(withFailoverStatus(liveness ? withLivenessStatus(status, liveness.controller) : status, core)),
+      provider: ops.provider(withFailoverStatus(liveness ? withBfdStatus(withLivenessStatus(status, liveness.controller), liveness.bfd) : status, core)),
       logger,
       ...(config.control.group !== undefined ? { group: config.control.group } : {}),
     });

@@ -1,8 +1,9 @@
-// Starting and stopping liveness in the daemon: the BFD and probe worker services a config needs, the controller
+// Starting and stopping liveness in the daemon: the BFD process and probe worker services a config needs, the controller
 // on top, and the shutdown order (monitors close first, so BFD peers get AdminDown, RFC 5880 §6.8.16, before BGP stops).
 
 import type { Logger } from 'pino';
-import { BfdService } from '../bfd/service';
+import type { ControlProvider, StatusResponse } from '../api/types';
+import { BfdService, bfdOptionsFromEnv } from '../bfd/service';
 import type { DaemonConfig } from '../config';
 import { ProbeService } from '../health';
 import type { FailoverRunner } from './failover';
@@ -45,7 +46,7 @@ export async function startLiveness(speaker: Speaker, failover: FailoverRunner, 
   const needs = livenessNeeds(speaker.config);
   if (!needs.bfd && !needs.probes && !opts.always) return null;
   const log = logger.child({ component: 'liveness' });
-  const bfd = opts.bfd ?? (needs.bfd || opts.always ? new BfdService({ log }) : undefined);
+  const bfd = opts.bfd ?? (needs.bfd || opts.always ? new BfdService({ log, ...bfdOptionsFromEnv() }) : undefined);
   const probes = opts.probes ?? (needs.probes || opts.always ? new ProbeService({ log }) : undefined);
   const started: (BfdService | ProbeService)[] = [];
   try {
@@ -77,5 +78,18 @@ export async function startLiveness(speaker: Speaker, failover: FailoverRunner, 
         controller.close();
         await Promise.all(started.map((s) => s.stop().catch((err: unknown) => log.warn({ err }, 'liveness service did not stop cleanly'))));
       })()),
+  };
+}
+
+/** Adds the BFD process' state, counters and transmit lateness to getStatus() (`bgpfo status`); the rest passes through. */
+export function withBfdStatus(inner: ControlProvider, bfd: Pick<BfdService, 'status'> | undefined): ControlProvider {
+  if (!bfd) return inner;
+  return {
+    getStatus: async (): Promise<StatusResponse> => ({ ...(await inner.getStatus()), bfd: bfd.status() }),
+    getRoutes: (q) => inner.getRoutes(q),
+    getAdjRibIn: (n, p, q) => inner.getAdjRibIn(n, p, q),
+    get operations() {
+      return inner.operations;
+    },
   };
 }

@@ -10,4 +10,5 @@ export {
   type SessionSample,
   type TunnelQualitySample,
 } from './registry';
+export { registerBfdMetrics, type BfdMetricsSource } from './bfd';
 export { startMetricsServer, MetricsListenError, type MetricsServer, type MetricsServerOptions } from './server';

@@ -3,6 +3,7 @@
 
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { OpsEvent } from '../api/events';
+import { registerBfdMetrics, type BfdMetricsSource } from './bfd';
 
 /** RFC 4271 §8 states as the numbers BGP exporters commonly use (1 Idle .. 6 Established). */
 export const SESSION_STATE_NUMBER: Record<string, number> = { Idle: 1, Connect: 2, Active: 3, OpenSent: 4, OpenConfirm: 5, Established: 6 };
@@ -52,6 +53,7 @@ const FAILOVER_BUCKETS = [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 
 export class BgpfoMetrics {
   readonly registry = new Registry();
   private source: MetricsSource | undefined;
+  private bfdSource: BfdMetricsSource | undefined;
   private readonly info: Gauge;
   private readonly sessionState: Gauge;
   private readonly sessionUp: Gauge;
@@ -136,7 +138,13 @@ export class BgpfoMetrics {
     this.reloads = new Counter({ name: 'bgpfo_reloads_total', help: 'Config reloads by result (applied, unchanged, refused).', labelNames: ['result'], registers: r });
     this.events = new Counter({ name: 'bgpfo_events_total', help: 'Operator events published, by type.', labelNames: ['type'], registers: r });
     this.alerts = new Counter({ name: 'bgpfo_alerts_total', help: 'Alerts sent, by channel (command, url) and result (ok, failed).', labelNames: ['channel', 'result'], registers: r });
+    registerBfdMetrics(this.registry, () => this.bfdSource);
     if (opts.defaultMetrics ?? true) collectDefaultMetrics({ register: this.registry });
+  }
+
+  /** The BFD service whose process, lateness and packet counters the bgpfo_bfd_* metrics read at scrape time. */
+  setBfdSource(source: BfdMetricsSource | undefined): void {
+    this.bfdSource = source;
   }
 
   /** Where session and RIB gauges come from at scrape time. */

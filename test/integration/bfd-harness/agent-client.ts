@@ -4,7 +4,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import type { BfdRequestOptions, BfdStateEvent, BfdTimerOptions } from '../../../src/bfd/service';
+import type { BfdRequestOptions, BfdServiceStatus, BfdStateEvent, BfdTimerOptions } from '../../../src/bfd/service';
 import { waitFor, type Netns } from '../harness';
 
 export interface AgentStateEvent extends BfdStateEvent {
@@ -17,9 +17,12 @@ export class BfdAgent {
   private readonly child: ChildProcess;
   private exited = false;
 
-  private constructor(readonly ns: Netns) {
+  private constructor(
+    readonly ns: Netns,
+    env: NodeJS.ProcessEnv,
+  ) {
     const argv = ns.argv([process.execPath, '-r', join(__dirname, 'register.js'), join(__dirname, 'agent.ts')]);
-    this.child = spawn(argv[0]!, argv.slice(1), { stdio: ['pipe', 'pipe', 'pipe'], cwd: join(__dirname, '../../..') });
+    this.child = spawn(argv[0]!, argv.slice(1), { stdio: ['pipe', 'pipe', 'pipe'], cwd: join(__dirname, '../../..'), env: { ...process.env, ...env } });
     this.child.once('exit', () => void (this.exited = true));
     createInterface({ input: this.child.stdout! }).on('line', (line) => {
       this.lines.push(line);
@@ -34,8 +37,9 @@ export class BfdAgent {
     ns.lab.onCleanup(() => this.kill());
   }
 
-  static async start(ns: Netns): Promise<BfdAgent> {
-    const a = new BfdAgent(ns);
+  /** `env`: BGPFO_BFD_ISOLATION / BGPFO_BFD_PRIORITY / BGPFO_BFD_STANDBY pick the design (src/bfd/service-status.ts). */
+  static async start(ns: Netns, env: NodeJS.ProcessEnv = {}): Promise<BfdAgent> {
+    const a = new BfdAgent(ns, env);
     await waitFor(
       () => {
         if (a.exited) throw new Error(`BFD agent exited:\n${a.lines.join('\n')}`);
@@ -63,6 +67,11 @@ export class BfdAgent {
     this.send({ cmd: 'close', id });
   }
 
+  /** Keep the agent's main loop and heap busy as an ingest would (agent.ts churn), or stop. */
+  churn(on: boolean): void {
+    this.send({ cmd: 'churn', on });
+  }
+
   busy(ms: number): void {
     this.send({ cmd: 'busy', ms });
   }
@@ -79,6 +88,28 @@ export class BfdAgent {
       intervalMs: 20,
     });
     return (JSON.parse(line) as { current: BfdStateEvent | null }).current;
+  }
+
+  private async ask<T>(cmd: object, ev: string, field: string): Promise<T> {
+    const before = this.lines.length;
+    this.send(cmd);
+    const line = await waitFor(() => this.lines.slice(before).find((l) => l.startsWith(`{"ev":"${ev}"`)), 10_000, { intervalMs: 20, what: `the agent's ${ev}` });
+    return (JSON.parse(line) as Record<string, T>)[field]!;
+  }
+
+  /** BfdService.status(): the BFD process, its lateness and counters. */
+  status(): Promise<BfdServiceStatus> {
+    return this.ask({ cmd: 'status' }, 'status', 'status');
+  }
+
+  /** The Prometheus text of the BFD metrics (src/metrics/bfd.ts). */
+  metrics(): Promise<string> {
+    return this.ask({ cmd: 'metrics' }, 'metrics', 'text');
+  }
+
+  /** SIGKILL the BFD process, as a crash would; resolves with its pid. */
+  killBfd(): Promise<number> {
+    return this.ask({ cmd: 'kill-bfd' }, 'killed', 'pid');
   }
 
   /** Waits until the session's latest event is `state` and returns that event. */

@@ -4,7 +4,7 @@ import { FakeClock } from '../../../src/util/clock';
 import { decodeControl } from '../../../src/bfd/codec';
 import { BfdState } from '../../../src/bfd/packet';
 import { BfdSessionRunner, type BfdRunnerChange } from '../../../src/bfd/runner';
-import type { BfdSessionConfig } from '../../../src/bfd/session';
+import { resumePoint, type BfdSessionConfig } from '../../../src/bfd/session';
 import { jitteredIntervalUs } from '../../../src/bfd/timers';
 import fc from 'fast-check';
 
@@ -131,4 +131,80 @@ describe('jitter (§6.8.7)', () => {
       }),
     );
   });
+});
+
+describe('resuming in a new process', () => {
+  test('a session resumed after a 60 ms pause carries on: the peer sees no state change, Poll-free, same discriminators', () => {
+    const { clock, a, b, changes } = pair();
+    a.start();
+    b.start();
+    clock.advance(3000);
+    const r = resumePoint(a.session)!;
+    expect(r).toMatchObject({ sessionState: BfdState.Up, remoteDiscr: 0xb, txDesiredMinTxUs: 50_000, rxRequiredMinRxUs: 50_000 });
+    a.stop(); // the process died
+    clock.advance(60);
+    const sent: number[] = [];
+    const a2Changes: BfdRunnerChange[] = [];
+    const a2 = new BfdSessionRunner(
+      { desiredMinTxUs: 50_000, requiredMinRxUs: 50_000, detectMult: 3, passive: false },
+      { clock, random: lcg(9), localDiscr: 0xa, resume: r, transmit: (bytes) => (sent.push(clock.now()), b.receive(decodeControl(bytes), bytes)), onStateChange: (c) => a2Changes.push(c) },
+    );
+    // b must now talk to a2 (the test's link delivers to `a`): rewire by replacing the receive target
+    (a as unknown as { receive: BfdSessionRunner['receive'] }).receive = (p, raw) => a2.receive(p, raw);
+    const bChangesBefore = changes.b.length;
+    a2.start();
+    expect(sent).toEqual([clock.now()]); // speaks at once
+    clock.advance(5000);
+    expect(changes.b.length).toBe(bChangesBefore);
+    expect(a2Changes).toEqual([]);
+    expect(a2.session.sessionState).toBe(BfdState.Up);
+    expect(a2.session.poll).toBeNull();
+    expect(b.session.remoteDiscr).toBe(0xa);
+  });
+
+  test('a resumed session whose peer has gone goes Down one detection time after the resume', () => {
+    const { clock, a, b } = pair();
+    a.start();
+    b.start();
+    clock.advance(3000);
+    const r = resumePoint(a.session)!;
+    a.stop();
+    b.stop(); // and the peer is gone too
+    const changes: BfdRunnerChange[] = [];
+    const at = clock.now();
+    const a2 = new BfdSessionRunner(
+      { desiredMinTxUs: 50_000, requiredMinRxUs: 50_000, detectMult: 3, passive: false },
+      { clock, localDiscr: 0xa, resume: r, transmit: () => {}, onStateChange: (c) => changes.push(c) },
+    );
+    a2.start();
+    clock.advance(1000);
+    expect(changes).toEqual([expect.objectContaining({ to: BfdState.Down, diag: 1, at: at + 150 })]);
+  });
+
+  test('nothing to resume while Down', () => {
+    const { a } = pair();
+    expect(resumePoint(a.session)).toBeNull();
+  });
+});
+
+test('transmit lateness: zero on time, the delay when the clock fires late', () => {
+  const base = new FakeClock();
+  let delay = 0;
+  const lateClock = { now: () => base.now(), setTimeout: (fn: () => void, ms: number) => base.setTimeout(fn, ms + delay) };
+  const late: number[] = [];
+  const r = new BfdSessionRunner(
+    { desiredMinTxUs: 50_000, requiredMinRxUs: 50_000, detectMult: 3, passive: false },
+    { clock: lateClock, random: lcg(3), localDiscr: 1, transmit: () => {}, onStateChange: () => {}, onTxLateness: (ms) => late.push(ms) },
+  );
+  r.start();
+  base.advance(5000); // slow rate (1 s) while Down
+  expect(late.length).toBeGreaterThanOrEqual(4);
+  expect(Math.max(...late)).toBe(0);
+  delay = 7;
+  late.length = 0;
+  base.advance(5000);
+  expect(late.length).toBeGreaterThanOrEqual(4);
+  // The first was scheduled before the delay began.
+  expect(late[0]).toBe(0);
+  for (const x of late.slice(1)) expect(x).toBeCloseTo(7, 6);
 });
