@@ -1,11 +1,11 @@
-// bgpfo's BFD process against BIRD 2: (1) killed with SIGKILL while Up at 50 ms x 3, it is resumed in the standby and
-// neither side sees a Down; (2) a CPU hog on every core for 20 s: the session survives and the lateness metric moves.
+// bgpfo's BFD process against BIRD 2 and FRR bfdd: killed with SIGKILL while Up at 50 ms x 3, it is resumed in the
+// standby and neither side sees a Down; a CPU hog on every core for 20 s: the session survives, the lateness metric moves.
 
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { cpus } from 'node:os';
-import { Bird, Lab, waitFor, type Netns } from './harness';
+import { Bird, Frr, Lab, waitFor, type Netns } from './harness';
 import { BfdAgent } from './bfd-harness/agent-client';
-import { birdBfdSessions } from './bfd-harness/peers';
+import { birdBfdSessions, frrBfdConfig, frrBfdPeers } from './bfd-harness/peers';
 
 const ME = '10.79.0.1';
 const PEER = '10.79.0.2';
@@ -123,4 +123,36 @@ describe('bgpfo BFD process with BIRD', () => {
     expect(agent.last('s')?.state).toBe('Up');
     expect(birdDowns(bird)).toBe(birdDownsBefore);
   }, 60_000);
+});
+
+describe('bgpfo BFD process with FRR bfdd', () => {
+  test('SIGKILL of the BFD process at 50 ms x 3: FRR keeps the session Up (same discriminators, new source port)', async () => {
+    const lab = Lab.create('bfdpf');
+    let agent: BfdAgent | undefined;
+    try {
+      const me = await lab.addNamespace('me');
+      const peerNs = await lab.addNamespace('peer');
+      await lab.link({ ns: me, ifname: 'bfdme', v4: `${ME}/30` }, { ns: peerNs, ifname: 'bfdpeer', v4: `${PEER}/30` });
+      const frr = await Frr.start(peerNs, { bfdd: frrBfdConfig([{ peer: ME, local: PEER }], 50, 3) });
+      agent = await BfdAgent.start(me);
+      agent.request('s', { local: ME, peer: PEER, desiredMinTxMs: 50, requiredMinRxMs: 50, multiplier: 3 });
+      await agent.waitState('s', 'Up', 15_000);
+      await waitFor(async () => (await frrBfdPeers(frr))[ME]?.status === 'up', 10_000, { what: 'FRR up' });
+      await waitFor(async () => (await agent!.status()).standbyPid !== undefined, 20_000, { what: 'the standby BFD process' });
+      const downs = async () => (JSON.parse(await frr.vtysh('show bfd peers counters json')) as { peer: string; 'session-down': number }[]).find((p) => p.peer === ME)?.['session-down'];
+      const downsBefore = await downs();
+      const killed = await agent.killBfd();
+      await waitFor(async () => {
+        const s = await agent!.status();
+        return s.restarts === 1 && s.pid !== killed;
+      }, 10_000, { what: 'the restart' });
+      await new Promise((r) => setTimeout(r, 1500));
+      expect(await downs()).toBe(downsBefore);
+      expect((await frrBfdPeers(frr))[ME]?.status).toBe('up');
+      expect(agent.events.map((e) => e.state)).toEqual(expect.not.arrayContaining(['Down']));
+    } finally {
+      await agent?.stop();
+      await lab.cleanup();
+    }
+  });
 });
