@@ -9,7 +9,8 @@
 import { cpus } from 'node:os';
 import { Bird, Frr, Lab, waitFor } from '../test/integration/harness';
 import { BfdAgent } from '../test/integration/bfd-harness/agent-client';
-import { addAddresses, birdBfdStatic, birdDowns, birdUpCount, frrBfdStatic, loadAverage, pidIn, procCost, stressAllCores } from './bfd-support';
+import { join } from 'node:path';
+import { addAddresses, birdBfdStatic, birdDowns, birdUpCount, captureBfd, frrBfdStatic, loadAverage, pidIn, procCost, silencesBeforeDowns, stressAllCores } from './bfd-support';
 
 const MULT = 3;
 /** The j-th address of a side: 10.NET.1.1 and up on the left, 10.NET.101.1 and up on the right, all in 10.NET/8. */
@@ -65,13 +66,30 @@ async function run(ms: number, windowS: number, n: number): Promise<string[]> {
     const frrDowns = (JSON.parse(frrJson) as { 'session-down'?: number }[]).reduce((a, p) => a + (p['session-down'] ?? 0), 0) - frrDowns0;
     const standby = pids.standby !== undefined ? procCost(pids.standby) : undefined;
     const cpuPct = (a?: { cpuS: number }, b?: { cpuS: number }) => (a && b ? ((100 * (b.cpuS - a.cpuS)) / wallS).toFixed(1) : '?');
-    const mb = (x?: { rssBytes: number }) => (x ? (x.rssBytes / 1048576).toFixed(0) : '?');
+    const mb = (x?: { rssBytes: number; privateBytes: number }) => (x ? `${(x.rssBytes / 1048576).toFixed(0)} / ${(x.privateBytes / 1048576).toFixed(0)}` : '?');
     const t = st.txLateness.total;
     const lines = [
       `| ${ms} ms x 3 | control BIRD <-> BIRD | ${birdDowns(ctlB) - base.ctl} | ${cpuPct(c0.bird, c1.bird)} | ${mb(c1.bird)} | - |`,
       `| ${ms} ms x 3 | FRR 8.4 bfdd <-> BIRD (FRR counted ${frrDowns}) | ${birdDowns(frrFar) - base.frr} | ${cpuPct(c0.bfdd, c1.bfdd)} | ${mb(c1.bfdd)} | - |`,
       `| ${ms} ms x 3 | bgpfo BFD process (${st.priority}) <-> BIRD | ${birdDowns(bgFar) - base.bg} | ${cpuPct(c0.bgpfo, c1.bgpfo)} | ${mb(c1.bgpfo)} (+ standby ${mb(standby)}) | ${t ? `${t.p50Ms} / ${t.p99Ms} / ${t.maxMs}` : '-'} |`,
     ];
+    // A crash with every session Up: SIGKILL the BFD process, see on the wire how long our side paused.
+    const pcap = join(lab.dir, 'restart.pcap');
+    const cap = captureBfd(bg.a, 'to-b', pcap);
+    await new Promise((r) => setTimeout(r, 1500));
+    const downsBeforeKill = birdDowns(bgFar);
+    await agent.killBfd();
+    await new Promise((r) => setTimeout(r, 3000));
+    cap.kill('SIGINT');
+    await new Promise((r) => setTimeout(r, 1000));
+    const gaps = silencesBeforeDowns(pcap, 3 * ms).longestGap;
+    const ours = Object.entries(gaps).filter(([dir]) => dir.startsWith(`10.40.1`));
+    const pause = Math.max(...ours.map(([, g]) => g));
+    const stAfter = await agent.status();
+    console.log(
+      `  SIGKILL of the BFD process with ${n} sessions Up (no load): our longest silence on the wire ${pause.toFixed(0)} ms over ${ours.length} sessions` +
+        ` (interval ${ms} ms); BIRD Downs ${birdDowns(bgFar) - downsBeforeKill}; daemon-side takeover ${stAfter.lastRestart?.gapMs} ms`,
+    );
     console.log(`  after ${wallS.toFixed(0)} s (${((wallS * n) / 60).toFixed(0)} min of BFD time per reference); end load: ${loadEnd}; bgpfo restarts ${st.restarts}, agent Downs seen ${agent.events.filter((e) => e.state === 'Down').length}`);
     for (const l of lines) console.log(l);
     return lines;
@@ -88,7 +106,7 @@ async function main(): Promise<void> {
   console.log(`before: ${await loadAverage()}`);
   const all: string[] = [];
   for (const ms of intervals) all.push(...(await run(ms, windowS, n)));
-  console.log('\n| timers | reference | false Downs (far BIRD) | CPU % of one core | RSS (MB) | bgpfo tx lateness p50 / p99 / max (ms) |');
+  console.log('\n| timers | reference | false Downs (far BIRD) | CPU % of one core | RSS / private (MB) | bgpfo tx lateness p50 / p99 / max (ms) |');
   console.log('|---|---|---|---|---|---|');
   for (const l of all) console.log(l);
 }

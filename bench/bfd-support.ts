@@ -52,14 +52,19 @@ export async function birdUpCount(bird: Bird): Promise<number> {
   return out.split('\n').filter((l) => /\sUp\s/.test(l)).length;
 }
 
-/** CPU seconds (user + system) and RSS bytes of a process, from /proc. */
-export function procCost(pid: number): { cpuS: number; rssBytes: number } | undefined {
+/**
+ * CPU seconds (user + system), RSS, and private memory (what the process alone holds: RSS counts the shared pages of
+ * its executable and libraries, e.g. the node binary the daemon maps too) of a process, from /proc.
+ */
+export function procCost(pid: number): { cpuS: number; rssBytes: number; privateBytes: number } | undefined {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
     const ticks = Number(fields[11]) + Number(fields[12]); // utime, stime (fields 14 and 15 of stat)
     const rss = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-    return { cpuS: ticks / 100, rssBytes: rss ? Number(rss[1]) * 1024 : 0 };
+    const roll = readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8');
+    const kb = (k: string) => Number(new RegExp(`^${k}:\\s+(\\d+) kB`, 'm').exec(roll)?.[1] ?? 0);
+    return { cpuS: ticks / 100, rssBytes: rss ? Number(rss[1]) * 1024 : 0, privateBytes: (kb('Private_Clean') + kb('Private_Dirty')) * 1024 };
   } catch {
     return undefined;
   }
