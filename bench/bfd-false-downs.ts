@@ -166,11 +166,15 @@ async function main(): Promise<void> {
         return x?.state === 'Established' && x.liveness?.detectionTimeMs === DETECTION;
       });
     }, 120_000, { what: 'BFD and BGP up with every bgpfo peer', intervalMs: 500 });
-    await waitFor(async () => {
-      const up = async (b: Bird) => ((await b.birdc('show bfd sessions')).match(/\sUp\s/g) ?? []).length;
-      return (await up(ctlA)) === k && (await up(frrFar)) === k && (await up(agFar)) === k * DESIGNS.length;
-    }, 60_000, { what: 'every reference session Up', intervalMs: 500 });
-    for (const a of agents) for (let j = 0; j < k; j++) await a.waitState(`s${j}`, 'Up', 10_000);
+    const up = async (b: Bird) => ((await b.birdc('show bfd sessions')).match(/\sUp\s/g) ?? []).length;
+    const allUp = async () => (await up(ctlA)) === k && (await up(frrFar)) === k && (await up(agFar)) === k * DESIGNS.length;
+    if (!(await waitFor(allUp, 60_000, { what: 'every reference session Up', intervalMs: 500 }).catch(() => false))) {
+      // Say what is missing and go on with what runs: the window is too dear to throw away.
+      console.log(`NOT every reference session came Up: control ${await up(ctlA)}/${k}, FRR's far BIRD ${await up(frrFar)}/${k}, designs' far BIRD ${await up(agFar)}/${k * DESIGNS.length}`);
+      for (const [name, b] of [['ctla', ctlA], ['frrfar', frrFar], ['agfar', agFar]] as const) console.log(`${name}:\n${await b.birdc('show bfd sessions')}\n${b.process.log().slice(-1500)}`);
+      console.log(`FRR:\n${await frr.vtysh('show bfd peers brief').catch((e: Error) => e.message)}\n${frr.processes.map((p) => p.log().slice(-1500)).join('\n')}`);
+    }
+    for (const a of agents) for (let j = 0; j < k; j++) await a.waitState(`s${j}`, 'Up', 10_000).catch((e: Error) => console.log(e.message));
 
     // ---- the window: stress-ng on every core, ingest cycles, captures ------------------------------------------
     const pcapBgpfo = join(lab.dir, 'bgpfo.pcap');

@@ -40,10 +40,13 @@ async function run(ms: number, windowS: number, n: number): Promise<string[]> {
     const bgFar = await Bird.start(bg.b, 'bgfar', birdBfdStatic('1.0.0.4', bg.sessions.map((s) => ({ local: s.right, peer: s.left })), ms, MULT));
     const agent = await BfdAgent.start(bg.a);
     bg.sessions.forEach((s, j) => agent.request(`s${j}`, { local: s.left, peer: s.right, desiredMinTxMs: ms, requiredMinRxMs: ms, multiplier: MULT }));
-    await waitFor(async () => (await birdUpCount(ctlA)) === n && (await birdUpCount(frrFar)) === n && (await birdUpCount(bgFar)) === n, 120_000, {
-      what: `${n} sessions Up for every reference`,
-      intervalMs: 1000,
-    });
+    const allUp = async () => (await birdUpCount(ctlA)) === n && (await birdUpCount(frrFar)) === n && (await birdUpCount(bgFar)) === n;
+    if (!(await waitFor(allUp, 120_000, { what: `${n} sessions Up for every reference`, intervalMs: 1000 }).catch(() => false))) {
+      // Say what is missing and measure what runs: the window is too dear to throw away.
+      console.log(`NOT every session came Up: control ${await birdUpCount(ctlA)}/${n}, FRR's far BIRD ${await birdUpCount(frrFar)}/${n}, bgpfo's far BIRD ${await birdUpCount(bgFar)}/${n}`);
+      for (const [name, b] of [['ctla', ctlA], ['frrfar', frrFar], ['bgfar', bgFar]] as const) console.log(`${name}:\n${(await b.birdc('show bfd sessions')).slice(0, 600)}\n${b.process.log().slice(-800)}`);
+      console.log(`FRR:\n${(await frr.vtysh('show bfd peers brief').catch((e: Error) => e.message)).slice(0, 800)}`);
+    }
     const bfdd = await pidIn(frrP.a, 'bfdd');
     const birdCtl = ctlA.process.pid;
     let st = await agent.status();
