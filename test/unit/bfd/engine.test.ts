@@ -130,3 +130,50 @@ test('update changes the timers of a running session', () => {
   expect(a.session(1)).toMatchObject({ desiredMinTxUs: 300_000, poll: null, txDesiredMinTxUs: 300_000 });
   expect(b.session(2)!.remoteDesiredMinTxUs).toBe(300_000);
 });
+
+test('the daemon\'s discriminator is used; a session reopened with its resume point carries on; stats count and reset', () => {
+  const { clock, net, a, b, outA, outB } = setup();
+  a.handle({ op: 'open', sid: 1, spec: spec('10.0.0.1', '10.0.0.2'), localDiscr: 0x1234 });
+  b.handle({ op: 'open', sid: 2, spec: spec('10.0.0.2', '10.0.0.1') });
+  clock.advance(3000);
+  expect(a.session(1)!.localDiscr).toBe(0x1234);
+  expect(b.session(2)!.remoteDiscr).toBe(0x1234);
+  // Every change of the resume point was reported; the last one is Up with B's discriminator.
+  const points = outA.flatMap((m) => (m.op === 'resume-point' ? [m.resume] : []));
+  const last = points.at(-1)!;
+  expect(last).toMatchObject({ sessionState: BfdState.Up, remoteDiscr: b.session(2)!.localDiscr });
+  const s1 = a.stats();
+  expect(s1.sessions[0]).toMatchObject({ sid: 1, discarded: 0 });
+  expect(s1.sessions[0]!.tx).toBeGreaterThan(50);
+  expect(s1.sessions[0]!.rx).toBeGreaterThan(50);
+  // Every periodic packet is measured (the ones sent at once on a state change or as a Final have no schedule).
+  const periodic = s1.lateness.counts.reduce((x, y) => x + y, 0);
+  expect(periodic).toBeGreaterThan(40);
+  expect(periodic).toBeLessThan(s1.sessions[0]!.tx);
+  expect(s1.lateness.maxMs).toBe(0); // a fake clock is never late
+  expect(a.stats().lateness.counts.reduce((x, y) => x + y, 0)).toBe(0); // reset by the call
+
+  // The process dies: its timers stop and its socket goes away, without a word to the peer.
+  (a as unknown as { sessions: Map<number, { runner: { stop(): void } }> }).sessions.get(1)!.runner.stop();
+  net.listeners.delete('10.0.0.1');
+  const bBefore = states(outB, 2).length;
+  clock.advance(30); // the restart's pause, under B's 150 ms detection time
+  const outA2: FromWorker[] = [];
+  const a2 = new BfdEngine(net.for('10.0.0.1'), clock, (m) => outA2.push(m), 0, rng(3));
+  a2.handle({ op: 'open', sid: 1, spec: spec('10.0.0.1', '10.0.0.2'), localDiscr: 0x1234, resume: last });
+  expect(a2.session(1)).toMatchObject({ localDiscr: 0x1234, sessionState: BfdState.Up });
+  clock.advance(3000);
+  expect(states(outB, 2).slice(bBefore)).toEqual([]); // B never noticed
+  expect(states(outA2, 1)).toEqual([]); // and the new process reports no change either
+  expect(a2.session(1)!.sessionState).toBe(BfdState.Up);
+  expect(a2.stats().sessions[0]!.rx).toBeGreaterThan(50);
+});
+
+test('a resume point is ignored when the discriminator it belongs to is taken', () => {
+  const { a } = setup();
+  a.handle({ op: 'open', sid: 1, spec: spec('10.0.0.1', '10.0.0.2'), localDiscr: 7 });
+  const resume = { sessionState: BfdState.Up as const, remoteDiscr: 9, remoteSessionState: BfdState.Up, remoteMinRxUs: 50_000, remoteDesiredMinTxUs: 50_000, remoteDetectMult: 3, remoteDemandMode: false, txDesiredMinTxUs: 50_000, rxRequiredMinRxUs: 50_000, xmitAuthSeq: 0 };
+  a.handle({ op: 'open', sid: 2, spec: spec('10.0.0.1', '10.0.0.3'), localDiscr: 7, resume });
+  expect(a.session(2)!.localDiscr).not.toBe(7);
+  expect(a.session(2)!.sessionState).toBe(BfdState.Down);
+});
