@@ -113,7 +113,8 @@ async function main(): Promise<void> {
     };
     // control: distinct addresses on both sides (BIRD keys BFD sessions by remote address)
     const ctl = await pair('ctl', (j) => `10.2.0.${10 + j}`, (j) => `10.2.0.${20 + j}`);
-    const frrPair = await pair('frr', (j) => `10.3.0.${10 + j}`, () => '10.3.0.1');
+    // FRR bfdd keys a configured peer by its address alone: one session per peer address, so both sides need many.
+    const frrPair = await pair('frr', (j) => `10.3.0.${10 + j}`, (j) => `10.3.0.${20 + j}`);
     const ag = await pair('ag', (j) => `10.4.0.${10 + j}`, () => '10.4.0.1');
     for (const d of DESIGNS.slice(1)) {
       const i = DESIGNS.indexOf(d);

@@ -31,7 +31,8 @@ async function run(ms: number, windowS: number, n: number): Promise<string[]> {
       return { a, b, sessions: Array.from({ length: n }, (_, j) => ({ left: left(j), right: right(j) })) };
     };
     const ctl = await mk('ctl', 20, true, true);
-    const frrP = await mk('frr', 30, true, false);
+    // FRR bfdd keys a configured peer by its address alone: one session per peer address, so both sides need many.
+    const frrP = await mk('frr', 30, true, true);
     const bg = await mk('bg', 40, true, false);
     const ctlA = await Bird.start(ctl.a, 'ctla', birdBfdStatic('1.0.0.1', ctl.sessions.map((s) => ({ local: s.left, peer: s.right })), ms, MULT));
     const ctlB = await Bird.start(ctl.b, 'ctlb', birdBfdStatic('1.0.0.2', ctl.sessions.map((s) => ({ local: s.right, peer: s.left })), ms, MULT));
