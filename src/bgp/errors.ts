@@ -47,11 +47,14 @@ export class BgpMessageError extends Error {
   /** The NOTIFICATION's data field, as RFC 4271 prescribes for this error. */
   readonly data: Uint8Array;
   readonly action: Rfc7606Action = 'session-reset';
-  constructor(code: number, subcode: number, message: string, data: Uint8Array = new Uint8Array(0)) {
+  /** The RFC rule that decided the reset, e.g. "RFC 7606 §5.2" (defaults to RFC 4271 §6.<code>). */
+  readonly rule: string;
+  constructor(code: number, subcode: number, message: string, data: Uint8Array = new Uint8Array(0), rule?: string) {
     super(message);
     this.name = 'BgpMessageError';
     this.code = code;
     this.subcode = subcode;
     this.data = data;
+    this.rule = rule ?? (code >= 1 && code <= 6 ? `RFC 4271 §6.${code}` : 'RFC 4271 §6');
   }
 }

@@ -93,6 +93,8 @@ export const enum AttrType {
   AtomicAggregate = 6,
   Aggregator = 7,
   Communities = 8,
+  OriginatorId = 9,
+  ClusterList = 10,
   MpReach = 14,
   MpUnreach = 15,
   As4Path = 17,
@@ -142,6 +144,10 @@ export interface PathAttributes {
   aggregator?: { asn: number; address: string };
   /** RFC 1997 communities as unsigned 32-bit numbers (ASN << 16 | value). */
   communities?: number[];
+  /** RFC 4456 ORIGINATOR_ID (dotted quad); decoded from internal peers only (RFC 7606 §7.9). */
+  originatorId?: string;
+  /** RFC 4456 CLUSTER_LIST (dotted quads); decoded from internal peers only (RFC 7606 §7.10). */
+  clusterList?: string[];
   /** RFC 8092 large communities: [global admin, local data 1, local data 2]. */
   largeCommunities?: [number, number, number][];
   mpReach?: MpReach;
@@ -159,6 +165,8 @@ export interface SoftError {
   action: 'treat-as-withdraw' | 'attribute-discard';
   attrType: number;
   reason: string;
+  /** The RFC rule that decided the action, e.g. "RFC 7606 §7.1" or "RFC 6793 §6" (the decoder always sets it). */
+  rule?: string;
 }
 
 export interface UpdateMessage {
@@ -220,6 +228,11 @@ export interface CodecContext {
   extendedMessage: boolean;
   /** This side is eBGP towards the peer (affects which RFC 7606 actions apply, e.g. LOCAL_PREF). */
   ebgp: boolean;
+  /**
+   * Both sides sent the Extended Next Hop capability (RFC 8950) for IPv4 NLRI: only then may an IPv4
+   * MP_REACH_NLRI carry an IPv6 next hop. bgpfo does not advertise it, so this is absent (false) today.
+   */
+  extendedNextHop?: boolean;
 }
 
 export const DEFAULT_CODEC_CONTEXT: CodecContext = { fourOctetAs: true, extendedMessage: false, ebgp: true };

@@ -1,6 +1,7 @@
 // Turns a decoded UPDATE into per-family route changes for the RIB: classic IPv4 fields plus
 // MP_REACH/MP_UNREACH (RFC 4760 §3, §4), honouring RFC 7606 treat-as-withdraw, spotting End-of-RIB (RFC 4724 §2).
 
+import { isEndOfRib } from '../bgp/codec/eor';
 import type { Family, Prefix, UpdateMessage } from '../bgp/types';
 import { AFI_IPV4, AFI_IPV6, SAFI_UNICAST } from '../bgp/types';
 import type { RouteAttrs } from './attrs';
@@ -46,15 +47,9 @@ export function updateToRoutes(msg: UpdateMessage): FamilyRoutes[] {
   const a = msg.attributes;
   const withdrawAll = msg.softErrors?.some((e) => e.action === 'treat-as-withdraw') ?? false;
 
-  // End-of-RIB: IPv4 is an UPDATE with nothing at all; others an MP_UNREACH with no prefixes and nothing else.
-  if (msg.withdrawn.length === 0 && msg.nlri.length === 0) {
-    const keys = Object.keys(a).filter((k) => (a as Record<string, unknown>)[k] !== undefined);
-    if (keys.length === 0) return [{ family: 'ipv4-unicast', attributes: undefined, announce: [], withdraw: [], endOfRib: true }];
-    if (keys.length === 1 && a.mpUnreach && a.mpUnreach.withdrawn.length === 0) {
-      const family = familyOf(a.mpUnreach.afi, a.mpUnreach.safi);
-      return family ? [{ family, attributes: undefined, announce: [], withdraw: [], endOfRib: true }] : [];
-    }
-  }
+  // End-of-RIB exactly as RFC 4724 §2 defines it, judged by the codec from the wire.
+  const eor = isEndOfRib(msg);
+  if (eor) return [{ family: eor, attributes: undefined, announce: [], withdraw: [], endOfRib: true }];
 
   if (msg.withdrawn.length > 0) appendAll(entry(out, 'ipv4-unicast').withdraw, msg.withdrawn);
   if (a.mpUnreach) {

@@ -96,32 +96,68 @@ export function pathCount(segments: readonly AsPathSegment[]): number {
   return n;
 }
 
+function isConfed(s: AsPathSegment): boolean {
+  return s.type === CONFED_SEQUENCE || s.type === CONFED_SET;
+}
+
+function copySegment(s: AsPathSegment): AsPathSegment {
+  return { type: s.type, asns: s.asns.slice() };
+}
+
+/** Inserts `seg` into `path` after `units` counted path units (AS_SET = 1), splitting a sequence if needed. */
+function insertAtCount(path: AsPathSegment[], units: number, seg: AsPathSegment): void {
+  let c = 0;
+  for (let i = 0; i < path.length; i++) {
+    if (c === units) {
+      path.splice(i, 0, seg);
+      return;
+    }
+    const s = path[i];
+    const n = s.type === AS_SEQUENCE ? s.asns.length : s.type === AS_SET ? 1 : 0;
+    if (s.type === AS_SEQUENCE && units > c && units < c + n) {
+      const cut = units - c;
+      path.splice(i, 1, { type: AS_SEQUENCE, asns: s.asns.slice(0, cut) }, seg, { type: AS_SEQUENCE, asns: s.asns.slice(cut) });
+      return;
+    }
+    c += n;
+  }
+  path.push(seg);
+}
+
 /**
- * RFC 6793 §4.2.3: on a 2-octet session the real path is the leading part of AS_PATH (those
- * AS numbers AS4_PATH does not cover, plus any leading confederation segments, which AS4_PATH
- * cannot carry) followed by AS4_PATH. When AS_PATH is shorter than AS4_PATH, AS4_PATH is ignored.
+ * RFC 6793 §4.2.3: on a 2-octet session the real path is the leading part of AS_PATH (those AS numbers
+ * AS4_PATH does not cover) followed by AS4_PATH. Confederation segments are never in AS4_PATH (RFC 6793 §3)
+ * and count zero, so every one of them is kept at the same counted position it had in AS_PATH.
+ * When AS_PATH is shorter than AS4_PATH, AS4_PATH is ignored (the same array is returned).
  */
 export function mergeAs4Path(asPath: AsPathSegment[], as4Path: AsPathSegment[]): AsPathSegment[] {
   const extra = pathCount(asPath) - pathCount(as4Path);
   if (extra < 0) return asPath;
   const lead: AsPathSegment[] = [];
+  // Confederation segments inside the part AS4_PATH covers, by counted units into that part.
+  const inside: { at: number; seg: AsPathSegment }[] = [];
   let need = extra;
+  let covered = 0;
   for (const s of asPath) {
-    if (s.type === CONFED_SEQUENCE || s.type === CONFED_SET) {
-      lead.push({ type: s.type, asns: s.asns.slice() });
+    if (isConfed(s)) {
+      if (need > 0 || covered === 0) lead.push(copySegment(s));
+      else inside.push({ at: covered, seg: copySegment(s) });
       continue;
     }
-    if (need === 0) break;
-    if (s.type === AS_SET) {
-      lead.push({ type: s.type, asns: s.asns.slice() });
+    if (need === 0) {
+      covered += s.type === AS_SET ? 1 : s.asns.length;
+    } else if (s.type === AS_SET) {
+      lead.push(copySegment(s));
       need -= 1;
     } else {
       const take = Math.min(need, s.asns.length);
       lead.push({ type: s.type, asns: s.asns.slice(0, take) });
       need -= take;
+      covered += s.asns.length - take;
     }
   }
-  const tail = as4Path.map((s) => ({ type: s.type, asns: s.asns.slice() }));
+  const tail = as4Path.map(copySegment);
+  for (const x of inside) insertAtCount(tail, x.at, x.seg);
   // Join the seam so "prepended 2-octet ASNs + AS4_PATH" reads as one sequence again.
   const last = lead[lead.length - 1];
   if (last && tail.length && last.type === AS_SEQUENCE && tail[0].type === AS_SEQUENCE) {

@@ -26,7 +26,7 @@ const EXTENDED = 0x10;
 const MP_FLAGS = OPT_NON_TRANSITIVE | EXTENDED;
 
 /** Type codes that PathAttributes names; a RawAttribute must not reuse them. */
-const MODELLED = new Set([1, 2, 3, 4, 5, 6, 7, 8, 14, 15, 17, 18, 32]);
+const MODELLED = new Set([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 14, 15, 17, 18, 32]);
 
 function u32Value(v: number, what: string): Uint8Array {
   const out = new Uint8Array(4);
@@ -115,6 +115,12 @@ export function attributePieces(a: PathAttributes, ctx: CodecContext, opts: Piec
     const v = new Uint8Array(a.communities.length * 4);
     a.communities.forEach((c, i) => putU32(v, i * 4, checkUint(c, 32, 'community')));
     rest.push({ type: 8, flags: OPT_TRANSITIVE, value: v });
+  }
+  // RFC 4456 §8: ORIGINATOR_ID and CLUSTER_LIST are optional non-transitive and only meaningful inside the
+  // AS, so they are written towards internal peers only (an external peer would discard them, RFC 7606 §7.9/7.10).
+  if (!ctx.ebgp && a.originatorId !== undefined) rest.push({ type: 9, flags: OPT_NON_TRANSITIVE, value: ipv4Bytes(a.originatorId, 'ORIGINATOR_ID') });
+  if (!ctx.ebgp && a.clusterList !== undefined && a.clusterList.length > 0) {
+    rest.push({ type: 10, flags: OPT_NON_TRANSITIVE, value: concatBytes(a.clusterList.map((c) => ipv4Bytes(c, 'CLUSTER_LIST id'))) });
   }
   if (a.largeCommunities !== undefined && a.largeCommunities.length > 0) {
     const v = new Uint8Array(a.largeCommunities.length * 12);

@@ -9,7 +9,8 @@ import { decodeOpen, encodeOpen } from './open';
 import { decodeRouteRefresh, encodeRouteRefresh } from './route-refresh';
 import { decodeUpdate, encodeUpdate } from './update';
 
-export { packUpdates, encodeEndOfRib, isEndOfRib } from './pack';
+export { packUpdates, encodeEndOfRib } from './pack';
+export { isEndOfRib } from './eor';
 export type { PackInput } from './pack';
 export { Framer } from '../framer';
 export { EncodeError } from './bytes';

@@ -1,7 +1,7 @@
 // Building UPDATEs for a batch of routes (RFC 4271 §4.3, RFC 4760 §3-4 for IPv6) in as few messages
-// as the session's maximum size allows (RFC 8654), and the End-of-RIB marker (RFC 4724 §2).
+// as the session's maximum size allows (RFC 8654), and encoding the End-of-RIB marker (RFC 4724 §2).
 
-import type { CodecContext, Family, PathAttributes, Prefix, UpdateMessage } from '../types';
+import type { CodecContext, Family, PathAttributes, Prefix } from '../types';
 import { AFI_IPV4, AFI_IPV6, HEADER_LENGTH, SAFI_UNICAST } from '../types';
 import { EncodeError, putU16 } from './bytes';
 import { attributePieces, encodeAttributes, mpReachValue, pieceLength, writePiece } from './attr-encode';
@@ -124,15 +124,4 @@ export function encodeEndOfRib(family: Family, _ctx: CodecContext): Buffer {
   putU16(buf, 21, 6);
   buf.set([0x80, 15, 3, 0, AFI_IPV6, SAFI_UNICAST], 23);
   return buf;
-}
-
-/** The family an UPDATE marks as End-of-RIB, or null when it is not an End-of-RIB marker. */
-export function isEndOfRib(msg: UpdateMessage): Family | null {
-  if (msg.withdrawn.length > 0 || msg.nlri.length > 0 || msg.softErrors) return null;
-  const a = msg.attributes;
-  const present = (Object.keys(a) as (keyof PathAttributes)[]).filter((k) => a[k] !== undefined);
-  if (present.length === 0) return 'ipv4-unicast';
-  const u = a.mpUnreach;
-  if (present.length !== 1 || !u || u.withdrawn.length > 0 || u.safi !== SAFI_UNICAST) return null;
-  return u.afi === AFI_IPV4 ? 'ipv4-unicast' : u.afi === AFI_IPV6 ? 'ipv6-unicast' : null;
 }

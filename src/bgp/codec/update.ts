@@ -1,11 +1,12 @@
-// UPDATE message (RFC 4271 §4.3, §6.3 as revised by RFC 7606 §3-5): withdrawn routes, path
-// attributes, IPv4 NLRI; the missing-attribute rules (RFC 7606 §3 d, RFC 4760 §3 for NEXT_HOP).
+// UPDATE message (RFC 4271 §4.3, §6.3 as revised by RFC 7606 §3-5): withdrawn routes, path attributes, IPv4
+// NLRI; missing attributes (RFC 7606 §3 d, RFC 4760 §3), §5.2 escalation, the End-of-RIB verdict (RFC 4724 §2).
 
 import { BgpMessageError, UpdateSubcode } from '../errors';
 import type { CodecContext, Prefix, UpdateMessage } from '../types';
 import { AFI_IPV4, HEADER_LENGTH } from '../types';
 import { EncodeError, putU16, u16 } from './bytes';
 import { decodeAttributes, type DecodedAttributes } from './attr-decode';
+import { recordEndOfRibVerdict, wireEndOfRib } from './eor';
 import { encodeAttributes } from './attr-encode';
 import { allocMessage, maxMessageLength, TYPE_UPDATE } from './header';
 import { decodePrefixes, encodePrefixes } from './nlri';
@@ -22,8 +23,8 @@ import { decodePrefixes, encodePrefixes } from './nlri';
 // |   Network Layer Reachability Information (variable) |
 // +-----------------------------------------------------+
 
-function invalidNetwork(field: string, why: string): BgpMessageError {
-  return new BgpMessageError(3, UpdateSubcode.InvalidNetworkField, `invalid ${field}: ${why}`);
+function invalidNetwork(field: string, why: string, rule: string): BgpMessageError {
+  return new BgpMessageError(3, UpdateSubcode.InvalidNetworkField, `invalid ${field}: ${why}`, undefined, rule);
 }
 
 /** `b` is one whole UPDATE (header checked, length >= 23). */
@@ -32,20 +33,20 @@ export function decodeUpdate(b: Uint8Array, length: number, ctx: CodecContext): 
   let p = 21;
   // RFC 4271 §6.3: lengths that do not fit the message cannot be localized.
   if (p + wlen + 2 > length) {
-    throw new BgpMessageError(3, UpdateSubcode.MalformedAttributeList, `withdrawn routes length ${wlen} exceeds the message`);
+    throw new BgpMessageError(3, UpdateSubcode.MalformedAttributeList, `withdrawn routes length ${wlen} exceeds the message`, undefined, 'RFC 7606 §3 a');
   }
   const withdrawn: Prefix[] = [];
   const werr = decodePrefixes(b, p, p + wlen, AFI_IPV4, withdrawn);
-  if (werr) throw invalidNetwork('withdrawn routes', werr);
+  if (werr) throw invalidNetwork('withdrawn routes', werr, 'RFC 7606 §3 i, §5.3');
   p += wlen;
   const alen = u16(b, p);
   p += 2;
   if (p + alen > length) {
-    throw new BgpMessageError(3, UpdateSubcode.MalformedAttributeList, `total path attribute length ${alen} exceeds the message`);
+    throw new BgpMessageError(3, UpdateSubcode.MalformedAttributeList, `total path attribute length ${alen} exceeds the message`, undefined, 'RFC 7606 §3 a');
   }
   const nlri: Prefix[] = [];
   const nerr = decodePrefixes(b, p + alen, length, AFI_IPV4, nlri);
-  if (nerr) throw invalidNetwork('NLRI', nerr);
+  if (nerr) throw invalidNetwork('NLRI', nerr, 'RFC 7606 §5.3');
 
   let decoded: DecodedAttributes | null = null;
   if (alen > 0) decoded = decodeAttributes(b, p, p + alen, ctx);
@@ -56,13 +57,36 @@ export function decodeUpdate(b: Uint8Array, length: number, ctx: CodecContext): 
   // They are only mandatory when the UPDATE announces something (classic NLRI or MP_REACH_NLRI).
   if (nlri.length > 0 || attributes.mpReach) {
     const seen = decoded ? decoded.seen : new Uint8Array(256);
-    if (!seen[1]) soft.push({ action: 'treat-as-withdraw', attrType: 1, reason: 'missing ORIGIN' });
-    if (!seen[2]) soft.push({ action: 'treat-as-withdraw', attrType: 2, reason: 'missing AS_PATH' });
+    const missing = (attrType: number, name: string, rule: string) =>
+      soft.push({ action: 'treat-as-withdraw', attrType, reason: `missing ${name}`, rule });
+    if (!seen[1]) missing(1, 'ORIGIN', 'RFC 7606 §3 d');
+    if (!seen[2]) missing(2, 'AS_PATH', 'RFC 7606 §3 d');
     // RFC 4760 §3: NEXT_HOP is only required for routes in the classic NLRI field.
-    if (nlri.length > 0 && !seen[3]) soft.push({ action: 'treat-as-withdraw', attrType: 3, reason: 'missing NEXT_HOP' });
+    if (nlri.length > 0 && !seen[3]) missing(3, 'NEXT_HOP', 'RFC 7606 §3 d, RFC 4760 §3');
   }
+
+  // RFC 7606 §5.2: an UPDATE that carries attributes other than MP_UNREACH_NLRI but announces nothing, with an
+  // error stronger than attribute discard, cannot be treated as withdraw (what it meant to announce is lost,
+  // e.g. an MP_REACH_NLRI swallowed by a malformed length before it): the session is reset.
+  const cause = decoded?.firstWithdraw;
+  if (cause && decoded) {
+    const mpReachSeen = decoded.seen[14] === 1;
+    const announces = nlri.length > 0 || (mpReachSeen && (!attributes.mpReach || attributes.mpReach.nlri.length > 0));
+    const others = decoded.count - (decoded.seen[15] ? 1 : 0) > 0;
+    if (!announces && others) {
+      throw new BgpMessageError(
+        3,
+        cause.subcode,
+        `${cause.reason} (${cause.rule}) in an UPDATE that announces no reachable NLRI: session reset`,
+        cause.data,
+        `RFC 7606 §5.2`,
+      );
+    }
+  }
+
   const msg: UpdateMessage = { type: 'update', withdrawn, attributes, nlri };
   if (soft.length > 0) msg.softErrors = soft;
+  recordEndOfRibVerdict(msg, wireEndOfRib(length, msg, decoded ? decoded.count : 0, soft.length === 0));
   return msg;
 }
 

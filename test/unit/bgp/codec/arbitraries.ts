@@ -89,7 +89,8 @@ function segmentsArb(ctx: CodecContext): fc.Arbitrary<AsPathSegment[]> {
   return fc.tuple(fc.array(seg([3, 4], member), { maxLength: 2 }), main).map(([c, m]) => [...c, ...m]);
 }
 
-const modelled = new Set([1, 2, 3, 4, 5, 6, 7, 8, 14, 15, 17, 18, 32]);
+// Modelled types, and those the decoder judges by RFC 7606 §7.9-7.16 (ORIGINATOR_ID, CLUSTER_LIST, 16, 24, 25, 128).
+const modelled = new Set([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 14, 15, 16, 17, 18, 24, 25, 32, 128]);
 const unknownArb: fc.Arbitrary<RawAttribute[]> = fc
   .uniqueArray(fc.integer({ min: 0, max: 255 }).filter((t) => !modelled.has(t)), { maxLength: 3 })
   .chain((types) =>

@@ -5,6 +5,7 @@ import { decodeMessage, EncodeError, encodeMessage } from '../../../../src/bgp/c
 import { BgpMessageError } from '../../../../src/bgp/errors';
 import type { AsPathSegment, CodecContext, UpdateMessage } from '../../../../src/bgp/types';
 import { AS_TRANS } from '../../../../src/bgp/types';
+import { mergeAs4Path } from '../../../../src/bgp/codec/aspath';
 import { bytesToHex, hexToBytes, messageHex } from './hex';
 
 const four: CodecContext = { fourOctetAs: true, extendedMessage: false, ebgp: true };
@@ -109,16 +110,20 @@ describe('RFC 6793 on a 2-octet session', () => {
     ]);
   });
 
-  test('an AS4_PATH longer than AS_PATH is ignored', () => {
+  test('an AS4_PATH longer than AS_PATH is ignored, and the result names RFC 6793 §4.2.3', () => {
     const m = decodeUpdate(body('02015ba0', '0202fa56ea00fa56ea01'), two);
     expect(m.attributes.asPath).toEqual([{ type: 2, asns: [AS_TRANS] }]);
-    expect(m.softErrors).toBeUndefined();
+    expect(m.softErrors).toEqual([{ action: 'attribute-discard', attrType: 17, reason: expect.any(String), rule: 'RFC 6793 §4.2.3' }]);
   });
 
   test('an AGGREGATOR that is not AS_TRANS makes AS4_PATH and AS4_AGGREGATOR stale', () => {
     const m = decodeUpdate(body('02015ba0', '0201fa56ea00', 'c00706fde9c0000209' + 'c01208fa56ea02c0000209'), two);
     expect(m.attributes.asPath).toEqual([{ type: 2, asns: [AS_TRANS] }]);
     expect(m.attributes.aggregator).toEqual({ asn: 65001, address: '192.0.2.9' });
+    expect(m.softErrors?.map((e) => [e.attrType, e.rule])).toEqual([
+      [18, 'RFC 6793 §4.2.3'],
+      [17, 'RFC 6793 §4.2.3'],
+    ]);
   });
 
   test('confederation segments in AS4_PATH are removed and reported', () => {
@@ -189,4 +194,61 @@ test('encoder input errors are EncodeErrors', () => {
 test('hex helpers', () => {
   expect(bytesToHex(hexToBytes(['ff 00  # comment', '0a'].join('\n')))).toBe('ff000a');
   expect(() => hexToBytes('f')).toThrow();
+});
+
+describe('RFC 6793 §4.2.3 with confederation segments (issue 12 finding)', () => {
+  const two = { fourOctetAs: false, extendedMessage: false, ebgp: false };
+  // AS_PATH (2-octet) SEQ 100, CONFED_SET 65000, SEQ AS_TRANS; AS4_PATH SEQ 70000.
+  const hex =
+    'ffffffffffffffffffffffffffffffff003e02000000234001010040020c020100640401fde802015ba0400304c0000201c0110602010001117018c63364';
+  const want = [
+    { type: 2, asns: [100] },
+    { type: 4, asns: [65000] },
+    { type: 2, asns: [70000] },
+  ];
+
+  test('the merged path keeps the confederation segment', () => {
+    const m = decodeMessage(Buffer.from(hex, 'hex'), two) as UpdateMessage;
+    expect(m.attributes.asPath).toEqual(want);
+  });
+
+  test('re-encoding towards a 2-octet peer and decoding again loses nothing', () => {
+    const m = decodeMessage(Buffer.from(hex, 'hex'), two) as UpdateMessage;
+    const again = decodeMessage(encodeMessage(m, two), two) as UpdateMessage;
+    expect(again.attributes.asPath).toEqual(want);
+    expect(again.softErrors).toBeUndefined();
+  });
+
+  test('a confederation segment inside the part AS4_PATH covers stays at its position', () => {
+    // AS_PATH SEQ [AS_TRANS, 200], CONFED_SEQ [65001], SEQ [300]; AS4_PATH SEQ [70000, 200, 300].
+    const asPath = [
+      { type: 2, asns: [23456, 200] },
+      { type: 3, asns: [65001] },
+      { type: 2, asns: [300] },
+    ];
+    const merged = mergeAs4Path(asPath, [{ type: 2, asns: [70000, 200, 300] }]);
+    expect(merged).toEqual([
+      { type: 2, asns: [70000, 200] },
+      { type: 3, asns: [65001] },
+      { type: 2, asns: [300] },
+    ]);
+  });
+});
+
+test('ORIGINATOR_ID and CLUSTER_LIST round-trip on an internal session and are not written towards an external one (RFC 4456 §8)', () => {
+  const ibgp = { fourOctetAs: true, extendedMessage: false, ebgp: false };
+  const m: UpdateMessage = {
+    type: 'update',
+    withdrawn: [],
+    attributes: { origin: 0, asPath: [], nextHop: '192.0.2.1', localPref: 100, originatorId: '10.0.0.1', clusterList: ['10.0.0.9', '10.0.0.8'] },
+    nlri: ['198.51.100.0/24'],
+  };
+  const back = decodeMessage(encodeMessage(m, ibgp), ibgp) as UpdateMessage;
+  expect(back.attributes.originatorId).toBe('10.0.0.1');
+  expect(back.attributes.clusterList).toEqual(['10.0.0.9', '10.0.0.8']);
+  const ebgp = { ...ibgp, ebgp: true };
+  const { localPref: _l, ...forEbgp } = m.attributes;
+  const out = decodeMessage(encodeMessage({ ...m, attributes: forEbgp }, ebgp), ebgp) as UpdateMessage;
+  expect(out.attributes.originatorId).toBeUndefined();
+  expect(out.softErrors).toBeUndefined();
 });
