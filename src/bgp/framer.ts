@@ -13,8 +13,12 @@ function asBuffer(chunk: Uint8Array): Buffer {
  * Feed it TCP chunks split or coalesced anywhere; it returns the whole messages they complete.
  * A message that lies inside one chunk comes back as a view of that chunk (no copy), so chunks
  * must not be modified after being pushed (socket 'data' buffers never are). Only a message that
- * spans chunks is assembled in its own buffer, and only its own bytes are copied. After it throws,
- * discard the framer: the stream is no longer synchronized.
+ * spans chunks is assembled in its own buffer, and only its own bytes are copied.
+ *
+ * Errors never depend on segmentation: the complete messages before a bad header are always delivered
+ * first. When a push finds a bad header after returning messages, the error waits in `failed` (check it
+ * once those messages are handled); when it has nothing to return, push throws it. Either way the
+ * framer is then dead (every later push throws the same error): the stream is no longer synchronized.
  */
 export class Framer {
   /** The message being assembled across chunks: a header scratch until its length is known, then the whole message. */
@@ -27,13 +31,32 @@ export class Framer {
   /** `maxLength` is asked per message: 4096, or 65535 once extended messages are negotiated (RFC 8654). */
   constructor(private readonly maxLength: () => number = () => MAX_MESSAGE_LENGTH) {}
 
+  /** The header error found after the messages the last push returned; they come first, then this. */
+  private failure: BgpMessageError | null = null;
+
+  get failed(): BgpMessageError | null {
+    return this.failure;
+  }
+
   /** Bytes received but not yet part of a returned message. */
   get buffered(): number {
     return this.have;
   }
 
   push(chunk: Uint8Array): Buffer[] {
+    if (this.failure) throw this.failure;
     const out: Buffer[] = [];
+    try {
+      this.collect(chunk, out);
+    } catch (e) {
+      if (!(e instanceof BgpMessageError)) throw e;
+      this.failure = e;
+      if (out.length === 0) throw e;
+    }
+    return out;
+  }
+
+  private collect(chunk: Uint8Array, out: Buffer[]): void {
     const buf = asBuffer(chunk);
     let p = 0;
     if (this.partial) {
@@ -42,7 +65,7 @@ export class Framer {
         buf.copy(this.partial, this.have, 0, t);
         this.have += t;
         p = t;
-        if (this.have < HEADER_LENGTH) return out;
+        if (this.have < HEADER_LENGTH) return;
         this.need = this.messageLength(this.partial, 0);
         const whole = Buffer.allocUnsafe(this.need);
         this.partial.copy(whole, 0, 0, HEADER_LENGTH);
@@ -52,7 +75,7 @@ export class Framer {
       buf.copy(this.partial, this.have, p, p + t);
       this.have += t;
       p += t;
-      if (this.have < this.need) return out;
+      if (this.have < this.need) return;
       out.push(this.partial);
       this.reset();
     }
@@ -70,7 +93,6 @@ export class Framer {
       this.partial = Buffer.allocUnsafe(len || HEADER_LENGTH);
       this.have = buf.copy(this.partial, 0, p);
     }
-    return out;
   }
 
   /** Validates the header at `p` (at least 19 bytes available) and returns the message length. */

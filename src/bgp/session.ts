@@ -315,11 +315,14 @@ export class BgpSession extends EventEmitter<BgpSessionEvents> {
       }
       this.dispatch(io.id, eventForMessage(msg), current);
     }
+    // A bad header behind those messages: reported after them, whatever the TCP segmentation was.
+    const failed = io.framer?.failed;
+    if (failed && current()) this.dispatch(io.id, this.errorEvent(failed), current);
   }
 
   private errorEvent(e: unknown): FsmEvent {
     if (!(e instanceof BgpMessageError)) throw e;
-    this.log.warn({ code: e.code, subcode: e.subcode, err: e.message }, 'malformed message');
+    this.log.warn({ code: e.code, subcode: e.subcode, rule: e.rule, err: e.message }, 'malformed message');
     const error: ProtocolError = { code: e.code, subcode: e.subcode, data: e.data, message: e.message };
     return eventForError(error);
   }

@@ -135,3 +135,50 @@ test('a length above the maximum throws, and the maximum is asked per message (R
   max = MAX_EXTENDED_MESSAGE_LENGTH;
   expect(f.push(big).map(hex)).toEqual([hex(big)]);
 });
+
+describe('errors do not depend on TCP segmentation (issue 12 finding)', () => {
+  // A complete KEEPALIVE, then a header whose marker is broken, then more bytes.
+  const keepalive = encodeMessage({ type: 'keepalive' }, ctx);
+  const badHeader = Buffer.from(keepalive);
+  badHeader[0] = 0x00;
+  const withTail = Buffer.concat([keepalive, keepalive, badHeader, keepalive]);
+
+  /** Every message the framer delivers, then the error, pushing the chunks in order. */
+  function run(chunks: Buffer[]): { messages: string[]; error: string | null } {
+    const f = new Framer();
+    const messages: string[] = [];
+    for (const c of chunks) {
+      let got: Buffer[];
+      try {
+        got = f.push(c);
+      } catch (e) {
+        return { messages, error: `${(e as BgpMessageError).code}/${(e as BgpMessageError).subcode}` };
+      }
+      messages.push(...got.map(hex));
+      if (f.failed) return { messages, error: `${f.failed.code}/${f.failed.subcode}` };
+    }
+    return { messages, error: null };
+  }
+
+  test('one chunk: the complete KEEPALIVEs come first, then Connection Not Synchronized', () => {
+    expect(run([withTail])).toEqual({ messages: [hex(keepalive), hex(keepalive)], error: '1/1' });
+  });
+
+  test('the same outcome for a split at every byte offset, and one byte at a time', () => {
+    const whole = run([withTail]);
+    for (let k = 0; k <= withTail.length; k++) {
+      expect([k, run([withTail.subarray(0, k), withTail.subarray(k)])]).toEqual([k, whole]);
+    }
+    expect(run([...withTail].map((b) => Buffer.of(b)))).toEqual(whole);
+  });
+
+  test('a bad length behind a complete message is deferred the same way, and the dead framer keeps failing', () => {
+    const badLen = Buffer.from(keepalive);
+    badLen.writeUInt16BE(5000, 16);
+    const f = new Framer();
+    expect(f.push(Buffer.concat([keepalive, badLen])).map(hex)).toEqual([hex(keepalive)]);
+    expect([f.failed?.code, f.failed?.subcode]).toEqual([1, 2]);
+    const e = errorOf(() => f.push(keepalive));
+    expect([e.code, e.subcode]).toEqual([1, 2]);
+  });
+});
