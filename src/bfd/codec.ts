@@ -25,6 +25,10 @@ function authSectionLength(auth: BfdAuthSection): number {
  */
 export function encodeControl(pkt: BfdControlPacket, sign?: BfdAuthSigner): Uint8Array {
   const auth = sign ? authSectionWithKey(sign) : pkt.auth;
+  // Never write what decodeControl (and every peer) rejects: RFC 5880 §4.2 allows 1 to 16 password octets.
+  if (auth?.type === 1 && (auth.password.length < 1 || auth.password.length > 16)) {
+    throw new RangeError(`BFD simple password of ${auth.password.length} bytes; RFC 5880 §4.2 allows 1 to 16`);
+  }
   const length = BFD_MIN_LENGTH + (auth ? authSectionLength(auth) : 0);
   if (length > 255) throw new RangeError('BFD packet longer than 255 bytes');
   const buf = new Uint8Array(length);

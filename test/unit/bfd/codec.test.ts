@@ -176,3 +176,17 @@ describe('malformed packets are rejected with the rule that says so', () => {
     expect(decodeControl(hex('2000031882188d9a00000000000f4240000186a000000000')).state).toBe(BfdState.AdminDown);
   });
 });
+
+describe('encodeControl never writes a simple-password section decodeControl rejects (issue 12 finding)', () => {
+  const base = decodeControl(encodeControl({
+    version: 1, diag: 0, state: 3, poll: false, final: false, cpi: false, demand: false, multipoint: false,
+    detectMult: 3, myDiscriminator: 1, yourDiscriminator: 2, desiredMinTxUs: 300000, requiredMinRxUs: 300000, requiredMinEchoRxUs: 0,
+  }));
+  test.each([0, 17, 40])('a %i-byte password is refused', (n) => {
+    expect(() => encodeControl({ ...base, auth: { type: 1, keyId: 1, password: new Uint8Array(n).fill(0x61) } })).toThrow(/1 to 16/);
+  });
+  test.each([1, 16])('a %i-byte password round-trips', (n) => {
+    const pkt = { ...base, auth: { type: 1 as const, keyId: 1, password: new Uint8Array(n).fill(0x61) } };
+    expect(decodeControl(encodeControl(pkt)).auth).toEqual(pkt.auth);
+  });
+});
