@@ -17,13 +17,19 @@ export function formatIssue(file: string, issue: ConfigIssue): string {
   return issue.path ? `${where}: ${issue.path}: ${issue.message}` : `${where}: ${issue.message}`;
 }
 
+/** Issues spelled out in the error message. */
+const MAX_SHOWN = 200;
+
 export class ConfigError extends Error {
   readonly code = 'ERR_CONFIG';
   readonly file: string;
   readonly issues: ConfigIssue[];
   constructor(file: string, issues: ConfigIssue[]) {
     const sorted = [...issues].sort((a, b) => a.line - b.line);
-    super(sorted.map((i) => formatIssue(file, i)).join('\n'));
+    // Every issue stays in .issues; the message shows the first ones (40,000 unknown keys need not print 40,000 lines).
+    const shown = sorted.slice(0, MAX_SHOWN).map((i) => formatIssue(file, i));
+    if (sorted.length > MAX_SHOWN) shown.push(`${file}: ... and ${sorted.length - MAX_SHOWN} more problems`);
+    super(shown.join('\n'));
     this.name = 'ConfigError';
     this.file = file;
     this.issues = sorted;

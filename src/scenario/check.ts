@@ -4,7 +4,7 @@
 import type { Plan, PlanTunnel } from '../orchestrator';
 import { ScenarioError, type ScenarioIssue } from './errors';
 import type { LoadedScenario } from './load';
-import { suggest } from './yaml-lines';
+import { suggestKnown as suggest } from '../util/yaml-source';
 
 /** Tunnels a reference names: a tunnel (id, name or interface) or an ISP (all its tunnels); undefined if none. */
 export function resolveTunnelRef(plan: Plan, ref: string): PlanTunnel[] | undefined {

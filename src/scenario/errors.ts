@@ -13,7 +13,9 @@ export class ScenarioError extends Error {
     issues: ScenarioIssue[],
   ) {
     const sorted = [...issues].sort((a, b) => a.line - b.line);
-    super(sorted.map((i) => formatTopologyIssue(file, i)).join('\n'));
+    const shown = sorted.slice(0, 200).map((i) => formatTopologyIssue(file, i));
+    if (sorted.length > 200) shown.push(`${file}: ... and ${sorted.length - 200} more problems`);
+    super(shown.join('\n'));
     this.name = 'ScenarioError';
     this.issues = sorted;
   }

@@ -1,55 +1,20 @@
 // Reads a scenario file: YAML syntax -> schema -> the Scenario model, every problem mapped to its line
 // (yaml's LineCounter) with the field and the fix. References into the topology are checked by check.ts.
 
-import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { LineCounter, parseDocument } from 'yaml';
-import type { z } from 'zod';
-import { formatPath } from '../orchestrator/topology/errors';
-import { ScenarioError, type ScenarioIssue } from './errors';
+import { formatPath, issuesWithFixes, parseYamlSource, readBoundedText, unreadableReason, zodWording } from '../util/yaml-source';
+import { ScenarioError } from './errors';
 import { DETECTION_RE, FAULT_KINDS, knownKeysAt, scenarioSchema, type RawScenario } from './schema';
 import type { Expectation, FaultSpec, Scenario, Step, TrafficStream } from './types';
-import { collectLines, lineOfPath, suggest } from './yaml-lines';
 
 export const TRAFFIC_DEFAULTS = { flows: 16, ppsPerFlow: 1000, size: 64 } as const;
 export const DEFAULT_SAMPLE_MS = 100;
 export const DEFAULT_CONVERGE_S = 90;
+/** Scenario files are short lists of steps; anything larger is not one. */
+const MAX_SCENARIO_BYTES = 1024 * 1024;
 
 /** A scenario as loaded, with the line of every field for later errors. */
 export type LoadedScenario = Scenario & { lines: Record<string, number> };
-
-function describeInput(v: unknown): string {
-  if (Array.isArray(v)) return 'a list';
-  if (v !== null && typeof v === 'object') return 'a mapping';
-  return JSON.stringify(v);
-}
-
-const defaultError = (iss: z.core.$ZodRawIssue): string | undefined =>
-  iss.code === 'invalid_type' ? `expected ${iss.expected === 'object' ? 'a mapping' : iss.expected === 'array' ? 'a list' : `a ${iss.expected}`}` : undefined;
-
-function zodIssues(issues: z.core.$ZodIssue[], lines: Record<string, number>): ScenarioIssue[] {
-  const out: ScenarioIssue[] = [];
-  for (const iss of issues) {
-    const path = iss.path as (string | number)[];
-    if (iss.code === 'unrecognized_keys') {
-      for (const key of iss.keys) {
-        const p = [...path, key];
-        const known = knownKeysAt(path);
-        out.push({ line: lines[`${formatPath(p)}#key`] ?? lineOfPath(lines, path), path: formatPath(p), message: `unknown key "${key}"`, fix: known.length ? suggest(key, known) : 'remove it' });
-      }
-      continue;
-    }
-    const input = (iss as { input?: unknown }).input;
-    if (input === undefined && (iss.code === 'invalid_type' || iss.code === 'invalid_value' || iss.code === 'invalid_union')) {
-      const parent = path.slice(0, -1);
-      out.push({ line: lines[`${formatPath(parent)}#key`] ?? lineOfPath(lines, parent), path: formatPath(path), message: 'required but missing', fix: `add ${String(path[path.length - 1] ?? '')}: (${iss.message})` });
-      continue;
-    }
-    const message = iss.message.startsWith('expected') && input !== undefined && typeof input !== 'object' && !iss.message.includes('(got ') ? `${iss.message} (got ${describeInput(input)})` : iss.message;
-    out.push({ line: lineOfPath(lines, path), path: formatPath(path), message });
-  }
-  return out.filter((o, i) => out.findIndex((p) => p.path === o.path && p.message === o.message) === i);
-}
 
 function toFault(raw: Record<string, unknown>): FaultSpec {
   const kind = FAULT_KINDS.find((k) => raw[k] !== undefined)!;
@@ -97,24 +62,21 @@ function toStep(raw: RawScenario['steps'][number], line: number): Step {
 
 /** Parses and validates scenario text; `file` names it in messages and anchors the topology path. */
 export function parseScenario(text: string, file: string): LoadedScenario {
-  const lc = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lc, prettyErrors: false, uniqueKeys: true });
-  if (doc.errors.length > 0) {
+  const { data, lines, errors } = parseYamlSource(text, 'scenario file', MAX_SCENARIO_BYTES, true); // `- converge:` is a step
+  if (errors.length > 0) {
     throw new ScenarioError(
       file,
-      doc.errors.map((e) => ({
-        line: lc.linePos(e.pos[0]).line,
+      errors.map((e) => ({
+        line: e.line,
         path: '',
-        message: e.code === 'DUPLICATE_KEY' ? 'duplicate key' : `YAML syntax: ${e.message.split('\n')[0]}`,
-        ...(e.code === 'DUPLICATE_KEY' ? { fix: 'each key may appear once per mapping; a second fault or check goes in a step of its own' } : {}),
+        message: e.message,
+        ...(e.duplicateKey ? { fix: 'each key may appear once per mapping; a second fault or check goes in a step of its own' } : {}),
       })),
     );
   }
-  const lines = collectLines(doc.contents, lc);
-  const data: unknown = doc.toJS({ maxAliasCount: 100 });
   if (data === undefined || data === null) throw new ScenarioError(file, [{ line: 1, path: '', message: 'the file is empty', fix: 'start from one of the files in topologies/scenarios/' }]);
-  const parsed = scenarioSchema.safeParse(data, { reportInput: true, error: defaultError });
-  if (!parsed.success) throw new ScenarioError(file, zodIssues(parsed.error.issues, lines));
+  const parsed = scenarioSchema.safeParse(data, { reportInput: true, error: zodWording });
+  if (!parsed.success) throw new ScenarioError(file, issuesWithFixes(parsed.error.issues, lines, knownKeysAt));
   const raw = parsed.data;
   const streams = Array.isArray(raw.traffic) ? raw.traffic : [raw.traffic];
   const traffic: TrafficStream[] = streams.map((s) => ({
@@ -149,10 +111,9 @@ export function parseScenario(text: string, file: string): LoadedScenario {
 export function loadScenario(path: string): LoadedScenario {
   let text: string;
   try {
-    text = readFileSync(path, 'utf8');
+    text = readBoundedText(path, MAX_SCENARIO_BYTES, 'scenario file');
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new ScenarioError(path, [{ line: 0, path: '', message: `cannot read the scenario file: ${code === 'ENOENT' ? 'no such file' : (e as Error).message}` }]);
+    throw new ScenarioError(path, [{ line: 0, path: '', message: `cannot read the scenario file: ${unreadableReason(e)}` }]);
   }
   return parseScenario(text, path);
 }

@@ -3,6 +3,9 @@
 
 import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
 import type { z } from 'zod';
+import { quote, tooLarge, yamlToData, MAX_INPUT_BYTES } from './yaml-data';
+
+export { quote, readBoundedText, MAX_INPUT_BYTES } from './yaml-data';
 
 /** A field path as zod reports it: mapping keys and list indexes. */
 export type FieldPath = readonly (string | number)[];
@@ -18,10 +21,19 @@ export interface SourceIssue {
   fix?: string;
 }
 
-/** "neighbors[1].remote-asn" from ['neighbors', 1, 'remote-asn']. */
+/** A key that can be printed as it is: short and without control characters. */
+const PLAIN_KEY = /^[^\u0000-\u001f\u007f-\u009f]{1,64}$/;
+
+/** "neighbors[1].remote-asn" from ['neighbors', 1, 'remote-asn']; a long or binary key is quoted and shortened. */
 export function formatPath(path: readonly PropertyKey[]): string {
   let out = '';
-  for (const p of path) out += typeof p === 'number' ? `[${p}]` : (out ? '.' : '') + String(p);
+  for (const p of path) {
+    if (typeof p === 'number') out += `[${p}]`;
+    else {
+      const k = String(p);
+      out += (out ? '.' : '') + (PLAIN_KEY.test(k) ? k : quote(k, 40));
+    }
+  }
   return out;
 }
 
@@ -46,26 +58,70 @@ export interface ParsedYaml {
   errors: YamlSyntaxError[];
 }
 
+/**
+ * Keys repeated within one mapping, at the line of the repeat. yaml's own `uniqueKeys` check scans the mapping
+ * for every key (quadratic: 40,000 keys took 22 s); a Set per mapping keeps this linear.
+ */
+function duplicateKeys(doc: Document, lc: LineCounter): YamlSyntaxError[] {
+  const out: YamlSyntaxError[] = [];
+  const stack: unknown[] = [doc.contents];
+  while (stack.length > 0 && out.length < 20) {
+    const node = stack.pop();
+    if (isMap(node)) {
+      const seen = new Set<string>();
+      for (const pair of node.items) {
+        if (!isPair(pair)) continue;
+        const k = pair.key;
+        if (isScalar(k)) {
+          const id = `${typeof k.value}:${String(k.value)}`;
+          if (seen.has(id) && out.length < 20) out.push({ line: k.range ? lc.linePos(k.range[0]).line : 0, duplicateKey: true, message: 'duplicate key' });
+          seen.add(id);
+        }
+        stack.push(pair.value);
+      }
+    } else if (isSeq(node)) {
+      for (const item of node.items) stack.push(item);
+    }
+  }
+  return out.sort((a, b) => a.line - b.line);
+}
+
 /** Parses one YAML document, counting lines; a key repeated in one mapping is an error, not "the last one wins". */
 export function parseYaml(text: string): ParsedYaml {
   const lc = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lc, prettyErrors: false, uniqueKeys: true });
-  const errors = doc.errors.map((e) => {
-    const duplicateKey = e.code === 'DUPLICATE_KEY';
-    return { line: lc.linePos(e.pos[0]).line, duplicateKey, message: duplicateKey ? 'duplicate key' : `YAML syntax: ${e.message.split('\n')[0]}` };
-  });
-  return { doc, lc, errors };
+  const doc = parseDocument(text, { lineCounter: lc, prettyErrors: false, uniqueKeys: false });
+  // The parser's own message can quote the input: only its first line, shortened and escaped.
+  const errors = doc.errors.slice(0, 20).map((e) => ({
+    line: lc.linePos(e.pos[0]).line,
+    duplicateKey: false,
+    message: `YAML syntax: ${quote(e.message.split('\n')[0] ?? '', 120).slice(1, -1)}`,
+  }));
+  return { doc, lc, errors: errors.length > 0 ? errors : duplicateKeys(doc, lc) };
 }
 
-/** An empty value (`key:` with nothing after it) means "not set", as for an absent key. */
-export function dropNulls(v: unknown): unknown {
-  if (Array.isArray(v)) return v.map(dropNulls);
-  if (v !== null && typeof v === 'object') {
-    const out: Record<string, unknown> = {};
-    for (const [k, x] of Object.entries(v)) if (x !== null) out[k] = dropNulls(x);
-    return out;
-  }
-  return v;
+/** What a loader gets from a YAML file: its data, the line of every field, or the errors that stop it. */
+export interface YamlSource {
+  /** The document as plain data (an empty value `key:` leaves the key out unless asked); undefined on errors. */
+  data: unknown;
+  /** collectLines' table: the line of every value and key. */
+  lines: Record<string, number>;
+  errors: YamlSyntaxError[];
+}
+
+/**
+ * Size limit, YAML syntax, duplicate keys, then the data with aliases resolved (unresolved ones, cycles and
+ * exponential expansion are errors at their lines), keys as own properties. Linear in the size of the text.
+ */
+export function parseYamlSource(text: string, what = 'file', maxBytes = MAX_INPUT_BYTES, keepNulls = false, prepare?: (doc: Document) => void): YamlSource {
+  const big = tooLarge(text, maxBytes, what);
+  if (big) return { data: undefined, lines: {}, errors: [{ line: 0, duplicateKey: false, message: big.message }] };
+  const { doc, lc, errors } = parseYaml(text);
+  if (errors.length > 0) return { data: undefined, lines: {}, errors };
+  prepare?.(doc);
+  const lines = collectLines(doc.contents, lc);
+  const converted = yamlToData(doc, lc, keepNulls);
+  const dataErrors = converted.errors.map((e) => ({ line: e.line, duplicateKey: false, message: `YAML: ${e.message}` }));
+  return { data: converted.data, lines, errors: dataErrors };
 }
 
 /**
@@ -123,6 +179,8 @@ export function editDistance(a: string, b: string): number {
 
 /** The known key a mistyped one most likely meant (for "did you mean"), if any is close enough; `distance` may be looser. */
 export function closestKey(key: string, known: readonly string[], distance: (key: string, known: string) => number = editDistance): string | undefined {
+  // A key far longer than every known one is close to none of them (and the distance would cost len x len).
+  if (key.length > 3 * Math.max(0, ...known.map((k) => k.length)) + 2) return undefined;
   return known
     .map((k) => ({ k, d: distance(key, k) }))
     .filter((x) => x.d <= Math.max(2, Math.floor(x.k.length / 3)))
@@ -173,10 +231,12 @@ export function schemaKeysAt(schema: z.core.$ZodType, path: readonly PropertyKey
 export const zodWording = (iss: z.core.$ZodRawIssue): string | undefined =>
   iss.code === 'invalid_type' ? `expected ${iss.expected === 'object' ? 'a mapping' : iss.expected === 'array' ? 'a list' : `a ${iss.expected}`}` : undefined;
 
-function describeInput(v: unknown): string {
+/** What was given, for "expected ... (got X)": never the whole input, never raw control characters. */
+export function describeInput(v: unknown): string {
   if (Array.isArray(v)) return 'a list';
   if (v !== null && typeof v === 'object') return 'a mapping';
-  return JSON.stringify(v);
+  if (typeof v === 'string') return quote(v);
+  return String(JSON.stringify(v));
 }
 
 /** Where a loader places, and how it words, the issues whose wording is its own. */
@@ -210,7 +270,14 @@ export function sourceIssues(issues: readonly z.core.$ZodIssue[], place: IssuePl
     const got = iss.message.startsWith('expected') && input !== undefined && !iss.message.includes('(got ');
     out.push({ line: place.lineOf(path), path: formatPath(path), message: got ? `${iss.message} (got ${describeInput(input)})` : iss.message });
   }
-  return out.filter((o, i) => out.findIndex((p) => p.path === o.path && p.message === o.message) === i);
+  // Keep the first of identical issues, in linear time (a file with 40,000 unknown keys has 40,000 issues).
+  const seen = new Set<string>();
+  return out.filter((o) => {
+    const k = `${o.path}\u0000${o.message}`;
+    if (seen.has(k)) return false;
+    seen.add(k);
+    return true;
+  });
 }
 
 const MISSING_CODES: ReadonlySet<string> = new Set(['invalid_type', 'invalid_value', 'invalid_union']);
@@ -225,7 +292,7 @@ export function issuesWithFixes(issues: readonly z.core.$ZodIssue[], lines: Reco
     unknownKey: (path, key) => {
       const p = [...path, key];
       const known = knownKeysAt(path);
-      return { line: lineOfKey(lines, p) ?? lineOfPath(lines, path), path: formatPath(p), message: `unknown key "${key}"`, fix: known.length ? suggestKnown(key, known) : 'remove it' };
+      return { line: lineOfKey(lines, p) ?? lineOfPath(lines, path), path: formatPath(p), message: `unknown key ${quote(key)}`, fix: known.length ? suggestKnown(key, known) : 'remove it' };
     },
     missing: (path, iss) => {
       if (!MISSING_CODES.has(iss.code)) return undefined;

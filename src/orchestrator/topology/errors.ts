@@ -20,13 +20,19 @@ export function formatTopologyIssue(file: string, issue: TopologyIssue): string 
   return issue.path ? `${where}: ${issue.path}: ${body}` : `${where}: ${body}`;
 }
 
+/** Issues spelled out in the error message. */
+const MAX_SHOWN = 200;
+
 export class TopologyError extends Error {
   readonly code = 'ERR_TOPOLOGY';
   readonly file: string;
   readonly issues: TopologyIssue[];
   constructor(file: string, issues: TopologyIssue[]) {
     const sorted = [...issues].sort((a, b) => a.line - b.line);
-    super(sorted.map((i) => formatTopologyIssue(file, i)).join('\n'));
+    // Every issue stays in .issues; the message shows the first ones (40,000 unknown keys need not print 40,000 lines).
+    const shown = sorted.slice(0, MAX_SHOWN).map((i) => formatTopologyIssue(file, i));
+    if (sorted.length > MAX_SHOWN) shown.push(`${file}: ... and ${sorted.length - MAX_SHOWN} more problems`);
+    super(shown.join('\n'));
     this.name = 'TopologyError';
     this.file = file;
     this.issues = sorted;

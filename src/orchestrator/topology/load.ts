@@ -1,10 +1,9 @@
 // Reads a topology file: YAML syntax -> schema -> defaults and cross-field rules, every problem mapped back
 // to its line through the document's node ranges (yaml's LineCounter). Throws TopologyError with all of them.
 
-import { readFileSync } from 'node:fs';
+import { issuesWithFixes, parseYamlSource, readBoundedText, unreadableReason, zodWording } from '../../util/yaml-source';
 import { keepAsdotText } from '../../util/asn';
 import { crossIssuesDespite, parseFieldPath } from '../../util/partial-check';
-import { collectLines, dropNulls, issuesWithFixes, parseYaml, unreadableReason, zodWording } from '../../util/yaml-source';
 import { TopologyError } from './errors';
 import { normalizeTopology } from './normalize';
 import { knownKeysAt, topologySchema } from './schema';
@@ -12,7 +11,7 @@ import type { Topology, TopologySource } from './types';
 
 /** Parses and validates topology text; `fileName` names the file in messages. Throws TopologyError. */
 export function parseTopology(text: string, fileName: string): Topology {
-  const { doc, lc, errors } = parseYaml(text);
+  const { data, lines, errors } = parseYamlSource(text, 'topology file', undefined, false, (doc) => keepAsdotText(doc, new Set(['asn'])));
   if (errors.length > 0) {
     throw new TopologyError(
       fileName,
@@ -24,9 +23,7 @@ export function parseTopology(text: string, fileName: string): Topology {
       })),
     );
   }
-  const source: TopologySource = { file: fileName, lines: collectLines(doc.contents, lc) };
-  keepAsdotText(doc, new Set(['asn']));
-  const data = dropNulls(doc.toJS({ maxAliasCount: 100 }));
+  const source: TopologySource = { file: fileName, lines };
   if (data === undefined || data === null) {
     throw new TopologyError(fileName, [{ line: 1, path: '', message: 'the file is empty', fix: 'start from one of the files in topologies/' }]);
   }
@@ -37,7 +34,8 @@ export function parseTopology(text: string, fileName: string): Topology {
     const cross = crossIssuesDespite(topologySchema, data, parsed.error.issues, (raw) =>
       normalizeTopology(raw, source).errors.map((issue) => ({ path: parseFieldPath(issue.path), message: issue.message, issue })),
     ).map((c) => c.issue);
-    throw new TopologyError(fileName, [...schemaIssues, ...cross.filter((c) => !schemaIssues.some((i) => i.path === c.path && i.message === c.message))]);
+    const known = new Set(schemaIssues.map((i) => `${i.path}\u0000${i.message}`));
+    throw new TopologyError(fileName, [...schemaIssues, ...cross.filter((c) => !known.has(`${c.path}\u0000${c.message}`))]);
   }
   const { topology, errors: problems } = normalizeTopology(parsed.data, source);
   if (problems.length > 0) throw new TopologyError(fileName, problems);
@@ -48,7 +46,7 @@ export function parseTopology(text: string, fileName: string): Topology {
 export function loadTopology(path: string): Topology {
   let text: string;
   try {
-    text = readFileSync(path, 'utf8');
+    text = readBoundedText(path, undefined, 'topology file');
   } catch (e) {
     throw new TopologyError(path, [{ line: 0, path: '', message: `cannot read the topology file: ${unreadableReason(e)}` }]);
   }

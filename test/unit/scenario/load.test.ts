@@ -61,9 +61,9 @@ describe('scenario files', () => {
       'x.yaml:12: steps[5].expect.outage-max-ms: expected milliseconds (250) or "detection + N" (the liveness detection time plus N ms) (got "soon")',
       'x.yaml:13: steps[6].expect.within-s: within-s waits for traffic-on, traffic-off or sessions-up; add one of them',
       'x.yaml:14: steps[7].expect.traffic-of: unknown key "traffic-of"; fix: did you mean "traffic-on"?',
-      'x.yaml:14: steps[7].expect: expected at least one of outage-max-ms, unaffected-lossless, lost-max, traffic-on, traffic-off, no-flap, sessions-up',
+      'x.yaml:14: steps[7].expect: expected at least one of outage-max-ms, unaffected-lossless, lost-max, traffic-on, traffic-off, no-flap, sessions-up (got a mapping)',
       'x.yaml:15: steps[8].sleep: unknown key "sleep"; fix: use one of converge, traffic, wait, fault, expect',
-      'x.yaml:15: steps[8]: expected one of converge, traffic, wait, fault, expect',
+      'x.yaml:15: steps[8]: expected one of converge, traffic, wait, fault, expect (got a mapping)',
     ]);
   });
 
