@@ -1,7 +1,7 @@
 // renderAll: writes every file a plan implies into one directory (plan.json, diagram, containerlab file,
 // per-node daemon configs, WireGuard and IPsec configs with keys, setup scripts, systemd units).
 
-import { chmodSync, existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import type { Plan, PlanNode } from '../plan/types';
 import { renderBgpfoConfig } from './bgpfo';
@@ -69,11 +69,48 @@ export function renderNodeFiles(plan: Plan, node: PlanNode, keys: KeySource, opt
   return files;
 }
 
+function renderDirError(dir: string, why: string): Error {
+  return Object.assign(new Error(`cannot create the output directory ${dir}: ${why}; choose a directory you can write`), { code: 'ERR_RENDER_DIR' });
+}
+
+/**
+ * mkdir -p that refuses what it cannot create instead of trusting mkdirSync's recursive mode, which spins forever
+ * on some special file systems (`--out /proc/foo`): one level at a time from the nearest existing directory.
+ */
+function makeDirChecked(dir: string): void {
+  const missing: string[] = [];
+  let at = dir;
+  for (;;) {
+    let st: ReturnType<typeof statSync> | undefined;
+    try {
+      st = statSync(at);
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code !== 'ENOENT' && code !== 'ENOTDIR') throw renderDirError(dir, `${at}: ${code ?? (e as Error).message}`);
+    }
+    if (st) {
+      if (!st.isDirectory()) throw renderDirError(dir, `${at} is not a directory`);
+      break;
+    }
+    if (dirname(at) === at) throw renderDirError(dir, 'no existing parent directory');
+    missing.unshift(at);
+    at = dirname(at);
+  }
+  for (const d of missing) {
+    try {
+      mkdirSync(d);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw renderDirError(dir, (e as NodeJS.ErrnoException).code ?? (e as Error).message);
+    }
+    if (!statSync(d, { throwIfNoEntry: false })?.isDirectory()) throw renderDirError(dir, `${d} was not created`);
+  }
+}
+
 function prepareDir(outDir: string) {
   if (existsSync(outDir) && readdirSync(outDir).length > 0 && !existsSync(join(outDir, RENDER_MARKER))) {
     throw Object.assign(new Error(`${outDir} is not empty and was not written by bgpfo render; choose a new or empty directory`), { code: 'ERR_RENDER_DIR' });
   }
-  mkdirSync(outDir, { recursive: true });
+  makeDirChecked(outDir);
   // Replace the last render's node files (a node may have been renamed); keys/ stays.
   rmSync(join(outDir, 'nodes'), { recursive: true, force: true });
 }
