@@ -28,7 +28,8 @@ export interface ConnectionView {
 /**
  * What to do when a valid OPEN arrives on `arrived` (still in OpenSent) while `other` exists:
  * - 'dump-arrived' / 'dump-other': send OpenCollisionDump (Cease/7) to that connection's FSM;
- * - 'abandon-other': the other never got past TCP setup (Connect/Active/Idle): discard it silently;
+ * - 'abandon-other': the other never got past TCP setup (Connect/Active/Idle), or both came from the peer and
+ *   the other is still waiting for its OPEN: discard it silently;
  * - 'replace-other': the other is Established with graceful restart negotiated: the peer restarted,
  *   close the old session without a NOTIFICATION and go on with the new one (RFC 4724 §4.2);
  *   without graceful restart an Established other is judged like one in OpenConfirm when
@@ -52,6 +53,9 @@ export function collisionOnOpen(
     case 'Active':
       return 'abandon-other';
     case 'OpenSent':
+      // Two connections the peer opened: it completed OPEN on this one, so it has given up the other (a half-open
+      // leftover of a tunnel flap or NAT reset, or its own abandoned attempt): the one that completes OPEN wins.
+      if (arrived.initiatedBy === 'remote' && other.initiatedBy === 'remote') return 'abandon-other';
       // §6.8 only compares with connections in OpenConfirm; waiting for the other OPEN keeps both sides
       // deciding on the same facts (deciding now could drop a connection the peer has already kept).
       return 'none';

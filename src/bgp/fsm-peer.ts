@@ -29,6 +29,8 @@ export interface PeerResult {
 
 const RANK: Record<BgpState, number> = { Idle: 0, Active: 1, Connect: 2, OpenSent: 3, OpenConfirm: 4, Established: 5 };
 const hasSession = (s: BgpState) => RANK[s] >= RANK.OpenSent;
+/** A connection the peer opened that has not sent its OPEN yet (we sent ours and wait in OpenSent). */
+const unopenedFromPeer = (c: PeerConnection) => c.initiatedBy === 'remote' && c.fsm.state === 'OpenSent';
 
 export function createPeer(config: FsmConfig, seed = 1): PeerState {
   return { config, conns: [{ id: 1, initiatedBy: 'local', fsm: createFsm(config, seed) }], nextId: 2 };
@@ -154,12 +156,26 @@ export function peerCommand(peer: PeerState, event: FsmEvent, now = 0): PeerResu
 
 /**
  * The daemon accepted a TCP connection from this neighbor. Returns the connection id that now owns it,
- * or null when the neighbor refuses it (stopped, or already holding two connections):
+ * or null when the neighbor refuses it (stopped, or holding two connections neither of which is a peer's
+ * connection still waiting for its OPEN; such a one is dropped for the new one):
  * the runner then sends Cease/Connection Rejected (RFC 4486) and closes it.
  */
 export function peerAccept(peer: PeerState, now = 0): PeerResult & { accepted: number | null } {
   let main = peer.conns[0]!;
-  if (peer.conns.length > 1 || !main.fsm.started) return { peer, actions: [], accepted: null };
+  if (!main.fsm.started) return { peer, actions: [], accepted: null };
+  if (peer.conns.length > 1) {
+    // Both slots taken. RFC 4271 §6.8 decides between connections when an OPEN arrives, so a connection from the
+    // peer that never sent one must not hold a slot against the peer's new attempt: a tunnel flap or a NAT reset
+    // leaves exactly such a half-open connection behind, and it would lock the neighbor out until its 240 s
+    // OpenSent hold timer. The peer opens a new connection only when it has given the old one up: the newest wins.
+    const stale = peer.conns.find(unopenedFromPeer);
+    if (!stale) return { peer, actions: [], accepted: null };
+    const tx = new PeerTx(peer, now);
+    tx.discard(stale.id);
+    const freed = tx.finish();
+    const r = peerAccept(freed.peer, now);
+    return { ...r, actions: [...freed.actions, ...r.actions] };
+  }
   if (main.fsm.state === 'Idle') {
     // Backing off after a failure (IdleHold): accept the peer's connection anyway, as FRR and BIRD do. Refusing
     // it deadlocks two speakers that back off at the same time, each rejecting the other's connection. The

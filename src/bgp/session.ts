@@ -13,6 +13,7 @@ import type { BgpState, FsmAction, FsmEvent, LastError, StopNotification, TimerN
 import { BGP_PORT, DEFAULT_CODEC_CONTEXT, type BgpMessage, type CodecContext, type Family } from './types';
 import { SessionError, type BgpSessionEvents, type SessionInfo, type SessionOptions } from './session-types';
 import type { Clock, TimerHandle } from '../util/clock';
+import { LogLimiter } from '../util/log-limit';
 
 export * from './session-types';
 
@@ -39,6 +40,7 @@ export class BgpSession extends EventEmitter<BgpSessionEvents> {
   private draining = false;
   private lastState: BgpState = 'Idle';
   private established: { conn: number; negotiated: Negotiated } | null = null;
+  private readonly rejectedLog = new LogLimiter();
   private readonly clock: Clock;
   private readonly log: Logger;
   private readonly preOpenCtx: CodecContext;
@@ -126,7 +128,9 @@ export class BgpSession extends EventEmitter<BgpSessionEvents> {
       const r = peerAccept(this.peer, this.clock.now());
       if (r.accepted === null) {
         // RFC 4486: refusing an accepted connection is Cease/Connection Rejected.
-        this.log.info({ remote: socket.remoteAddress, state: this.state }, 'connection rejected');
+        // A peer (or something at its address) can retry at will: one line per 10 s, with the count left out.
+        const line = this.rejectedLog.hit('rejected');
+        if (line.log) this.log.info({ remote: socket.remoteAddress, state: this.state, ...(line.suppressed ? { alsoRejected: line.suppressed } : {}) }, 'connection rejected');
         socket.on('error', () => {});
         socket.write(encodeMessage(notification(6, CeaseSubcode.ConnectionRejected), this.preOpenCtx));
         endSocket(socket);

@@ -53,6 +53,12 @@ describe('collisionOnOpen', () => {
     expect(collisionOnOpen(plain, higher, arrived, { state: 'Established', initiatedBy: 'local' })).toBe('dump-arrived');
   });
 
+  test('two connections from the peer: the one that completes OPEN wins, the silent one is abandoned', () => {
+    const arrived = { state: 'OpenSent' as const, initiatedBy: 'remote' as const };
+    expect(collisionOnOpen(config, lower, arrived, { state: 'OpenSent', initiatedBy: 'remote' })).toBe('abandon-other');
+    expect(collisionOnOpen(config, higher, arrived, { state: 'OpenSent', initiatedBy: 'remote' })).toBe('abandon-other');
+  });
+
   test('the other still in OpenSent waits; one without TCP is abandoned; an invalid OPEN decides nothing', () => {
     const arrived = { state: 'OpenSent' as const, initiatedBy: 'remote' as const };
     expect(collisionOnOpen(config, higher, arrived, { state: 'OpenSent', initiatedBy: 'local' })).toBe('none');
@@ -66,11 +72,16 @@ describe('neighbor with two connections', () => {
   const started = () => peerCommand(createPeer(fsmConfig(BASE)), { type: 'ManualStart' }).peer;
   const kinds = (actions: PeerAction[], conn: number) => actions.filter((a) => a.conn === conn).map((a) => a.action.type);
 
-  test('refuses connections when stopped or already holding two', () => {
+  test('refuses connections when stopped or holding two that both got past waiting for an OPEN', () => {
     expect(peerAccept(createPeer(fsmConfig(BASE))).accepted).toBeNull();
-    let p = started();
-    p = peerAccept(p).peer; // second connection next to our Connect
+    let p = peerEvent(started(), 1, { type: 'Tcp_CR_Acked' }).peer; // our connection: OpenSent
+    p = peerAccept(p).peer; // the peer's connection next to it
     expect(p.conns).toHaveLength(2);
+    p = peerEvent(p, 2, { type: 'BGPOpen', open: peerOpen() }).peer; // its OPEN: OpenConfirm, ours waits (§6.8)
+    expect(p.conns.map((c) => [c.id, c.fsm.state])).toEqual([
+      [1, 'OpenSent'],
+      [2, 'OpenConfirm'],
+    ]);
     expect(peerAccept(p).accepted).toBeNull();
     p = peerCommand(createPeer(fsmConfig(BASE)), { type: 'ManualStart' }).peer;
     p = peerEvent(p, 1, { type: 'Tcp_CR_Acked' }).peer;
@@ -81,6 +92,32 @@ describe('neighbor with two connections', () => {
     expect(a.accepted).toBe(1);
     expect(a.peer.conns.map((c) => [c.id, c.fsm.state, c.fsm.passive])).toEqual([[1, 'OpenSent', false]]);
     expect(a.actions).toContainEqual({ conn: 1, action: expect.objectContaining({ type: 'stop-timer', timer: 'IdleHold' }) });
+  });
+
+  test('half-open connections from the peer never lock it out: the newest takes the slot (issue 12)', () => {
+    let p = started(); // conn 1: our connect attempt
+    const silent1 = peerAccept(p);
+    expect(silent1.accepted).toBe(2);
+    const silent2 = peerAccept(silent1.peer);
+    expect(silent2.accepted).toBe(3);
+    expect(silent2.actions).toContainEqual({ conn: 2, action: { type: 'discard' } });
+    const real = peerAccept(silent2.peer);
+    expect(real.accepted).toBe(4);
+    expect(real.actions).toContainEqual({ conn: 3, action: { type: 'discard' } });
+    p = real.peer;
+    expect(p.conns.map((c) => c.id)).toEqual([1, 4]);
+    const r = peerEvent(p, 4, { type: 'BGPOpen', open: peerOpen() });
+    expect(r.peer.conns.map((c) => [c.id, c.fsm.state])).toEqual([[4, 'OpenConfirm']]);
+  });
+
+  test('a passive neighbor held by a silent connection takes the real one and lets its OPEN win', () => {
+    let p = peerCommand(createPeer(fsmConfig({ ...BASE, passive: true })), { type: 'ManualStart' }).peer;
+    p = peerAccept(p).peer; // conn 1: silent, OpenSent
+    const real = peerAccept(p);
+    expect(real.accepted).toBe(2);
+    const r = peerEvent(real.peer, 2, { type: 'BGPOpen', open: peerOpen() });
+    expect(r.actions).toContainEqual({ conn: 1, action: { type: 'discard' } });
+    expect(r.peer.conns.map((c) => [c.id, c.fsm.state])).toEqual([[2, 'OpenConfirm']]);
   });
 
   test('a passive neighbor hands the connection to its main FSM', () => {
