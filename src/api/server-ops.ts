@@ -38,7 +38,9 @@ function readJson(req: IncomingMessage): Promise<Record<string, unknown>> {
       }
       chunks.push(c);
     });
-    req.on('error', reject);
+    // A client that disconnects mid-body is a 400 that nobody reads, not an internal error.
+    req.on('error', () => reject(new ControlApiError(400, 'aborted', 'the client closed the connection before the request body ended')));
+    req.on('aborted', () => reject(new ControlApiError(400, 'aborted', 'the client closed the connection before the request body ended')));
     req.on('end', () => {
       const text = Buffer.concat(chunks).toString('utf8').trim();
       if (text === '') return resolve({});

@@ -66,7 +66,12 @@ async function route(provider: ControlProvider, req: IncomingMessage, url: URL, 
   if (path === '/v1/routes') return provider.getRoutes(parseRouteQuery(url.searchParams));
   const m = /^\/v1\/neighbors\/([^/]+)\/adj-rib-in$/.exec(path);
   if (m) {
-    const name = decodeURIComponent(m[1]);
+    let name: string;
+    try {
+      name = decodeURIComponent(m[1]);
+    } catch {
+      throw new HttpError(400, 'bad-path', `malformed percent-escape in the neighbor name ${JSON.stringify(m[1].slice(0, 80))}`);
+    }
     const policy = url.searchParams.get('policy') ?? 'post';
     if (policy !== 'pre' && policy !== 'post') throw new HttpError(400, 'bad-policy', `policy must be pre or post (got "${policy}")`);
     const r = await provider.getAdjRibIn(name, policy, parseRouteQuery(url.searchParams));
@@ -83,7 +88,13 @@ export async function startControlServer(opts: ControlServerOptions): Promise<Co
   await clearStaleSocket(opts.socketPath);
 
   const server: Server = createServer((req, res) => {
-    const url = new URL(req.url ?? '/', 'http://bgpfo');
+    let url: URL;
+    try {
+      url = new URL(req.url ?? '/', 'http://bgpfo');
+    } catch {
+      send(res, 400, { error: { code: 'bad-url', message: 'the request URL cannot be parsed' } } satisfies ApiErrorBody);
+      return;
+    }
     const path = url.pathname.replace(/\/+$/, '');
     if (serveEventStream(opts.provider, req, res, url, path)) return;
     route(opts.provider, req, url, path).then(
@@ -94,7 +105,12 @@ export async function startControlServer(opts: ControlServerOptions): Promise<Co
           send(res, err.status, { error: { code, message: err.message } } satisfies ApiErrorBody);
           return;
         }
-        opts.logger?.error({ err, url: req.url }, 'control API request failed');
+        // A client that went away mid-request is not a daemon failure.
+        if (req.destroyed || res.destroyed || (err as NodeJS.ErrnoException)?.code === 'ECONNRESET') {
+          opts.logger?.debug({ url: req.url?.slice(0, 200) }, 'control API client went away mid-request');
+          return;
+        }
+        opts.logger?.error({ err, url: req.url?.slice(0, 200) }, 'control API request failed');
         send(res, 500, { error: { code: 'internal', message: err instanceof Error ? err.message : String(err) } } satisfies ApiErrorBody);
       },
     );
