@@ -106,7 +106,7 @@ export async function startControlServer(opts: ControlServerOptions): Promise<Co
           return;
         }
         // A client that went away mid-request is not a daemon failure.
-        if (req.destroyed || res.destroyed || (err as NodeJS.ErrnoException)?.code === 'ECONNRESET') {
+        if (req.socket.destroyed || res.destroyed || (err as NodeJS.ErrnoException)?.code === 'ECONNRESET') {
           opts.logger?.debug({ url: req.url?.slice(0, 200) }, 'control API client went away mid-request');
           return;
         }
