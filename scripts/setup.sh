@@ -30,3 +30,5 @@ if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.j
   npm install --no-audit --no-fund --loglevel=error
 fi
 npm run -s build
+# Jazzer.js for the fuzz targets (fuzz/): its native addon is built here against Debian's libFuzzer (docs/fuzzing.md).
+bash fuzz/setup.sh

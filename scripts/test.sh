@@ -9,6 +9,11 @@ npx tsc -p tsconfig.json --noEmit || { echo "type check failed"; exit 1; }
 out=$(mktemp -d)
 status=0
 npx jest --selectProjects unit --json --outputFile="$out/unit.json" || status=1
+# A short coverage-guided fuzz run per target (docs/fuzzing.md; BGPFO_FUZZ_SECONDS=0 skips): a finding fails the suite.
+for target in bgp-decode framer bfd-decode config-load topology-load; do
+  [ "${BGPFO_FUZZ_SECONDS:-45}" = 0 ] && break
+  bash fuzz/run.sh "$target" "${BGPFO_FUZZ_SECONDS:-45}" || status=1
+done
 if [ "$(id -u)" = 0 ]; then
   npx jest --selectProjects integration --runInBand --json --outputFile="$out/integration.json" || status=1
 else

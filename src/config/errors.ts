@@ -9,12 +9,16 @@ export interface ConfigIssue {
   message: string;
 }
 
+import { safeText } from '../util/yaml-data';
+
 /** "neighbors[1].remote-asn" from ['neighbors', 1, 'remote-asn'] (shared by every YAML loader). */
 export { formatPath } from '../util/yaml-source';
 
 export function formatIssue(file: string, issue: ConfigIssue): string {
-  const where = issue.line > 0 ? `${file}:${issue.line}` : file;
-  return issue.path ? `${where}: ${issue.path}: ${issue.message}` : `${where}: ${issue.message}`;
+  const where = issue.line > 0 ? `${safeText(file, 200)}:${issue.line}` : safeText(file, 200);
+  // Whatever built the message, the input it may quote comes back escaped and short.
+  const message = safeText(issue.message);
+  return issue.path ? `${where}: ${safeText(issue.path, 200)}: ${message}` : `${where}: ${message}`;
 }
 
 /** Issues spelled out in the error message. */

@@ -25,6 +25,18 @@ export function quote(s: string, max = 60): string {
   return s.length > max ? `${escaped.slice(0, -1)}…" (${s.length - max} more characters)` : escaped;
 }
 
+/**
+ * A message for a terminal: control characters escaped (\u0000), and cut at `max` characters. The loaders pass every
+ * issue through it, so a message built anywhere (a schema field quoting its input) cannot echo raw or huge input.
+ */
+export function safeText(s: string, max = 400): string {
+  // eslint-disable-next-line no-control-regex
+  const escaped = s.replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u2028\u2029]|\n|\t/g, (c) =>
+    c === '\n' ? '\\n' : c === '\t' ? '\\t' : `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
+  return escaped.length > max ? `${escaped.slice(0, max)}… (${escaped.length - max} more characters)` : escaped;
+}
+
 function megabytes(n: number): string {
   return `${(n / 1024 / 1024).toFixed(1)} MB`;
 }

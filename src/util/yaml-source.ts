@@ -5,7 +5,7 @@ import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Docume
 import type { z } from 'zod';
 import { quote, tooLarge, yamlToData, MAX_INPUT_BYTES } from './yaml-data';
 
-export { quote, readBoundedText, MAX_INPUT_BYTES } from './yaml-data';
+export { quote, readBoundedText, safeText, MAX_INPUT_BYTES } from './yaml-data';
 
 /** A field path as zod reports it: mapping keys and list indexes. */
 export type FieldPath = readonly (string | number)[];

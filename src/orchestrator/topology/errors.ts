@@ -11,13 +11,16 @@ export interface TopologyIssue {
   fix?: string;
 }
 
+import { safeText } from '../../util/yaml-data';
+
 /** "onprem.routers[1].name" from ['onprem', 'routers', 1, 'name'] (shared by every YAML loader). */
 export { formatPath } from '../../util/yaml-source';
 
 export function formatTopologyIssue(file: string, issue: TopologyIssue): string {
-  const where = issue.line > 0 ? `${file}:${issue.line}` : file;
-  const body = issue.fix ? `${issue.message}; fix: ${issue.fix}` : issue.message;
-  return issue.path ? `${where}: ${issue.path}: ${body}` : `${where}: ${body}`;
+  const where = issue.line > 0 ? `${safeText(file, 200)}:${issue.line}` : safeText(file, 200);
+  // Whatever built the message, the input it may quote comes back escaped and short.
+  const body = safeText(issue.fix ? `${issue.message}; fix: ${issue.fix}` : issue.message);
+  return issue.path ? `${where}: ${safeText(issue.path, 200)}: ${body}` : `${where}: ${body}`;
 }
 
 /** Issues spelled out in the error message. */
