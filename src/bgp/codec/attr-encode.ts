@@ -91,11 +91,15 @@ export function attributePieces(a: PathAttributes, ctx: CodecContext, opts: Piec
     if (a.origin !== 0 && a.origin !== 1 && a.origin !== 2) throw new EncodeError(`ORIGIN ${a.origin} is not 0, 1 or 2`);
     rest.push({ type: 1, flags: WELL_KNOWN, value: Uint8Array.of(a.origin) });
   }
+  let sendsAs4Path = false;
   if (a.asPath !== undefined) {
     rest.push({ type: 2, flags: WELL_KNOWN, value: encodeAsPath(a.asPath, asSize) });
     if (asSize === 2 && needsAs4(a.asPath)) {
       const as4 = withoutConfed(a.asPath);
-      if (as4.some((s) => s.asns.length > 0)) rest.push({ type: 17, flags: OPT_TRANSITIVE, value: encodeAsPath(as4, 4) });
+      if (as4.some((s) => s.asns.length > 0)) {
+        rest.push({ type: 17, flags: OPT_TRANSITIVE, value: encodeAsPath(as4, 4) });
+        sendsAs4Path = true;
+      }
     }
   }
   if (a.nextHop !== undefined && !opts.skipNextHop) {
@@ -106,10 +110,12 @@ export function attributePieces(a: PathAttributes, ctx: CodecContext, opts: Piec
   if (a.atomicAggregate) rest.push({ type: 6, flags: WELL_KNOWN, value: new Uint8Array(0) });
   if (a.aggregator !== undefined) {
     const asn = checkUint(a.aggregator.asn, 32, 'AGGREGATOR AS');
-    rest.push({ type: 7, flags: OPT_TRANSITIVE, value: aggregatorValue(asn, a.aggregator.address, asSize) });
-    if (asSize === 2 && asn > 0xffff) {
-      rest.push({ type: 18, flags: OPT_TRANSITIVE, value: aggregatorValue(asn, a.aggregator.address, 4) });
-    }
+    // RFC 6793 §4.2.3: a receiver ignores AS4_PATH when AGGREGATOR is not AS_TRANS. So whenever AS4_PATH goes out,
+    // AGGREGATOR is AS_TRANS and AS4_AGGREGATOR carries the real AS, even one that fits in two octets (found by
+    // fuzzing: a mappable aggregator made the receiver drop the 4-octet path).
+    const viaAs4 = asSize === 2 && (asn > 0xffff || sendsAs4Path);
+    rest.push({ type: 7, flags: OPT_TRANSITIVE, value: aggregatorValue(viaAs4 ? AS_TRANS : asn, a.aggregator.address, asSize) });
+    if (viaAs4) rest.push({ type: 18, flags: OPT_TRANSITIVE, value: aggregatorValue(asn, a.aggregator.address, 4) });
   }
   if (a.communities !== undefined && a.communities.length > 0) {
     const v = new Uint8Array(a.communities.length * 4);

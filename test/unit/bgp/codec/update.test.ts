@@ -252,3 +252,18 @@ test('ORIGINATOR_ID and CLUSTER_LIST round-trip on an internal session and are n
   expect(out.attributes.originatorId).toBeUndefined();
   expect(out.softErrors).toBeUndefined();
 });
+
+test('towards a 2-octet peer, AS4_PATH goes with AGGREGATOR AS_TRANS + AS4_AGGREGATOR even for a mappable aggregator (fuzz finding)', () => {
+  const two = { fourOctetAs: false, extendedMessage: false, ebgp: true };
+  const m: UpdateMessage = {
+    type: 'update',
+    withdrawn: [],
+    attributes: { origin: 0, asPath: [{ type: 2, asns: [65001, 4200000000, 65002] }], nextHop: '192.0.2.1', aggregator: { asn: 15104, address: '192.0.2.2' } },
+    nlri: ['203.0.113.0/24'],
+  };
+  const back = decodeMessage(encodeMessage(m, two), two) as UpdateMessage;
+  // RFC 6793 §4.2.3 would otherwise make the receiver ignore AS4_PATH and see AS_TRANS in the path.
+  expect(back.attributes.asPath).toEqual(m.attributes.asPath);
+  expect(back.attributes.aggregator).toEqual(m.attributes.aggregator);
+  expect(back.softErrors).toBeUndefined();
+});
