@@ -12,6 +12,7 @@ import type { DaemonConfig, NeighborConfig } from '../config';
 import { syncOriginated } from '../policy';
 import { LocRib, makeLocalPeer, type RibChange } from '../rib';
 import { realClock, type Clock } from '../util/clock';
+import { LogLimiter } from '../util/log-limit';
 import type { RestartCapability } from './graceful-restart';
 import { SerialLoop } from './loop';
 import { Neighbor, type SessionFactory } from './neighbor';
@@ -114,6 +115,7 @@ export class Speaker extends EventEmitter<SpeakerEvents> {
   /** Neighbors removed by reload whose routes are still being withdrawn. */
   private leaving: Neighbor[] = [];
   private readonly createSession: SessionFactory;
+  private readonly refusedLog = new LogLimiter();
   /** Null: routes are advertised as soon as they are selected (fib.mode none, or advertise-before-install). */
   private stage: ForwardingStage | null = null;
   /** The batch the forwarding plane is writing; the next waits for it (changes meanwhile coalesce in the Loc-RIB). */
@@ -253,7 +255,9 @@ export class Speaker extends EventEmitter<SpeakerEvents> {
   accept(socket: net.Socket, remoteAddress = socket.remoteAddress): boolean {
     const n = remoteAddress === undefined || this.stopped ? undefined : this.byAddress.get(unmapIpv4(remoteAddress));
     if (!n) {
-      this.log.info({ remote: remoteAddress, local: socket.localAddress }, 'connection refused: not a configured neighbor');
+      // A stranger can connect as often as it likes: one line per address per 10 s, with the count of the others.
+      const line = this.refusedLog.hit(remoteAddress ?? '?');
+      if (line.log) this.log.info({ remote: remoteAddress, local: socket.localAddress, ...(line.suppressed > 0 ? { alsoRefused: line.suppressed } : {}) }, 'connection refused: not a configured neighbor');
       socket.destroy();
       return false;
     }
