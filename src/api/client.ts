@@ -4,6 +4,7 @@
 import { request } from 'node:http';
 import { ControlApiError, ControlError, ControlPermissionDenied, ControlTimeout, DaemonNotRunning } from './errors';
 import type { OpsEvent } from './events';
+import type { AdjRibOutResponse, ClearResponse, ClearType, NeighborDetail } from './neighbor-types';
 import { LineSplitter } from './events-stream';
 import type { AdjRibInResponse, ApiErrorBody, DrainRequest, DrainResponse, ReloadResponse, RoutesResponse, StatusResponse, UndrainResponse } from './types';
 
@@ -39,6 +40,21 @@ export class ControlClient {
 
   adjRibIn(neighbor: string, policy: 'pre' | 'post' = 'post', opts: RoutesOptions = {}): Promise<AdjRibInResponse> {
     return this.get(`/v1/neighbors/${encodeURIComponent(neighbor)}/adj-rib-in` + query({ policy, prefix: opts.prefix, limit: opts.limit }));
+  }
+
+  /** Neighbor detail: negotiated capabilities, counters, last error (GET /v1/neighbors/NAME). */
+  neighbor(name: string): Promise<NeighborDetail> {
+    return this.get(`/v1/neighbors/${encodeURIComponent(name)}`);
+  }
+
+  /** What we advertise to a neighbor, attributes as sent. */
+  adjRibOut(neighbor: string, opts: RoutesOptions = {}): Promise<AdjRibOutResponse> {
+    return this.get(`/v1/neighbors/${encodeURIComponent(neighbor)}/adj-rib-out` + query({ prefix: opts.prefix, limit: opts.limit }));
+  }
+
+  /** Resets a neighbor ("all": every one): hard (Cease/Administrative Reset), soft-in (ROUTE-REFRESH), soft-out, soft. */
+  clear(target: string, type: ClearType = 'hard'): Promise<ClearResponse> {
+    return this.post(`/v1/neighbors/${encodeURIComponent(target)}/clear` + query({ type }), {});
   }
 
   /** Re-reads the daemon's config file; a refused config rejects with ControlApiError (apiCode 'config-error'). */

@@ -6,6 +6,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { Logger } from 'pino';
 import { canonicalPrefix, PrefixError } from '../bgp/prefix';
 import { ControlApiError } from './errors';
+import { routeNeighbor } from './server-neighbors';
 import { OPS_PATHS, routeOperation, serveEventStream } from './server-ops';
 import { clearStaleSocket, ensureSocketDir, resolveGroup, secureSocket } from './socket-file';
 import type { ApiErrorBody, ControlProvider, RouteQuery } from './types';
@@ -61,6 +62,10 @@ export function parseRouteQuery(params: URLSearchParams): RouteQuery {
 
 async function route(provider: ControlProvider, req: IncomingMessage, url: URL, path: string): Promise<unknown> {
   if (OPS_PATHS.has(path)) return routeOperation(provider, req, path);
+  if (!path.endsWith('/adj-rib-in')) {
+    const r = await routeNeighbor(provider, req, url, path, parseRouteQuery);
+    if (r !== undefined) return r;
+  }
   if (req.method !== 'GET' && req.method !== 'HEAD') throw new HttpError(405, 'method-not-allowed', `${req.method} is not supported here (GET)`);
   if (path === '/v1/status') return provider.getStatus();
   if (path === '/v1/routes') return provider.getRoutes(parseRouteQuery(url.searchParams));
@@ -78,7 +83,7 @@ async function route(provider: ControlProvider, req: IncomingMessage, url: URL, 
     if (r === null) throw new HttpError(404, 'unknown-neighbor', `no neighbor named "${name}"`);
     return r;
   }
-  throw new HttpError(404, 'not-found', `no endpoint ${url.pathname}; try /v1/status, /v1/routes, /v1/neighbors/NAME/adj-rib-in`);
+  throw new HttpError(404, 'not-found', `no endpoint ${url.pathname}; try /v1/status, /v1/routes, /v1/neighbors/NAME, /v1/neighbors/NAME/adj-rib-in, /v1/neighbors/NAME/adj-rib-out (docs/openapi.yaml)`);
 }
 
 /** Creates the socket (removing a stale one), secures it, and serves until close(). */

@@ -4,6 +4,7 @@
 import type { BfdServiceStatus } from '../bfd/service';
 import type { Family, Prefix } from '../bgp/types';
 import type { EventBus } from './events';
+import type { NeighborProvider } from './neighbor-types';
 
 export const API_VERSION = 'v1';
 
@@ -49,6 +50,9 @@ export interface SessionStatus {
   prefixes: PrefixCounts;
   /** Last reason the session went down (e.g. "hold timer expired", a NOTIFICATION), null if never. */
   lastError: string | null;
+  /** With lastError: its stable reason (collision, hold-timer-expired, notification-received...) and age in seconds. */
+  lastErrorReason?: string;
+  lastErrorAgeS?: number;
   /** Times the session left Established. */
   flaps: number;
   /** BFD or probe liveness of the tunnel under the session (filled in when liveness is configured). */
@@ -190,6 +194,8 @@ export interface ControlProvider {
   getAdjRibIn(neighbor: string, policy: 'pre' | 'post', query: RouteQuery): AdjRibInResponse | null | Promise<AdjRibInResponse | null>;
   /** The write side (POST /v1/reload, /v1/drain, /v1/undrain) and GET /v1/events; absent: 404. */
   operations?: OperationsProvider;
+  /** Neighbor detail, Adj-RIB-Out and clear (api/neighbor-types.ts); absent: 404. */
+  neighbors?: NeighborProvider;
 }
 
 /** POST /v1/reload: re-read the config file the daemon was started with. */

@@ -71,6 +71,47 @@ export interface SessionInfo {
   idleHoldTime: number;
   /** TCP connections held: 2 while a collision (RFC 4271 §6.8) is being resolved. */
   connections: number;
+  /** Messages in and out, NOTIFICATIONs with their times, Established transitions (over the neighbor's life). */
+  counters?: SessionCounters;
+}
+
+/** Messages of each type (RFC 4271 §4.1 types 1-4, RFC 2918 type 5); End-of-RIB markers count as UPDATEs. */
+export interface MessageCounts {
+  open: number;
+  update: number;
+  notification: number;
+  keepalive: number;
+  routeRefresh: number;
+  total: number;
+}
+
+export interface TimedNotification {
+  notification: NotificationMessage;
+  /** Clock time (ms). */
+  at: number;
+}
+
+export interface SessionCounters {
+  sent: MessageCounts;
+  received: MessageCounts;
+  lastNotificationSent?: TimedNotification;
+  lastNotificationReceived?: TimedNotification;
+  /** Times the session reached Established. */
+  establishedTransitions: number;
+  /** Clock time (ms) of the last Established, and of the last loss of it. */
+  lastUpAt?: number;
+  lastDownAt?: number;
+}
+
+export function emptyMessageCounts(): MessageCounts {
+  return { open: 0, update: 0, notification: 0, keepalive: 0, routeRefresh: 0, total: 0 };
+}
+
+/** Adds n messages of a type (the BgpMessage type name) to a count. */
+export function countMessage(c: MessageCounts, type: 'open' | 'update' | 'notification' | 'keepalive' | 'route-refresh', n = 1): void {
+  if (type === 'route-refresh') c.routeRefresh += n;
+  else c[type] += n;
+  c.total += n;
 }
 
 export interface BgpSessionEvents {

@@ -10,8 +10,8 @@ import { BgpMessageError, CeaseSubcode } from './errors';
 import { eventForError, eventForMessage, fsmConfig, notification } from './fsm';
 import { createPeer, peerAccept, peerCommand, peerEvent, peerState, primary, type PeerResult, type PeerState } from './fsm-peer';
 import type { BgpState, FsmAction, FsmEvent, LastError, StopNotification, TimerName } from './fsm-types';
-import { BGP_PORT, DEFAULT_CODEC_CONTEXT, type BgpMessage, type CodecContext, type Family } from './types';
-import { SessionError, type BgpSessionEvents, type SessionInfo, type SessionOptions } from './session-types';
+import { BGP_PORT, DEFAULT_CODEC_CONTEXT, type BgpMessage, type CodecContext, type Family, type NotificationMessage } from './types';
+import { countMessage, emptyMessageCounts, SessionError, type BgpSessionEvents, type SessionCounters, type SessionInfo, type SessionOptions } from './session-types';
 import type { Clock, TimerHandle } from '../util/clock';
 import { LogLimiter } from '../util/log-limit';
 
@@ -44,6 +44,7 @@ export class BgpSession extends EventEmitter<BgpSessionEvents> {
   private readonly clock: Clock;
   private readonly log: Logger;
   private readonly preOpenCtx: CodecContext;
+  private readonly counters: SessionCounters = { sent: emptyMessageCounts(), received: emptyMessageCounts(), establishedTransitions: 0 };
 
   constructor(private readonly opts: SessionOptions) {
     super();
@@ -91,6 +92,7 @@ export class BgpSession extends EventEmitter<BgpSessionEvents> {
       failures: main.failures,
       idleHoldTime: main.idleHoldTime,
       connections: [...this.io.values()].filter((io) => io.socket).length,
+      counters: structuredClone(this.counters),
     };
   }
 
@@ -132,7 +134,9 @@ export class BgpSession extends EventEmitter<BgpSessionEvents> {
         const line = this.rejectedLog.hit('rejected');
         if (line.log) this.log.info({ remote: socket.remoteAddress, state: this.state, ...(line.suppressed ? { alsoRejected: line.suppressed } : {}) }, 'connection rejected');
         socket.on('error', () => {});
-        socket.write(encodeMessage(notification(6, CeaseSubcode.ConnectionRejected), this.preOpenCtx));
+        const n = notification(6, CeaseSubcode.ConnectionRejected);
+        socket.write(encodeMessage(n, this.preOpenCtx));
+        this.sentNotification(n);
         endSocket(socket);
         return;
       }
@@ -149,6 +153,7 @@ export class BgpSession extends EventEmitter<BgpSessionEvents> {
     const socket = this.establishedSocket();
     let ok = true;
     for (const b of buffers) ok = socket.write(b);
+    countMessage(this.counters.sent, 'update', buffers.length);
     return ok;
   }
 
@@ -156,12 +161,14 @@ export class BgpSession extends EventEmitter<BgpSessionEvents> {
   sendRouteRefresh(family: Family): boolean {
     const e = this.established;
     if (!e || !e.negotiated.routeRefresh || !e.negotiated.families.includes(family)) return false;
+    countMessage(this.counters.sent, 'route-refresh');
     return this.establishedSocket().write(encodeMessage({ type: 'route-refresh', ...familyToAfiSafi(family), subtype: 0 }, e.negotiated.ctx));
   }
 
   /** End-of-RIB marker (RFC 4724 §2) after the initial table for a family. */
   sendEndOfRib(family: Family): boolean {
     const socket = this.establishedSocket();
+    countMessage(this.counters.sent, 'update');
     return socket.write(encodeEndOfRib(family, this.established!.negotiated.ctx));
   }
 
@@ -221,7 +228,10 @@ export class BgpSession extends EventEmitter<BgpSessionEvents> {
           const { code, subcode } = a.notification;
           this.log[code === 6 ? 'info' : 'warn']({ code, subcode }, 'sending NOTIFICATION');
         }
-        io.socket?.write(encodeMessage(msg, this.ctxOf(io.id)));
+        if (!io.socket) return;
+        io.socket.write(encodeMessage(msg, this.ctxOf(io.id)));
+        if (a.type === 'send-notification') this.sentNotification(a.notification);
+        else countMessage(this.counters.sent, msg.type as 'open' | 'keepalive');
         return;
       }
       case 'start-timer':
@@ -240,6 +250,8 @@ export class BgpSession extends EventEmitter<BgpSessionEvents> {
         return;
       case 'established': {
         this.established = { conn: io.id, negotiated: a.negotiated };
+        this.counters.establishedTransitions++;
+        this.counters.lastUpAt = this.clock.now();
         const s = io.socket;
         this.log.info({ peerRouterId: a.negotiated.peerRouterId, holdTime: a.negotiated.holdTime, families: a.negotiated.families }, 'established');
         this.emit('established', {
@@ -251,6 +263,7 @@ export class BgpSession extends EventEmitter<BgpSessionEvents> {
       case 'down': {
         const gr = this.established?.negotiated.gracefulRestart;
         this.established = null;
+        this.counters.lastDownAt = this.clock.now();
         const { type: _t, ...info } = a;
         this.log.warn({ reason: a.reason, detail: a.message }, 'session down');
         this.emit('down', { ...info, ...(gr ? { gracefulRestart: gr } : {}) });
@@ -317,11 +330,18 @@ export class BgpSession extends EventEmitter<BgpSessionEvents> {
         this.dispatch(io.id, this.errorEvent(e), current);
         return;
       }
+      countMessage(this.counters.received, msg.type);
+      if (msg.type === 'notification') this.counters.lastNotificationReceived = { notification: msg, at: this.clock.now() };
       this.dispatch(io.id, eventForMessage(msg), current);
     }
     // A bad header behind those messages: reported after them, whatever the TCP segmentation was.
     const failed = io.framer?.failed;
     if (failed && current()) this.dispatch(io.id, this.errorEvent(failed), current);
+  }
+
+  private sentNotification(n: NotificationMessage): void {
+    countMessage(this.counters.sent, 'notification');
+    this.counters.lastNotificationSent = { notification: n, at: this.clock.now() };
   }
 
   private errorEvent(e: unknown): FsmEvent {

@@ -11,6 +11,7 @@ import { registerDeployCommands } from './deploy';
 import { registerDrillCommands } from './drill';
 import { formatAdjRibIn, formatRoutes } from './format';
 import { registerLabCommands } from './lab';
+import { registerNeighborCommands } from './neighbor-commands';
 import { registerOpsCommands } from './ops-commands';
 import { registerScenarioCommands } from './scenario';
 import { registerValidateCommand, ValidateFailed } from './validate';
@@ -114,6 +115,7 @@ export function buildProgram(io: CliIo): Command {
 
   registerValidateCommand(program, io);
   registerOpsCommands(program, io);
+  registerNeighborCommands(program, io);
   registerDeployCommands(program, io);
   registerLabCommands(program, io);
   registerScenarioCommands(program, io);

@@ -144,7 +144,8 @@ export async function startDaemon(config: DaemonConfig, logger: Logger, opts: Da
     }
     control = await startControlServer({
       socketPath: config.control.socket,
-      provider: ops.provider(withFailoverStatus(liveness ? withBfdStatus(withLivenessStatus(status, liveness.controller), liveness.bfd) : status, core)),
+      // The neighbor views pass by the status decorators (liveness, BFD, drain, failover), which only know the status calls.
+      provider: { ...ops.provider(withFailoverStatus(liveness ? withBfdStatus(withLivenessStatus(status, liveness.controller), liveness.bfd) : status, core)), neighbors: status.neighbors },
       logger,
       ...(config.control.group !== undefined ? { group: config.control.group } : {}),
     });

@@ -105,6 +105,8 @@ interface Up {
   /** A max-prefix reset was requested: ignore what still arrives until 'down'. */
   resetting: boolean;
   refusedLogged: number;
+  /** The TCP connection's ends (neighbor detail). */
+  connection: { localAddress?: string; localPort?: number; remoteAddress?: string; remotePort?: number };
 }
 
 export class Neighbor {
@@ -210,6 +212,7 @@ export class Neighbor {
       eorPending: true,
       resetting: false,
       refusedLogged: 0,
+      connection: { localAddress: info.localAddress, localPort: info.localPort, remoteAddress: info.remoteAddress, remotePort: info.remotePort },
     };
     this.up = up;
     this.rebuild(up);
@@ -505,7 +508,51 @@ export class Neighbor {
     return 'refresh';
   }
 
+  // ---- operator resets (bgpfo clear) ---------------------------------------------------------------------
+
+  /** Hard reset: Cease/Administrative Reset (RFC 4486 subcode 4) with the message, then a new session at once. */
+  hardReset(message: string): void {
+    this.session.stop({ code: 6, subcode: 4, message });
+    this.session.start();
+  }
+
+  /**
+   * Soft reset inbound: ask the peer for its routes again (ROUTE-REFRESH, RFC 2918) per family, or, when it cannot
+   * take one and the pre-policy copy is kept, re-run import policy over that copy. Null when the session is down.
+   */
+  softIn(): 'route-refresh' | 'soft-reconfiguration' | 'unsupported' | null {
+    const up = this.up;
+    if (!up) return null;
+    if (this.session.info.negotiated?.routeRefresh && this.session.sendRouteRefresh) {
+      for (const f of up.families) this.session.sendRouteRefresh(f);
+      return 'route-refresh';
+    }
+    if (up.adjIn.setPolicy(this.marks.importFilter(this.importPolicy))) return 'soft-reconfiguration';
+    return 'unsupported';
+  }
+
+  /** Soft reset outbound: every prefix of the Adj-RIB-Out is sent again. Returns how many, null when down. */
+  softOut(): number | null {
+    const up = this.up;
+    if (!up) return null;
+    up.adjOut.resendAll();
+    this.deps.wantExport();
+    return up.adjOut.advertisedCount;
+  }
+
   // ---- views for status ---------------------------------------------------------------------------------
+
+  /** The TCP connection's ends, while Established. */
+  get connection(): Up['connection'] | undefined {
+    return this.up?.connection;
+  }
+
+  /** What we advertise now (attributes as sent) and how many prefixes wait to be sent; undefined when down. */
+  get adjRibOut(): { entries(): IterableIterator<[Prefix, RouteAttrs]>; advertised(p: Prefix): RouteAttrs | undefined; pending: number } | undefined {
+    const out = this.up?.adjOut;
+    if (!out) return undefined;
+    return { entries: () => out.advertisedEntries(), advertised: (p) => out.advertised(p), pending: out.pendingCount };
+  }
 
   get isUp(): boolean {
     return this.up !== null;

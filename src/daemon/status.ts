@@ -15,7 +15,9 @@ import type {
   StatusResponse,
 } from '../api/types';
 import type { RouteView } from '../rib';
+import type { NeighborProvider } from '../api/neighbor-types';
 import type { Neighbor } from './neighbor';
+import { NeighborViews } from './neighbor-detail';
 import type { Speaker } from './speaker';
 import { attrsView, lastErrorText, pathView, selectPrefixes } from './views';
 
@@ -35,6 +37,20 @@ export class SpeakerStatus implements ControlProvider {
     return this.speaker.loop.call('api:routes', () => this.routes(query));
   }
 
+  /** Neighbor detail, Adj-RIB-Out and clear (neighbor-detail.ts), on the same loop. */
+  get neighbors(): NeighborProvider {
+    const sp = this.speaker;
+    return (this.views ??= new NeighborViews({
+      clock: sp.clock,
+      get neighbors() {
+        return sp.neighbors; // a reload may replace the list
+      },
+      neighbor: (name) => sp.neighbor(name),
+      call: (label, fn) => sp.loop.call(label, fn),
+    }));
+  }
+  private views: NeighborViews | undefined;
+
   getAdjRibIn(name: string, policy: 'pre' | 'post', query: RouteQuery): Promise<AdjRibInResponse | null> {
     return this.speaker.loop.call('api:adj-rib-in', () => this.adjRibIn(name, policy, query));
   }
@@ -52,7 +68,7 @@ export class SpeakerStatus implements ControlProvider {
         listen: this.listening(),
         locRibPrefixes: s.locRib.size,
       },
-      sessions: s.neighbors.map((n) => sessionStatus(n)),
+      sessions: s.neighbors.map((n) => sessionStatus(n, s.clock.now())),
     };
   }
 
@@ -92,7 +108,7 @@ export class SpeakerStatus implements ControlProvider {
   }
 }
 
-function sessionStatus(n: Neighbor): SessionStatus {
+function sessionStatus(n: Neighbor, now: number): SessionStatus {
   const info = n.session.info;
   const c = n.config;
   const s: SessionStatus = {
@@ -107,6 +123,10 @@ function sessionStatus(n: Neighbor): SessionStatus {
     lastError: info.lastError ? lastErrorText(info.lastError) : null,
     flaps: info.flaps,
   };
+  if (info.lastError) {
+    s.lastErrorReason = info.lastError.reason;
+    s.lastErrorAgeS = Math.max(0, Math.floor((now - info.lastError.at) / 1000));
+  }
   const local = n.localAddress;
   if (local !== undefined) s.localAddress = local;
   const rid = n.peerRouterId;
