@@ -1,7 +1,7 @@
 // Human-readable tables for `bgpfo status`, `routes` and `adj-rib-in` (the --json forms print the API's JSON).
 // Plain text, aligned columns, no colours: it must read well in a terminal, a log and an e-mail.
 
-import type { AdjRibInResponse, PathView, RoutesResponse, StatusResponse } from '../api/types';
+import type { AdjRibInResponse, PathView, RoutesResponse, SessionStatus, StatusResponse } from '../api/types';
 
 /** Aligns rows into columns separated by two spaces; the last column is not padded. */
 export function table(rows: string[][]): string {
@@ -17,6 +17,16 @@ export function duration(seconds: number): string {
   if (s < 3600) return `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s`;
   if (s < 86400) return `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m`;
   return `${Math.floor(s / 86400)}d${String(Math.floor((s % 86400) / 3600)).padStart(2, '0')}h`;
+}
+
+/**
+ * The LAST ERROR cell: empty for a resolved connection collision on an Established session (RFC 4271 §6.8: one of
+ * two connections is closed by design, not a failure); otherwise the error with its age ("hold timer expired, 3m05s ago").
+ */
+export function lastErrorCell(x: SessionStatus): string {
+  if (x.lastError === null) return '';
+  if (x.state === 'Established' && x.lastErrorReason === 'collision') return '';
+  return x.lastErrorAgeS === undefined ? x.lastError : `${x.lastError}, ${duration(x.lastErrorAgeS)} ago`;
 }
 
 export function formatStatus(s: StatusResponse): string {
@@ -37,7 +47,7 @@ export function formatStatus(s: StatusResponse): string {
       String(x.prefixes.accepted),
       String(x.prefixes.advertised),
       String(x.flaps),
-      x.lastError ?? '',
+      lastErrorCell(x),
     ]);
   }
   return `${head}\n${established}/${s.sessions.length} sessions established\n\n${table(rows)}`;

@@ -2,7 +2,7 @@
 // drain columns when the daemon reports them. Colors are applied after alignment so columns stay straight.
 
 import type { SessionStatus, StatusResponse } from '../api/types';
-import { duration, formatStatus, table } from './format';
+import { duration, formatStatus, lastErrorCell, table } from './format';
 
 const ANSI = { green: '\x1b[32m', yellow: '\x1b[33m', red: '\x1b[31m', bold: '\x1b[1m', reset: '\x1b[0m' } as const;
 type Color = keyof typeof ANSI;
@@ -108,7 +108,7 @@ function formatSessions(s: StatusResponse, opts: { color: boolean }): string {
       row.push(drainText(x) || '-');
       col.push(x.drain ? 'yellow' : undefined);
     }
-    row.push(x.lastError ?? '');
+    row.push(lastErrorCell(x));
     col.push(undefined);
     rows.push(row);
     colors.push(col);
