@@ -89,7 +89,10 @@ async function route(provider: ControlProvider, req: IncomingMessage, url: URL, 
 /** Creates the socket (removing a stale one), secures it, and serves until close(). */
 export async function startControlServer(opts: ControlServerOptions): Promise<ControlServer> {
   const gid = opts.group !== undefined ? resolveGroup(opts.group) : undefined;
-  ensureSocketDir(opts.socketPath, gid);
+  const dir = ensureSocketDir(opts.socketPath, gid);
+  if (dir === 'shared' && gid !== undefined) {
+    opts.logger?.warn({ socket: opts.socketPath, group: opts.group }, 'the control socket\'s directory is shared (not ours alone): its group and mode are left as they are, so members of control.group need search (x) permission on it');
+  }
   await clearStaleSocket(opts.socketPath);
 
   const server: Server = createServer((req, res) => {

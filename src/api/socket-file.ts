@@ -2,10 +2,30 @@
 // Access control is by file permissions only (root or control.group), so these must be right before listen.
 
 import { execFileSync } from 'node:child_process';
-import { existsSync, lstatSync, mkdirSync, readFileSync, chownSync, chmodSync, unlinkSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, chownSync, chmodSync, unlinkSync } from 'node:fs';
 import { connect } from 'node:net';
-import { dirname } from 'node:path';
+import { basename, dirname } from 'node:path';
 import { ControlSocketInUse } from './errors';
+
+/** control.group names no group on this host: found before anything is bound (the daemon) or by `bgpfo validate`. */
+export class UnknownControlGroup extends Error {
+  readonly code = 'ERR_CONTROL_GROUP';
+  constructor(readonly group: string) {
+    super(`control.group "${group}" is not a group on this host: create it (groupadd ${group}) or remove control.group (then only root can use the control socket)`);
+    this.name = 'UnknownControlGroup';
+  }
+}
+
+/** `bgpfo validate`'s host check: control.group must exist here (the daemon would refuse to start). */
+export function checkControlGroup(group: string | undefined, file: string): void {
+  if (group === undefined) return;
+  try {
+    resolveGroup(group);
+  } catch (e) {
+    if (e instanceof UnknownControlGroup) e.message = `${file}: ${e.message}`;
+    throw e;
+  }
+}
 
 /** A group's id from its name or number: /etc/group first, then NSS via getent. Throws when unknown. */
 export function resolveGroup(group: string): number {
@@ -25,16 +45,33 @@ export function resolveGroup(group: string): number {
   } catch {
     // unknown
   }
-  throw new Error(`control.group "${group}" is not a group on this host (create it with: groupadd ${group})`);
+  throw new UnknownControlGroup(group);
 }
 
-/** Creates the socket's directory (mode 0750, group gid) when missing; an existing directory is left alone. */
-export function ensureSocketDir(socketPath: string, gid: number | undefined): void {
+/**
+ * Makes the socket's directory reachable by root and control.group only (mode 0750, group gid). A missing one is
+ * created. An existing one is adjusted only when it is ours alone: owned by us and holding nothing but the socket
+ * (systemd's RuntimeDirectory=bgpfo creates /run/bgpfo as root:root 0750, which would lock the group out); a shared
+ * directory (/run, /tmp) is never touched. Returns what was done, for the log.
+ */
+export function ensureSocketDir(socketPath: string, gid: number | undefined): 'created' | 'adjusted' | 'unchanged' | 'shared' {
   const dir = dirname(socketPath);
-  if (existsSync(dir)) return;
-  mkdirSync(dir, { recursive: true, mode: 0o750 });
-  chmodSync(dir, 0o750); // mkdir's mode is filtered by the umask
-  if (gid !== undefined) chownSync(dir, process.getuid?.() ?? 0, gid);
+  const uid = process.getuid?.() ?? 0;
+  if (!existsSync(dir)) {
+    mkdirSync(dir, { recursive: true, mode: 0o750 });
+    chmodSync(dir, 0o750); // mkdir's mode is filtered by the umask
+    if (gid !== undefined) chownSync(dir, uid, gid);
+    return 'created';
+  }
+  if (gid === undefined) return 'unchanged';
+  const st = lstatSync(dir);
+  if (!st.isDirectory() || st.uid !== uid) return 'shared';
+  const others = readdirSync(dir).filter((f) => f !== basename(socketPath));
+  if (others.length > 0) return 'shared';
+  if (st.gid === gid && (st.mode & 0o777) === 0o750) return 'unchanged';
+  chownSync(dir, uid, gid);
+  chmodSync(dir, 0o750);
+  return 'adjusted';
 }
 
 /** True when something accepts connections on the Unix socket at path. */

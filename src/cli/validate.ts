@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { Option, type Command } from 'commander';
 import { parseDocument, isMap, isPair, isScalar } from 'yaml';
+import { checkControlGroup } from '../api/socket-file';
 import { loadConfig } from '../config';
 import { unreadableReason } from '../util/yaml-source';
 import type { CliIo } from './main';
@@ -104,6 +105,7 @@ export async function validateFile(file: string, kind?: FileKind): Promise<Valid
   }
   if (kind === 'config') {
     const config = loadConfig(file);
+    checkControlGroup(config.control.group, file); // the daemon refuses an unknown group before binding: say it here
     return { ok: true, file, kind, summary: `${config.neighbors.length} neighbor(s), ${config.originate.length} originated prefix(es)`, warnings: [], value: config };
   }
   if (kind === 'topology') {

@@ -3,6 +3,7 @@
 
 import type { Logger } from 'pino';
 import { startControlServer, type ControlServer } from '../api/server';
+import { resolveGroup } from '../api/socket-file';
 import type { DaemonConfig } from '../config';
 import type { Fib } from '../fib';
 import { realClock, type Clock } from '../util/clock';
@@ -91,6 +92,8 @@ export interface Daemon {
 
 /** Starts everything; rejects (having closed what it opened) when the listener or control socket cannot start. */
 export async function startDaemon(config: DaemonConfig, logger: Logger, opts: DaemonOptions = {}): Promise<Daemon> {
+  // An unknown control.group is a config problem: say so before binding BGP, metrics or touching the kernel.
+  if (config.control.group !== undefined) resolveGroup(config.control.group);
   // The FIB first: reconciling with the kernel tells whether this start is a graceful restart (the OPENs' R bit).
   const fibSetup = await setupFib(config, logger, {
     clock: opts.clock ?? realClock,
