@@ -64,10 +64,12 @@ export function registerDeployCommands(program: Command, io: CliIo): void {
     .argument('<file>', 'topology file')
     .requiredOption('--out <dir>', 'output directory (new, empty, or an earlier render)')
     .addOption(new Option('--keys <source>', 'keep: reuse DIR/keys, making missing keys; random: new keys; placeholder: markers, for committed files').choices(['keep', 'random', 'placeholder']).default('keep'))
-    .action(async (file: string, o: { out: string; keys: 'keep' | 'random' | 'placeholder' }) => {
-      const { buildPlan, loadTopology, renderAll } = await orchestrator();
+    .option('--bgpfo-bin <path>', 'the bgpfo command the systemd unit runs (default: bgpfo on PATH, else /usr/local/bin/bgpfo)')
+    .action(async (file: string, o: { out: string; keys: 'keep' | 'random' | 'placeholder'; bgpfoBin?: string }) => {
+      const { buildPlan, loadTopology, renderAll, installedBgpfo } = await orchestrator();
+      const installed = installedBgpfo(io.env ?? process.env);
       const plan = buildPlan(loadTopology(file));
-      const r = renderAll(plan, o.out, { keys: o.keys });
+      const r = renderAll(plan, o.out, { keys: o.keys, bgpfoBin: o.bgpfoBin ?? installed.bin, ...(installed.docsDir && !o.bgpfoBin ? { docsDir: installed.docsDir } : {}) });
       io.out(`rendered ${r.files.length} files into ${r.outDir}${r.secretFiles.length && o.keys !== 'placeholder' ? ` (${r.secretFiles.length} hold private keys: mode 0600, listed in ${r.outDir}/.gitignore)` : ''}\n`);
       for (const f of r.files) io.out(`  ${f}\n`);
       // The plan's warnings (documentation ASNs, ...) are in plan.json too, but they must be seen.

@@ -14,7 +14,7 @@ export { renderFrrConfig, renderFrrDaemons } from './render/frr';
 export { renderBirdConfig } from './render/bird';
 export { renderWireguard } from './render/wireguard';
 export { renderSwanctl } from './render/ipsec';
-export { renderSystemdUnit } from './render/systemd';
+export { renderSystemdUnit, installedBgpfo, DEFAULT_BGPFO_BIN } from './render/systemd';
 export { renderSvg, type SvgOptions } from './render/svg';
 export { renderClab, DEFAULT_IMAGES } from './render/clab';
 export { checkClab, CLAB_SUBSET_SCHEMA } from './render/clab-check';

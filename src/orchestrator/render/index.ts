@@ -26,6 +26,8 @@ export interface RenderOptions {
   clabFile?: string;
   images?: Partial<ClabImages>;
   bgpfoBin?: string;
+  /** The installed package's docs directory, linked from the systemd unit (systemd.ts installedBgpfo). */
+  docsDir?: string;
   /** The bgpfo control socket per node (default /run/bgpfo/bgpfo.sock: one daemon per host or container). */
   controlSocket?: (node: PlanNode) => string;
 }
@@ -50,12 +52,12 @@ function keySource(opt: RenderOptions['keys'], outDir: string): KeySource {
 }
 
 /** The files of one node: name (relative to its directory) -> [text, mode]. */
-export function renderNodeFiles(plan: Plan, node: PlanNode, keys: KeySource, opts: Pick<RenderOptions, 'bgpfoBin' | 'controlSocket'> = {}): Map<string, [string, number]> {
+export function renderNodeFiles(plan: Plan, node: PlanNode, keys: KeySource, opts: Pick<RenderOptions, 'bgpfoBin' | 'docsDir' | 'controlSocket'> = {}): Map<string, [string, number]> {
   const files = new Map<string, [string, number]>();
   files.set('setup.sh', [renderSetupScript(plan, node.name, { configDir: CLAB_CONFIG_DIR }), 0o755]);
   if (node.runs === 'bgpfo') {
     files.set('bgpfo.yaml', [renderBgpfoConfig(plan, node.name, { controlSocket: opts.controlSocket?.(node) }), 0o644]);
-    files.set('bgpfo.service', [renderSystemdUnit(plan, node.name, { bgpfoBin: opts.bgpfoBin }), 0o644]);
+    files.set('bgpfo.service', [renderSystemdUnit(plan, node.name, { bgpfoBin: opts.bgpfoBin, docsDir: opts.docsDir }), 0o644]);
   }
   if (node.runs === 'frr') {
     files.set('frr.conf', [renderFrrConfig(plan, node.name), 0o644]);
