@@ -6,6 +6,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { Logger } from 'pino';
 import { canonicalPrefix, PrefixError } from '../bgp/prefix';
 import { ControlApiError } from './errors';
+import { API_ROUTES, matchRoute } from './routes';
 import { routeNeighbor } from './server-neighbors';
 import { OPS_PATHS, routeOperation, serveEventStream } from './server-ops';
 import { clearStaleSocket, ensureSocketDir, resolveGroup, secureSocket } from './socket-file';
@@ -104,6 +105,16 @@ export async function startControlServer(opts: ControlServerOptions): Promise<Co
       return;
     }
     const path = url.pathname.replace(/\/+$/, '');
+    // Only what API_ROUTES lists (and docs/openapi.yaml documents) is served.
+    const known = matchRoute(req.method ?? 'GET', path);
+    if (known.result === 'path') {
+      send(res, 404, { error: { code: 'not-found', message: `no endpoint ${url.pathname}; the endpoints: ${API_ROUTES.map((r) => `${r.method} ${r.path}`).join(', ')} (docs/openapi.yaml)` } } satisfies ApiErrorBody);
+      return;
+    }
+    if (known.result === 'method') {
+      send(res, 405, { error: { code: 'method-not-allowed', message: `${req.method} is not supported on ${url.pathname} (${known.allowed.join(', ')})` } } satisfies ApiErrorBody);
+      return;
+    }
     if (serveEventStream(opts.provider, req, res, url, path)) return;
     route(opts.provider, req, url, path).then(
       (body) => send(res, 200, body),
