@@ -20,6 +20,18 @@ export interface RouterStatus {
   listen: string[];
   /** Prefixes in the Loc-RIB (all families), cheap to read: no walk of the table. */
   locRibPrefixes: number;
+  /** Host sysctls this run changed (absent when none): a clean stop puts them back when `restore` is true. */
+  hostSettings?: HostSettingChange[];
+}
+
+export interface HostSettingChange {
+  /** e.g. "net.ipv4.ip_forward". */
+  key: string;
+  /** The value before bgpfo changed it (null when unknown). */
+  from: string | null;
+  to: string;
+  /** fib.restore-sysctls: a clean stop writes `from` back (if the value is still `to`). */
+  restore: boolean;
 }
 
 export interface PrefixCounts {

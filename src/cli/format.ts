@@ -29,6 +29,15 @@ export function lastErrorCell(x: SessionStatus): string {
   return x.lastErrorAgeS === undefined ? x.lastError : `${x.lastError}, ${duration(x.lastErrorAgeS)} ago`;
 }
 
+/** "" or a line per sysctl the daemon changed: "host: net.ipv4.ip_forward 0 -> 1 (put back on a clean stop)". */
+export function hostSettingsText(s: StatusResponse): string {
+  const h = s.router.hostSettings ?? [];
+  if (h.length === 0) return '';
+  const lines = h.map((c) => `  ${c.key} ${c.from ?? '?'} -> ${c.to}${c.restore ? '' : ' (kept after stop)'}`);
+  const restore = h.every((c) => c.restore) ? 'put back on a clean stop' : 'fib.restore-sysctls is off: they stay after a stop';
+  return `\nhost settings changed by bgpfo (${restore}):\n${lines.join('\n')}`;
+}
+
 export function formatStatus(s: StatusResponse): string {
   const r = s.router;
   const head = `bgpfo ${r.version}  AS ${r.asn}  router-id ${r.routerId}  up ${duration(r.uptime)}  pid ${r.pid}`;
@@ -50,7 +59,7 @@ export function formatStatus(s: StatusResponse): string {
       lastErrorCell(x),
     ]);
   }
-  return `${head}\n${established}/${s.sessions.length} sessions established\n\n${table(rows)}`;
+  return `${head}\n${established}/${s.sessions.length} sessions established\n\n${table(rows)}${hostSettingsText(s)}`;
 }
 
 function asPathText(p: PathView): string {

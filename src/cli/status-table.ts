@@ -2,7 +2,7 @@
 // drain columns when the daemon reports them. Colors are applied after alignment so columns stay straight.
 
 import type { SessionStatus, StatusResponse } from '../api/types';
-import { duration, formatStatus, lastErrorCell, table } from './format';
+import { duration, formatStatus, hostSettingsText, lastErrorCell, table } from './format';
 
 const ANSI = { green: '\x1b[32m', yellow: '\x1b[33m', red: '\x1b[31m', bold: '\x1b[1m', reset: '\x1b[0m' } as const;
 type Color = keyof typeof ANSI;
@@ -127,5 +127,5 @@ function formatSessions(s: StatusResponse, opts: { color: boolean }): string {
       .trimEnd();
   });
   if (opts.color) painted[0] = `${ANSI.bold}${painted[0]}${ANSI.reset}`;
-  return `${head}\n${established}/${s.sessions.length} sessions established\n\n${painted.join('\n')}`;
+  return `${head}\n${established}/${s.sessions.length} sessions established\n\n${painted.join('\n')}${hostSettingsText(s)}`;
 }

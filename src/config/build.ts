@@ -191,6 +191,7 @@ export function buildConfig(raw: RawConfig): { config: DaemonConfig; issues: Pat
       metric: raw.fib?.metric ?? DEFAULTS.fibMetric,
       applySysctls: raw.fib?.['apply-sysctls'] ?? true,
       advertise: raw.fib?.advertise ?? 'after-install',
+      restoreSysctls: raw.fib?.['restore-sysctls'] ?? true,
     },
   };
   if (raw.alerts?.command !== undefined) config.alerts.command = raw.alerts.command;

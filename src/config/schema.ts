@@ -112,6 +112,7 @@ export const configSchema = z.strictObject(
         .optional(),
       'apply-sysctls': bool().optional(),
       advertise: z.enum(['after-install', 'at-once'], { error: 'expected after-install (advertise a route once the kernel holds it) or at-once' }).optional(),
+      'restore-sysctls': bool().optional(),
     }).optional(),
   },
   { error: 'expected a mapping with at least router: and neighbors:' },

@@ -144,6 +144,8 @@ export interface FibConfig {
    * traffic we cannot forward yet) or as soon as it is selected (at-once). Ignored with mode none.
    */
   advertise: 'after-install' | 'at-once';
+  /** On a clean stop, put back the sysctls this run changed (not on a graceful-restart stop). */
+  restoreSysctls: boolean;
 }
 
 export interface DaemonConfig {

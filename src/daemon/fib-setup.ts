@@ -3,7 +3,8 @@
 
 import type { Logger } from 'pino';
 import type { DaemonConfig, FibConfig } from '../config';
-import { checkHostSettings, LinuxFib, MemoryFib, type Fib, type HostSettingsReport } from '../fib';
+import { checkHostSettings, LinuxFib, MemoryFib, restoreHostSettings, type Fib, type HostChange, type HostSettingsReport } from '../fib';
+import type { HostSettingChange } from '../api/types';
 import type { Clock } from '../util/clock';
 import { FibBridge, ipRouteGet, type InterfaceResolver } from './fib-bridge';
 import { LocalRestart } from './graceful-restart';
@@ -29,7 +30,9 @@ export interface DaemonFib {
   readonly swept: Promise<void>;
   /** Wires the speaker's events; call before speaker.start(). */
   attach(speaker: Speaker): void;
-  /** Stops the FIB; with flush, removes everything bgpfo installed. */
+  /** The sysctls this run changed, and whether a clean stop puts them back (bgpfo status). */
+  hostSettings(): HostSettingChange[];
+  /** Stops the FIB; with flush (a clean stop), removes everything bgpfo installed and puts changed sysctls back. */
   close(options: { flush: boolean }): Promise<void>;
 }
 
@@ -73,6 +76,7 @@ export async function setupFib(config: DaemonConfig, logger: Logger, opts: FibSe
   }
 
   const checked = new Set<string>();
+  const changed: HostChange[] = [];
   /** Host settings for interfaces not checked yet; `always`: the global ones too even when none is new. */
   const checkInterfaces = async (ifnames: string[], always = false): Promise<void> => {
     if (mode !== 'kernel') return;
@@ -80,6 +84,7 @@ export async function setupFib(config: DaemonConfig, logger: Logger, opts: FibSe
     for (const i of todo) checked.add(i);
     if (todo.length === 0 && !always) return;
     const report = await checkHostSettings(todo, { apply: fc.applySysctls, ...(fc.netns ? { netns: fc.netns } : {}) });
+    changed.push(...report.changes);
     logHostSettings(log, report, todo);
   };
   if (mode === 'kernel') {
@@ -153,10 +158,18 @@ export async function setupFib(config: DaemonConfig, logger: Logger, opts: FibSe
       s.on('peer-up', (name, info) => restart.established(name, info));
       s.on('end-of-rib', (name, family) => restart.endOfRib(name, family));
     },
+    hostSettings: () => changed.map((c) => ({ key: c.key, from: c.from, to: c.to, restore: fc.restoreSysctls })),
     async close({ flush }): Promise<void> {
       restart.close();
       await bridge.close();
       await fib?.close({ flush });
+      // A graceful-restart stop keeps forwarding: the settings it needs stay.
+      if (flush && fc.restoreSysctls && changed.length > 0) {
+        const r = await restoreHostSettings(changed, fc.netns ? { netns: fc.netns } : {});
+        for (const c of r.restored) log.info({ key: c.key, from: c.from, to: c.to }, `host setting ${c.key} put back to ${c.to}`);
+        for (const k of r.skipped) log.warn({ key: k.key }, `host setting ${k.key} not put back: ${k.reason}`);
+        changed.length = 0;
+      }
     },
   };
 }

@@ -120,7 +120,7 @@ export async function startDaemon(config: DaemonConfig, logger: Logger, opts: Da
   let listener: BgpListener | null = null;
   let control: ControlServer;
   let ops: Operations | undefined;
-  const status = new SpeakerStatus(speaker, () => listener?.bound ?? []);
+  const status = new SpeakerStatus(speaker, () => listener?.bound ?? [], () => fibSetup.hostSettings());
   try {
     ops = await Operations.start({
       speaker,

@@ -8,6 +8,7 @@ import type {
   AdjRibInEntry,
   AdjRibInResponse,
   ControlProvider,
+  HostSettingChange,
   RouteEntry,
   RouteQuery,
   RoutesResponse,
@@ -26,6 +27,8 @@ export class SpeakerStatus implements ControlProvider {
     private readonly speaker: Speaker,
     /** Addresses the BGP listener is bound to now. */
     private readonly listening: () => string[],
+    /** Sysctls the daemon changed (fib-setup.ts). */
+    private readonly hostSettings: () => HostSettingChange[] = () => [],
   ) {}
 
   // Answered as tasks of the speaker's loop (architecture convention 6): never in the middle of an update.
@@ -67,6 +70,7 @@ export class SpeakerStatus implements ControlProvider {
         uptime: Math.floor((s.clock.now() - s.startedAt) / 1000),
         listen: this.listening(),
         locRibPrefixes: s.locRib.size,
+        ...(this.hostSettings().length > 0 ? { hostSettings: this.hostSettings() } : {}),
       },
       sessions: s.neighbors.map((n) => sessionStatus(n, s.clock.now())),
     };

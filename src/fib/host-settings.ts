@@ -1,5 +1,5 @@
-// Host sysctls the failover depends on (issue item 6): forwarding, loose reverse-path filtering on the
-// tunnels, L4 multipath hashing. Checked at start, applied on request, each problem said plainly.
+// Host sysctls the failover depends on: forwarding, loose reverse-path filtering on the tunnels, L4 multipath
+// hashing, nexthop compat mode. Checked at start, applied on request, put back on a clean stop, each problem said plainly.
 
 import { execFile } from 'node:child_process';
 import { readFile, writeFile } from 'node:fs/promises';
@@ -110,6 +110,43 @@ export async function checkHostSettings(ifnames: string[], options: HostSettings
     });
   }
   return { ok: problems.length === 0, problems, changes };
+}
+
+export interface RestoreReport {
+  /** Written back to their value before bgpfo. */
+  restored: HostChange[];
+  /** Left as they are, and why (changed by someone else since, gone with its interface, write failed). */
+  skipped: { key: string; reason: string }[];
+}
+
+/**
+ * Puts back what checkHostSettings changed, newest first: each setting only while it still holds the value bgpfo set
+ * (an operator's later change wins), and only where bgpfo knew the value before (from is not null).
+ */
+export async function restoreHostSettings(changes: readonly HostChange[], options: Omit<HostSettingsOptions, 'apply'>): Promise<RestoreReport> {
+  const access = sysctlAccess({ ...options, apply: true });
+  const report: RestoreReport = { restored: [], skipped: [] };
+  const todo = [...changes].reverse();
+  const now = await access.read(todo.map((c) => keyToPath(c.key)));
+  for (let i = 0; i < todo.length; i++) {
+    const c = todo[i];
+    if (c.from === null) {
+      report.skipped.push({ key: c.key, reason: 'its value before bgpfo is unknown' });
+      continue;
+    }
+    if (now[i] === null) {
+      report.skipped.push({ key: c.key, reason: 'it no longer exists (interface gone?)' });
+      continue;
+    }
+    if (now[i] !== c.to) {
+      report.skipped.push({ key: c.key, reason: `it was changed since bgpfo set it (now ${now[i]}, bgpfo set ${c.to}): left as it is` });
+      continue;
+    }
+    const err = await access.write(keyToPath(c.key), c.from);
+    if (err) report.skipped.push({ key: c.key, reason: `writing ${c.from} failed: ${err}` });
+    else report.restored.push({ key: c.key, from: c.to, to: c.from });
+  }
+  return report;
 }
 
 interface SysctlAccess {

@@ -20,4 +20,4 @@ export { MemoryFib } from './memory-fib';
 export { MemoryKernel } from './memory-kernel';
 export { LinuxFib, type LinuxFibOptions } from './linux-fib';
 export { DEFAULT_METRIC, DEFAULT_PROTOCOL, DEFAULT_TABLE } from './linux-dataplane';
-export { checkHostSettings, type HostChange, type HostProblem, type HostSettingsOptions, type HostSettingsReport } from './host-settings';
+export { checkHostSettings, restoreHostSettings, type RestoreReport, type HostChange, type HostProblem, type HostSettingsOptions, type HostSettingsReport } from './host-settings';
