@@ -1,5 +1,6 @@
 // Renders a plan as an SVG diagram: on-prem LAN on the left, far side on the right, tunnels between them
-// coloured by ISP, primary solid and backup dashed; `status` can pass tunnel states to grey out dead ones.
+// coloured by ISP (primary solid, backup dashed), each label placed on its own curve away from the others; the
+// underlay (uplinks to the ISPs) below; a table of every tunnel's interfaces, /30 addresses and underlay ends.
 
 import type { Plan, PlanNode } from '../plan/types';
 
@@ -32,8 +33,8 @@ function column(nodes: PlanNode[], x: number, top: number, spacing: number, heig
 
 function box(n: PlanNode, p: Pos): string {
   const sub =
-    n.role === 'host' ? addrOfNode(n) : `${n.emulates ? `cloud (${n.runs})` : n.runs} · AS${n.asn}`;
-  const fill = n.role === 'host' ? '#f8fafc' : n.role === 'lan-router' ? '#f1f5f9' : '#e0ecf8';
+    n.site === 'underlay' ? 'underlay (ISPs)' : n.role === 'host' ? addrOfNode(n) : `${n.emulates ? `cloud (${n.runs})` : n.runs} · AS${n.asn}`;
+  const fill = n.site === 'underlay' ? '#fefce8' : n.role === 'host' ? '#f8fafc' : n.role === 'lan-router' ? '#f1f5f9' : '#e0ecf8';
   return [
     `<g class="node ${n.role}" id="node-${esc(n.name)}">`,
     `<rect x="${p.x - BOX_W / 2}" y="${p.y - BOX_H / 2}" width="${BOX_W}" height="${BOX_H}" rx="8" fill="${fill}" stroke="#334155"/>`,
@@ -45,6 +46,53 @@ function box(n: PlanNode, p: Pos): string {
 
 function addrOfNode(n: PlanNode): string {
   return n.interfaces[0]?.addresses[0] ?? '';
+}
+
+const r1 = (v: number) => Math.round(v * 10) / 10;
+
+interface Curve {
+  id: string;
+  a: Pos;
+  c: Pos;
+  b: Pos;
+  color: string;
+  down: boolean;
+}
+
+/** The point at parameter u of a quadratic Bézier. */
+export function bezier(a: Pos, c: Pos, b: Pos, u: number): Pos {
+  return { x: (1 - u) ** 2 * a.x + 2 * u * (1 - u) * c.x + u ** 2 * b.x, y: (1 - u) ** 2 * a.y + 2 * u * (1 - u) * c.y + u ** 2 * b.y };
+}
+
+/** Distance from p to a quadratic Bézier, by sampling (fine enough for label placement). */
+export function distanceToCurve(p: Pos, a: Pos, c: Pos, b: Pos, steps = 200): number {
+  let best = Infinity;
+  for (let i = 0; i <= steps; i++) {
+    const q = bezier(a, c, b, i / steps);
+    best = Math.min(best, Math.hypot(q.x - p.x, q.y - p.y));
+  }
+  return best;
+}
+
+/**
+ * A point on each tunnel's own curve for its label: of the candidates between the ends, the one farthest from every
+ * other tunnel and from the labels already placed (so a label never sits where curves cross or on another's line).
+ */
+function placeLabels(curves: Curve[]): { id: string; at: Pos; color: string; down: boolean }[] {
+  const placed: { id: string; at: Pos; color: string; down: boolean }[] = [];
+  for (const cur of curves) {
+    let best: { at: Pos; score: number } | undefined;
+    for (let k = 0; k <= 16; k++) {
+      const u = 0.14 + (k * 0.72) / 16;
+      const at = bezier(cur.a, cur.c, cur.b, u);
+      let clear = Infinity;
+      for (const o of curves) if (o !== cur) clear = Math.min(clear, distanceToCurve(at, o.a, o.c, o.b, 80));
+      for (const l of placed) clear = Math.min(clear, Math.hypot(l.at.x - at.x, l.at.y - at.y) / 2);
+      if (!best || clear > best.score + 0.5) best = { at, score: clear };
+    }
+    placed.push({ id: cur.id, at: best!.at, color: cur.color, down: cur.down });
+  }
+  return placed;
 }
 
 function line(a: Pos, b: Pos, attrs: string): string {
@@ -68,7 +116,9 @@ export function renderSvg(plan: Plan, opts: SvgOptions = {}): string {
   column(farHosts, COLS.farHost, top, 80, height, pos);
   column(of('onprem', 'lan-router'), COLS.onpremLan, top, spacing, height, pos);
   column(of('far', 'lan-router'), COLS.farLan, top, spacing, height, pos);
-  const total = top + height + 120;
+  const underlayH = plan.nodes.some((n) => n.site === 'underlay') ? 75 : 0;
+  const tableTop = top + height + 90 + underlayH;
+  const total = tableTop + 40 + plan.tunnels.length * 16 + 40;
   const at = (name: string) => pos.get(name)!;
   const edgeR = (name: string) => ({ x: at(name).x + BOX_W / 2, y: at(name).y });
   const edgeL = (name: string) => ({ x: at(name).x - BOX_W / 2, y: at(name).y });
@@ -106,8 +156,32 @@ export function renderSvg(plan: Plan, opts: SvgOptions = {}): string {
     if (adjacent) out.push(`<text x="${upper.x + 6}" y="${midY + 4}" font-size="11" fill="#7c3aed"${HALO}>iBGP</text>`);
   }
 
+  // The underlay: each router's and gateway's uplinks to the lab's internet, coloured by ISP.
+  const internet = plan.nodes.find((n) => n.site === 'underlay');
+  if (internet) {
+    pos.set(internet.name, { x: (COLS.router + COLS.gateway) / 2, y: top + height + 95 });
+    for (const l of plan.links.filter((x) => x.purpose === 'uplink')) {
+      const [edge, far] = l.a.node === internet.name ? [l.b, l.a] : [l.a, l.b];
+      const p = pos.get(edge.node);
+      if (!p) continue;
+      const isp = plan.isps.find((i) => i.name === l.isp);
+      const color = isp ? ISP_COLORS[(isp.index - 1) % ISP_COLORS.length] : '#64748b';
+      // From the box's inner side, so an upper router's uplink does not cross the box below it.
+      const inward = p.x < at(internet.name).x ? 1 : -1;
+      // One ISP's uplinks apart from another's at both ends, so a router's two uplinks do not draw over each other.
+      const lane = (isp?.index ?? 1) - 1;
+      const from = { x: p.x + (inward * BOX_W) / 2, y: p.y + BOX_H / 4 - lane * 8 };
+      const to = { x: at(internet.name).x - inward * (BOX_W / 4 + lane * 14), y: at(internet.name).y - BOX_H / 2 };
+      const addr = plan.nodes.find((n) => n.name === edge.node)?.interfaces.find((i) => i.name === edge.ifname)?.addresses[0] ?? '';
+      out.push(
+        `<line class="uplink" x1="${from.x}" y1="${from.y}" x2="${to.x}" y2="${to.y}" stroke="${color}" stroke-width="1.3" stroke-opacity="0.7"${isp?.role === 'backup' ? ' stroke-dasharray="4 3"' : ''}><title>${esc(`${edge.node} ${edge.ifname} ${addr}${l.isp ? ` (${l.isp})` : ''} ⇄ ${far.node}`)}</title></line>`,
+      );
+    }
+  }
+
   // Tunnels: one curve per tunnel, bowed by ISP so parallel tunnels over two ISPs stay apart.
   const ispCount = plan.isps.length;
+  const curves: Curve[] = [];
   for (const t of plan.tunnels) {
     const isp = plan.isps.find((i) => i.name === t.isp)!;
     const a = edgeR(t.onprem.node);
@@ -119,17 +193,23 @@ export function renderSvg(plan: Plan, opts: SvgOptions = {}): string {
     const color = down ? '#9ca3af' : ISP_COLORS[(isp.index - 1) % ISP_COLORS.length];
     const dash = t.role === 'backup' ? ' stroke-dasharray="9 6"' : '';
     out.push(`<path class="tunnel ${t.role}${down ? ' down' : ''}" id="tunnel-${esc(t.name)}" d="M ${a.x} ${a.y} Q ${cx} ${cy} ${b.x} ${b.y}" fill="none" stroke="${color}" stroke-width="2.5"${dash}><title>${esc(`${t.id} ${t.name}: ${t.role} over ${t.isp}, ${t.onprem.inner} ⇄ ${t.far.inner}`)}</title></path>`);
-    // Labels sit near one end, not in the middle where a mesh's crossing tunnels meet: level tunnels
-    // near the on-prem router, crossing ones near the gateway (so each end's labels stay apart).
-    const u = a.y === b.y ? 0.25 : 0.75;
-    const mx = (1 - u) ** 2 * a.x + 2 * u * (1 - u) * cx + u ** 2 * b.x;
-    const my = (1 - u) ** 2 * a.y + 2 * u * (1 - u) * cy + u ** 2 * b.y;
-    out.push(`<text x="${mx}" y="${my + 4}" text-anchor="middle" font-size="11" font-weight="bold" fill="${color}"${HALO}>${esc(t.id)}${down ? ' ✕' : ''}</text>`);
+    curves.push({ id: t.id, a, c: { x: cx, y: cy }, b, color, down });
+  }
+  for (const l of placeLabels(curves)) {
+    out.push(`<text class="tunnel-label" data-tunnel="${esc(l.id)}" x="${r1(l.at.x)}" y="${r1(l.at.y + 4)}" text-anchor="middle" font-size="11" font-weight="bold" fill="${l.color}"${HALO}>${esc(l.id)}${l.down ? ' ✕' : ''}</text>`);
   }
   for (const n of plan.nodes) if (pos.has(n.name)) out.push(box(n, at(n.name)));
 
+  // Every tunnel's ends: interface, /30 address, ISP and the underlay addresses it runs between.
+  out.push(`<text x="20" y="${tableTop}" font-size="12" font-weight="bold">tunnels</text>`);
+  plan.tunnels.forEach((t, i) => {
+    const under = t.onprem.underlay ? `  underlay ${t.onprem.underlay} ⇄ ${t.far.underlay ?? '?'}` : '';
+    const row = `${t.id.padEnd(4)} ${t.onprem.node} ${t.onprem.ifname} ${t.onprem.inner}  ⇄  ${t.far.node} ${t.far.ifname} ${t.far.inner}  ${t.isp} (${t.role})${under}`;
+    out.push(`<text class="tunnel-row" x="20" y="${tableTop + 18 + i * 16}" font-family="Menlo, Consolas, monospace" font-size="11" xml:space="preserve">${esc(row)}</text>`);
+  });
+
   // Legend.
-  const ly = top + height + 85;
+  const ly = total - 25;
   let lx = 20;
   const legend = (svgLine: string, label: string) => {
     out.push(svgLine, `<text x="${lx + 48}" y="${ly + 4}" font-size="12">${esc(label)}</text>`);
@@ -141,6 +221,7 @@ export function renderSvg(plan: Plan, opts: SvgOptions = {}): string {
   }
   legend(line({ x: lx, y: ly }, { x: lx + 40, y: ly }, 'stroke="#7c3aed" stroke-width="1.5" stroke-dasharray="2 3"'), 'iBGP between twins');
   legend(line({ x: lx, y: ly }, { x: lx + 40, y: ly }, 'stroke="#94a3b8" stroke-width="1.5"'), 'LAN / eBGP to LAN router');
+  if (internet) legend(line({ x: lx, y: ly }, { x: lx + 40, y: ly }, 'stroke="#64748b" stroke-width="1.2" stroke-opacity="0.6"'), 'uplink to the ISP (underlay)');
   out.push('</svg>', '');
   return out.join('\n');
 }

@@ -14,7 +14,9 @@ import { renderFrrConfig } from '../../../src/orchestrator/render/frr';
 import { renderAll } from '../../../src/orchestrator/render/index';
 import { fakeKeySource, publicKeyOf } from '../../../src/orchestrator/render/keys';
 import { nodeSetupCommands } from '../../../src/orchestrator/render/setup';
-import { renderSvg } from '../../../src/orchestrator/render/svg';
+import { distanceToCurve, renderSvg } from '../../../src/orchestrator/render/svg';
+
+type Pos = { x: number; y: number };
 import { renderSystemdUnit } from '../../../src/orchestrator/render/systemd';
 import { renderWireguard } from '../../../src/orchestrator/render/wireguard';
 import { loadTopology } from '../../../src/orchestrator/topology/load';
@@ -238,9 +240,43 @@ describe('diagram', () => {
     expect(tunnels.filter((t) => t.includes('class="tunnel primary"') && !t.includes('stroke-dasharray'))).toHaveLength(4);
     expect(tunnels.filter((t) => t.includes('class="tunnel backup"') && t.includes('stroke-dasharray="9 6"'))).toHaveLength(4);
     expect(new Set(tunnels.map((t) => /stroke="([^"]+)"/.exec(t)![1])).size).toBe(2);
-    // Every node but the lab's internet, which the ISP colours stand for.
-    expect(svg.match(/<g class="node /g)).toHaveLength(plan.nodes.length - 1);
+    // Every node, the lab's internet (the underlay) too, with each router's and gateway's uplinks to it.
+    expect(svg.match(/<g class="node /g)).toHaveLength(plan.nodes.length);
+    expect(svg).toContain('<g class="node internet" id="node-internet">');
+    expect(svg.match(/<line class="uplink"/g)).toHaveLength(plan.links.filter((l) => l.purpose === 'uplink').length);
     expect(svg.startsWith('<svg xmlns="http://www.w3.org/2000/svg"')).toBe(true);
+  });
+
+  it.each(SHIPPED)('%s: every tunnel label sits on its own curve, clear of the other tunnels and labels', (name) => {
+    const plan = shipped(name);
+    const svg = renderSvg(plan);
+    const curves = new Map<string, Pos[]>();
+    for (const m of svg.matchAll(/<path class="tunnel [^"]*" id="tunnel-([^"]+)" d="M ([\d.-]+) ([\d.-]+) Q ([\d.-]+) ([\d.-]+) ([\d.-]+) ([\d.-]+)"/g)) {
+      const id = plan.tunnels.find((t) => t.name === m[1])!.id;
+      const n = m.slice(2).map(Number);
+      curves.set(id, [{ x: n[0], y: n[1] }, { x: n[2], y: n[3] }, { x: n[4], y: n[5] }]);
+    }
+    const labels = [...svg.matchAll(/<text class="tunnel-label" data-tunnel="([^"]+)" x="([\d.-]+)" y="([\d.-]+)"/g)].map((m) => ({ id: m[1], x: Number(m[2]), y: Number(m[3]) - 4 }));
+    expect(labels.map((l) => l.id).sort()).toEqual(plan.tunnels.map((t) => t.id).sort());
+    for (const l of labels) {
+      const [a, c, b] = curves.get(l.id)!;
+      expect({ id: l.id, onOwn: distanceToCurve(l, a, c, b) < 1 }).toEqual({ id: l.id, onOwn: true });
+      for (const [other, [oa, oc, ob]] of curves) {
+        if (other === l.id) continue;
+        // A label is about 14 px wide: its centre must be farther than that from any other tunnel.
+        expect({ label: l.id, other, clear: distanceToCurve(l, oa, oc, ob) >= 14 }).toEqual({ label: l.id, other, clear: true });
+      }
+      for (const o of labels) if (o !== l) expect(Math.hypot(o.x - l.x, o.y - l.y)).toBeGreaterThan(20);
+    }
+  });
+
+  it('lists every tunnel with its interfaces, /30 addresses, ISP and underlay ends', () => {
+    const plan = shipped('eight-tunnel-active-passive');
+    const rows = [...renderSvg(plan).matchAll(/<text class="tunnel-row"[^>]*>([^<]*)<\/text>/g)].map((m) => m[1]);
+    expect(rows).toHaveLength(8);
+    const t4 = plan.tunnels.find((t) => t.id === 't4')!;
+    expect(rows[3]).toBe(`t4   ${t4.onprem.node} ${t4.onprem.ifname} ${t4.onprem.inner}  ⇄  ${t4.far.node} ${t4.far.ifname} ${t4.far.inner}  ${t4.isp} (${t4.role})  underlay ${t4.onprem.underlay} ⇄ ${t4.far.underlay}`);
+    expect(rows[3]).toMatch(/^t4 {3}r2 ap8-t4o 169\.254\.21\.14\/30 {2}⇄ {2}gw2 ap8-t4f 169\.254\.21\.13\/30 {2}isp1 \(primary\) {2}underlay 198\.18\.0\.10 ⇄ 198\.18\.0\.\d+$/);
   });
 
   it('greys out tunnels that status reports down', () => {
