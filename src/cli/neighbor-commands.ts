@@ -65,7 +65,7 @@ export function formatNeighbor(d: NeighborDetail): string {
   lines.push(`  last NOTIFICATION sent: ${ns.lastSent ? `${ns.lastSent.text}, ${duration(ns.lastSent.ageS)} ago` : 'none'}`);
   lines.push(`  last NOTIFICATION received: ${ns.lastReceived ? `${ns.lastReceived.text}, ${duration(ns.lastReceived.ageS)} ago` : 'none'}`);
   lines.push(`  last error: ${d.lastError ? `${d.lastError.text} (in ${d.lastError.state}, ${duration(d.lastError.ageS)} ago)` : 'none'}`);
-  if (d.failures > 0) lines.push(`  ${d.failures} consecutive failure(s): next attempt after ${d.idleHoldTimeS}s idle hold`);
+  if (d.failures > 0 && s.state !== 'Established') lines.push(`  ${d.failures} consecutive failure(s): next attempt after ${d.idleHoldTimeS}s idle hold`);
   if (s.liveness) lines.push(`  liveness: ${s.liveness.mode} ${s.liveness.state}${s.liveness.detectionTimeMs !== undefined ? `, detection ${s.liveness.detectionTimeMs} ms` : ''}${s.liveness.verdict ? `, verdict ${s.liveness.verdict}` : ''}`);
   if (s.drain) lines.push(`  drained (${s.drain.target}) ${s.drain.phase}${s.drain.shutdown ? ', session stopped' : ''}`);
   return lines.join('\n');
