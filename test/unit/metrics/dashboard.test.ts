@@ -29,7 +29,20 @@ test('the dashboard has the fields Grafana needs, unique panel ids, and panels i
     expect(p.gridPos.x + p.gridPos.w).toBeLessThanOrEqual(24);
     if (p.type !== 'row') expect(p.targets?.length).toBeGreaterThan(0);
   }
-  expect(dash.templating.list.map((v) => v.name)).toEqual(['datasource', 'job', 'neighbor']);
+  expect(dash.templating.list.map((v) => v.name)).toEqual(['datasource', 'job', 'instance', 'neighbor']);
+});
+
+test('every query filters on job and instance, every legend names the instance (two routers never mix)', () => {
+  for (const p of dash.panels) {
+    for (const t of p.targets ?? []) {
+      for (const sel of t.expr.match(/\b(?:bgpfo|process|nodejs)_\w+\{[^}]*\}|\b(?:bgpfo|process|nodejs)_\w+(?![\w{])/g) ?? []) {
+        expect({ panel: p.title, sel, filtered: sel.includes('job=~"$job"') && sel.includes('instance=~"$instance"') }).toEqual({ panel: p.title, sel, filtered: true });
+      }
+      // Aggregations keep the instance apart.
+      for (const by of t.expr.match(/\b(?:sum|count) by \(([^)]*)\)/g) ?? []) expect({ panel: p.title, by }).toEqual({ panel: p.title, by: expect.stringContaining('instance') });
+      expect({ panel: p.title, legend: t.legendFormat }).toEqual({ panel: p.title, legend: expect.stringContaining('{{instance}}') });
+    }
+  }
 });
 
 test('every metric a query uses is one the daemon exports', async () => {
