@@ -9,7 +9,7 @@ interface Panel {
   type: string;
   title: string;
   gridPos: { h: number; w: number; x: number; y: number };
-  targets?: { expr: string; refId: string }[];
+  targets?: { expr: string; refId: string; legendFormat?: string }[];
 }
 
 const dash = JSON.parse(readFileSync(join(__dirname, '..', '..', '..', 'docs', 'grafana-dashboard.json'), 'utf8')) as {
