@@ -36,7 +36,7 @@ function config(restore: boolean) {
 router: { asn: 65001, router-id: 10.0.0.1 }
 control: { socket: ${join(dir, 'ctl.sock')} }
 fib: { mode: kernel, netns: ${ns}, restore-sysctls: ${restore} }
-neighbors: [{ name: t0-peer, address: 192.0.2.2, remote-asn: 65002, interface: t0 }]
+neighbors: [{ name: t0-peer, address: 192.0.2.2, remote-asn: 65002, interface: t0, passive: true }]
 `,
     'x.yaml',
   );
