@@ -49,12 +49,14 @@ describe('neighbor views and resets against FRR', () => {
     expect(d.connection).toMatchObject({ localAddress: LINKS.a.us4, remoteAddress: LINKS.a.far4 });
     // OPENs and UPDATEs are settled (keepalives keep moving): what we sent is what FRR received, and back.
     const m = f.messageStats;
-    expect([d.messages.sent.open, d.messages.received.open]).toEqual([m.opensRecv, m.opensSent]);
+    // OPENs: a connection collision (both sides connect at once) sends more than the surviving session counts at FRR.
+    expect(d.messages.sent.open).toBeGreaterThanOrEqual(m.opensRecv);
+    expect(d.messages.received.open).toBeGreaterThanOrEqual(m.opensSent);
     expect([d.messages.sent.update, d.messages.received.update]).toEqual([m.updatesRecv, m.updatesSent]);
     expect([d.messages.sent.notification, d.messages.received.notification]).toEqual([0, 0]);
     expect(d.messages.received.keepalive).toBeGreaterThan(0);
     const text = await bgpfo.cli(['neighbor', 'tun-a1']);
-    expect(text).toMatch(/^neighbor tun-a1 {2}10\.0\.1\.1 {2}AS 64512 {2}primary\n {2}state Established, up \d+s; established 1 time\(s\), 0 flap\(s\)\n/);
+    expect(text).toMatch(/^neighbor tun-a1 {2}10\.0\.1\.1 {2}AS 64512 {2}primary\n {2}state Established, up [\dhms]+; established 1 time\(s\), 0 flap\(s\)\n/);
     expect(text).toContain('  negotiated: hold 3s, keepalive 1s, ipv4-unicast; peer router-id 10.255.0.1');
   });
 
