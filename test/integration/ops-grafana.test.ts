@@ -51,7 +51,8 @@ function fill(expr: string, instance: string): string {
 (haveProm ? describe : describe.skip)('the Grafana dashboard against Prometheus scraping a running lab', () => {
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'bgpfo-prom-'));
-    await upLab(AA4, LAB, { tunnelType: 'veth' });
+    // WireGuard tunnels: the routers reach the lab's internet over their uplinks (veth tunnels have no underlay).
+    await upLab(AA4, LAB);
     state = loadState(LAB)!;
     const internet = state.plan.nodes.find((n) => n.site === 'underlay');
     if (!internet) throw new Error('the lab has no underlay node to run Prometheus in');

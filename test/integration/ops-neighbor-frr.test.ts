@@ -93,10 +93,19 @@ describe('neighbor views and resets against FRR', () => {
   });
 
   test('a hard clear: FRR gets Cease/Administrative Reset, the session comes back, detail shows what happened', async () => {
-    const before = (await frrNeighbor(LINKS.a.us4)).messageStats;
+    const before = (await frrNeighbor(LINKS.a.us4)) as FrrNeighbor & { connectionsDropped: number };
     const out = await bgpfo.cli(['clear', 'tun-a1']);
     expect(out).toBe('tun-a1: hard reset - NOTIFICATION Cease/Administrative Reset (6/4) sent; the session starts again at once\n');
-    await waitFor(async () => (await frrNeighbor(LINKS.a.us4)).messageStats.notificationsRecv === before.notificationsRecv + 1, 10_000, { what: 'FRR to count our NOTIFICATION' });
+    // FRR starts its message counters afresh with the new session; it keeps the drop count and why it last reset.
+    const after = await waitFor(
+      async () => {
+        const n = (await frrNeighbor(LINKS.a.us4)) as FrrNeighbor & { connectionsDropped: number };
+        return n.connectionsDropped === before.connectionsDropped + 1 ? n : undefined;
+      },
+      10_000,
+      { what: 'FRR to drop the session once' },
+    );
+    expect(JSON.stringify(after)).toMatch(/Administrative Reset|Notification received/);
     await waitFor(async () => (await detail('tun-a1')).session.state === 'Established', 30_000, { what: 'tun-a1 back up' });
     const d = await detail('tun-a1');
     expect(d).toMatchObject({ establishedTransitions: 2, flaps: 1, notifications: { lastSent: { code: 6, subcode: 4 } } });
