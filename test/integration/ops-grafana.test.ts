@@ -75,10 +75,11 @@ function fill(expr: string, instance: string): string {
     writeFileSync(conf, stringify({ global: { scrape_interval: '1s', evaluation_interval: '1s' }, scrape_configs: [{ job_name: JOB, static_configs: [{ targets: [...targets.values()] }] }] }));
     prom = spawn('ip', ['netns', 'exec', promNs, PROMETHEUS, `--config.file=${conf}`, `--storage.tsdb.path=${join(dir, 'data')}`, '--web.listen-address=127.0.0.1:9090', '--log.level=warn'], { stdio: 'ignore' });
     await waitFor(async () => (await query(`up{job="${JOB}"} == 1`).catch(() => [])).length === targets.size, 60_000, { what: 'Prometheus scraping every bgpfo daemon' });
-    // Something to count: a tunnel blackholed (BFD down, failover) and restored.
-    await labFault(LAB, { kind: 'blackhole', tunnel: 't1' });
-    await waitFor(async () => (await query('sum(bgpfo_failovers_total)').catch(() => []))[0]?.value[1] >= '1', 30_000, { what: 'a failover counted' });
-    await labFault(LAB, { kind: 'restore', tunnel: 't1' });
+    // Something to count on every router and gateway: t1 (r1-gw1) and t4 (r2-gw2) blackholed (BFD down, failover), restored.
+    const tunnels = ['t1', 't4'];
+    for (const tunnel of tunnels) await labFault(LAB, { kind: 'blackhole', tunnel });
+    await waitFor(async () => (await query('count by (instance) (bgpfo_failovers_total)').catch(() => [])).length === targets.size, 30_000, { what: 'a failover counted on every daemon' });
+    for (const tunnel of tunnels) await labFault(LAB, { kind: 'restore', tunnel });
     await waitFor(
       async () => {
         const up = (await query(`sum(bgpfo_session_up{job="${JOB}"})`))[0]?.value[1];
