@@ -10,6 +10,7 @@ out=$(mktemp -d)
 status=0
 npx jest --selectProjects unit --json --outputFile="$out/unit.json" || status=1
 if [ "$(id -u)" = 0 ]; then
+  bash scripts/setup-docker.sh || status=1 # Docker for the containerlab tests (test/integration/containerlab-*)
   npx jest --selectProjects integration --runInBand --json --outputFile="$out/integration.json" || status=1
 else
   echo "integration tests skipped: they need root (network namespaces, FRR, BIRD)"

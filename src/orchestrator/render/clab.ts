@@ -4,21 +4,23 @@
 import type { Plan, PlanNode } from '../plan/types';
 import { header, yamlScalar } from './text';
 
+/** The images each kind of node runs; built from the Dockerfiles in images/ by `bgpfo image build` (docs/lab.md). */
 export interface ClabImages {
-  /** Image with node, bgpfo, wireguard-tools and wireguard-go (bgpfo nodes). */
+  /** bgpfo on Node 20, wireguard-go, wireguard-tools, iproute2, nftables, ping (bgpfo nodes). */
   bgpfo: string;
+  /** Debian's FRR 8.4 started by the image from the bound /etc/frr. */
   frr: string;
-  /** Image with BIRD 2, iproute2 and wireguard-tools. */
+  /** BIRD 2 with wireguard-go and wireguard-tools. */
   bird: string;
-  /** LAN hosts and the internet node. */
+  /** LAN hosts and the internet node: iproute2, nftables, ping. */
   host: string;
 }
 
 export const DEFAULT_IMAGES: ClabImages = {
   bgpfo: 'bgpfo:latest',
-  frr: 'quay.io/frrouting/frr:8.4.1',
+  frr: 'bgpfo-frr:8',
   bird: 'bgpfo-bird:2',
-  host: 'ghcr.io/hellt/network-multitool',
+  host: 'bgpfo-host:latest',
 };
 
 /** Where a node's rendered files live inside its container. */
@@ -66,6 +68,9 @@ export function renderClab(plan: Plan, opts: ClabRenderOptions): string {
     out.push(`    ${node.name}:`, '      kind: linux', `      image: ${yamlScalar(imageOf(node, images))}`, `      group: ${node.site}`);
     out.push('      labels:', `        bgpfo.role: ${node.role}`, `        bgpfo.runs: ${node.runs}`);
     out.push('      binds:', ...clabBinds(node, dir).map((b) => `        - ${yamlScalar(b)}`));
+    // Set by the runtime when it creates the container: an unprivileged container cannot write /proc/sys itself.
+    const sysctls = Object.entries(node.sysctls);
+    if (sysctls.length) out.push('      sysctls:', ...sysctls.map(([k, v]) => `        ${k}: ${yamlScalar(v)}`));
     out.push('      exec:', `        - ${yamlScalar(`sh ${CLAB_CONFIG_DIR}/setup.sh`)}`);
   }
   out.push('  links:');
