@@ -2,19 +2,40 @@
 // real keys into a temporary directory (and checked to be the committed one), the images it needs, the harness
 // put on PATH as `containerlab`, and the checks that a destroyed lab left nothing behind.
 
-import { execFileSync } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildPlan, loadTopology, renderAll } from '../../src/orchestrator';
 import { imagesFor } from '../../src/image';
+import type { Runner } from '../../src/lab/exec';
 import { ensureBuilt, REPO } from '../integration/harness';
 import { netnsLinks } from './clab';
 
 export const HARNESS_BIN = join(REPO, 'test', 'containerlab', 'bin');
 export const BGPFO = join(REPO, 'bin', 'bgpfo');
 
-/** Root, Docker answering, dist/ built, and the harness first on PATH (the engine runs `containerlab` from PATH). */
+/** PATH with the harness first: the engine runs `containerlab` from PATH, as on a user's machine. */
+export const HARNESS_PATH = `${HARNESS_BIN}:${process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin'}`;
+
+/**
+ * The system runner with the harness on PATH (jest gives tests a copy of process.env, so changing PATH there
+ * does not reach the commands the engine starts).
+ */
+export const harnessRunner: Runner = {
+  run(argv, opts = {}) {
+    return new Promise((resolve) => {
+      const child = execFile(argv[0]!, argv.slice(1), { env: { ...process.env, PATH: HARNESS_PATH }, timeout: opts.timeoutMs ?? 30_000, maxBuffer: 64 << 20, encoding: 'utf8' }, (err, stdout, stderr) => {
+        if (!err) return resolve({ code: 0, stdout, stderr });
+        const e = err as NodeJS.ErrnoException & { code?: unknown };
+        resolve({ code: typeof e.code === 'number' ? e.code : e.code === 'ENOENT' ? 127 : 1, stdout, stderr: stderr || e.message });
+      });
+      if (opts.input !== undefined) child.stdin?.end(opts.input);
+    });
+  },
+};
+
+/** Root, Docker answering, dist/ built. */
 export function containerPrerequisites(): void {
   if (process.getuid?.() !== 0) throw new Error('the containerlab tests need root (Docker, network namespaces)');
   try {
@@ -23,7 +44,6 @@ export function containerPrerequisites(): void {
     throw new Error(`Docker does not answer: run scripts/setup-docker.sh (installs docker.io, starts dockerd). ${(e as { stderr?: Buffer }).stderr?.toString() ?? ''}`);
   }
   ensureBuilt();
-  if (!process.env.PATH?.startsWith(HARNESS_BIN)) process.env.PATH = `${HARNESS_BIN}:${process.env.PATH}`;
 }
 
 export interface Rendered {

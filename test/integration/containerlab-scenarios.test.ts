@@ -6,7 +6,7 @@
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { ClabEngine, formatSummary, loadScenario, runScenario, type ScenarioReport } from '../../src/scenario';
-import { BGPFO, buildImages, containerPrerequisites, leftovers, removeRender, renderShipped, type Rendered } from '../containerlab/support';
+import { BGPFO, buildImages, containerPrerequisites, harnessRunner, leftovers, removeRender, renderShipped, type Rendered } from '../containerlab/support';
 import { expectPassed, REPORT_DIR, SCENARIO_DIR } from './scenario-support';
 
 jest.setTimeout(900_000);
@@ -16,7 +16,7 @@ async function run(file: string, r: Rendered): Promise<ScenarioReport> {
   const s = loadScenario(join(SCENARIO_DIR, file));
   const go = () =>
     runScenario(s, {
-      engine: new ClabEngine({ topology: s.topology, lab: s.lab, clabFile: r.clabFile, attach: true, sessionTimeoutMs: 60_000 }),
+      engine: new ClabEngine({ topology: s.topology, lab: s.lab, clabFile: r.clabFile, attach: true, sessionTimeoutMs: 60_000, runner: harnessRunner }),
       stopOnMissing: true,
       ...(REPORT_DIR ? { reportDir: join(REPORT_DIR, `containerlab-${s.name}`) } : {}),
     });
@@ -45,7 +45,7 @@ describe.each([
     r = renderShipped(topology);
     // The images this topology's nodes run, built the way a user builds them (a base already made is reused).
     buildImages(r.images);
-    engine = new ClabEngine({ topology: join('topologies', `${topology}.yaml`), lab: {}, clabFile: r.clabFile, sessionTimeoutMs: 90_000 });
+    engine = new ClabEngine({ topology: join('topologies', `${topology}.yaml`), lab: {}, clabFile: r.clabFile, sessionTimeoutMs: 90_000, runner: harnessRunner });
     const progress: string[] = [];
     try {
       await engine.up((l) => progress.push(l));
