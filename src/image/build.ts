@@ -92,6 +92,10 @@ async function makeBase(o: ImageBuildOptions, spec: ImageSpec, source: DebianSou
   if (node && Number(process.versions.node.split('.')[0]) < 20) throw new Error(`bgpfo needs Node >= 20 in its image; this machine runs ${process.version}`);
   const tag = baseTag(spec, [...packages, ...(node ? NODE_LIBS : [])], source, node);
   if (!o.rebuildBase && (await imageExists(o.runner, tag))) return { tag, reused: true };
+  if ((await o.runner.run(['debootstrap', '--version'])).code === 127) {
+    throw new Error('debootstrap is not installed: apt-get install debootstrap (scripts/setup-docker.sh does it), or build from a registry with --pull');
+  }
+  if (process.getuid?.() !== 0) throw new Error('making an image base with debootstrap needs root');
   const work = mkdtempSync(join(tmpdir(), `bgpfo-base-${spec.name}-`));
   const root = join(work, 'rootfs');
   try {
