@@ -5,7 +5,8 @@
 // pair (MTU 9500) with the endpoint names, then every node's exec commands. Unlike containerlab it creates no
 // management network (--network none: these machines may not touch the host's addresses), a failing exec command
 // fails the deploy (containerlab only logs it), and containers are not privileged (this machine cannot start
-// privileged ones): they get NET_ADMIN and /dev/net/tun only, which shows the nodes need no more than that.
+// privileged ones): they get /dev/net/tun and the capabilities of their `bgpfo.cap-add` label (NET_ADMIN; FRR
+// nodes also SYS_ADMIN), which shows the nodes need no more than that.
 
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, symlinkSync } from 'node:fs';
@@ -87,7 +88,8 @@ function deploy(file: string, reconfigure: boolean): void {
       return [isAbsolute(host!) ? host : resolve(dir, host!), ...rest].join(':');
     });
     run([
-      'docker', 'run', '-d', '--name', c, '--hostname', name, '--network', 'none', '--cap-add', 'NET_ADMIN', '--device', '/dev/net/tun',
+      'docker', 'run', '-d', '--name', c, '--hostname', name, '--network', 'none', '--device', '/dev/net/tun',
+      ...(node.labels?.['bgpfo.cap-add'] ?? 'NET_ADMIN').split(',').flatMap((cap) => ['--cap-add', cap]),
       ...Object.entries(labels).flatMap(([k, v]) => ['--label', `${k}=${v}`]),
       ...Object.entries(node.sysctls ?? {}).flatMap(([k, v]) => ['--sysctl', `${k}=${v}`]),
       ...binds.flatMap((b) => ['-v', b]),

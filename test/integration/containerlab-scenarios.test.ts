@@ -20,7 +20,7 @@ function clabStatus(file: string): string {
   return execFileSync(BGPFO, ['clab', 'status', file], { encoding: 'utf8', timeout: 120_000 });
 }
 
-describe.each(['four-tunnel-active-active', 'eight-tunnel-active-passive'])('topologies/%s.clab.yml deployed with real keys', (topology) => {
+describe.each(['four-tunnel-active-active', 'eight-tunnel-active-passive', 'cloud-gateway'])('topologies/%s.clab.yml deployed with real keys', (topology) => {
   let r: Rendered | undefined;
   let engine: ClabEngine | undefined;
 

@@ -32,6 +32,15 @@ export interface ClabRenderOptions {
   nodeDir: (node: PlanNode) => string;
 }
 
+/**
+ * The capabilities a node needs beyond Docker's defaults when it does not run privileged (containerlab runs nodes
+ * privileged; the label says what is enough): addresses, routes and nftables need NET_ADMIN, FRR's daemons refuse
+ * to start without SYS_ADMIN. WireGuard nodes also need the /dev/net/tun device for wireguard-go.
+ */
+export function nodeCapabilities(node: PlanNode): string[] {
+  return node.runs === 'frr' ? ['NET_ADMIN', 'SYS_ADMIN'] : ['NET_ADMIN'];
+}
+
 function imageOf(node: PlanNode, images: ClabImages): string {
   if (node.runs === 'bgpfo') return images.bgpfo;
   if (node.runs === 'frr') return images.frr;
@@ -66,7 +75,7 @@ export function renderClab(plan: Plan, opts: ClabRenderOptions): string {
   for (const node of plan.nodes) {
     const dir = opts.nodeDir(node);
     out.push(`    ${node.name}:`, '      kind: linux', `      image: ${yamlScalar(imageOf(node, images))}`, `      group: ${node.site}`);
-    out.push('      labels:', `        bgpfo.role: ${node.role}`, `        bgpfo.runs: ${node.runs}`);
+    out.push('      labels:', `        bgpfo.role: ${node.role}`, `        bgpfo.runs: ${node.runs}`, `        bgpfo.cap-add: ${nodeCapabilities(node).join(',')}`);
     out.push('      binds:', ...clabBinds(node, dir).map((b) => `        - ${yamlScalar(b)}`));
     // Set by the runtime when it creates the container: an unprivileged container cannot write /proc/sys itself.
     const sysctls = Object.entries(node.sysctls);
