@@ -1,6 +1,7 @@
 // Renders a containerlab topology (*.clab.yml) for a plan: one `linux` node per plan node with its rendered
 // files bound in and setup.sh run by exec, and one link per veth pair. Tunnels other than veth run inside.
 
+import { createHash } from 'node:crypto';
 import type { Plan, PlanNode } from '../plan/types';
 import { header, yamlScalar } from './text';
 
@@ -30,6 +31,20 @@ export interface ClabRenderOptions {
   images?: Partial<ClabImages>;
   /** Directory of each node's rendered files, relative to the .clab.yml file's directory. */
   nodeDir: (node: PlanNode) => string;
+}
+
+/**
+ * The sysctls the runtime sets when it creates a node's container: the plan's, and for nodes that forward, a
+ * multipath hash seed of their own (Linux 6.11+). Containers on one host share one kernel: with one seed, the LAN
+ * router and the edge router behind it hash a flow alike and half the tunnels carry nothing (docs/lab.md, "ECMP in
+ * one kernel"; the netns lab does the same).
+ */
+export function clabSysctls(plan: Plan, node: PlanNode): Record<string, string> {
+  const out = { ...node.sysctls };
+  if (node.sysctls['net.ipv4.ip_forward'] === '1') {
+    out['net.ipv4.fib_multipath_hash_seed'] = String(createHash('sha256').update(`${plan.lab}/${node.name}`).digest().readUInt32BE(0) || 1);
+  }
+  return out;
 }
 
 /**
@@ -78,7 +93,7 @@ export function renderClab(plan: Plan, opts: ClabRenderOptions): string {
     out.push('      labels:', `        bgpfo.role: ${node.role}`, `        bgpfo.runs: ${node.runs}`, `        bgpfo.cap-add: ${nodeCapabilities(node).join(',')}`);
     out.push('      binds:', ...clabBinds(node, dir).map((b) => `        - ${yamlScalar(b)}`));
     // Set by the runtime when it creates the container: an unprivileged container cannot write /proc/sys itself.
-    const sysctls = Object.entries(node.sysctls);
+    const sysctls = Object.entries(clabSysctls(plan, node));
     if (sysctls.length) out.push('      sysctls:', ...sysctls.map(([k, v]) => `        ${k}: ${yamlScalar(v)}`));
     out.push('      exec:', `        - ${yamlScalar(`sh ${CLAB_CONFIG_DIR}/setup.sh`)}`);
   }

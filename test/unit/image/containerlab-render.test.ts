@@ -23,7 +23,12 @@ describe('containerlab render for unprivileged containers', () => {
   const doc = parse(readFileSync(r.clabFile, 'utf8')) as { topology: { nodes: Record<string, { sysctls?: Record<string, string> }> } };
 
   it("lists each node's sysctls in the clab file, and passes the strict schema", () => {
-    expect(doc.topology.nodes.r1!.sysctls).toEqual({ 'net.ipv4.ip_forward': '1', 'net.ipv4.conf.all.rp_filter': '0', 'net.ipv4.conf.default.rp_filter': '0', 'net.ipv4.fib_multipath_hash_policy': '1' });
+    const r1 = doc.topology.nodes.r1!.sysctls!;
+    expect(r1).toMatchObject({ 'net.ipv4.ip_forward': '1', 'net.ipv4.conf.all.rp_filter': '0', 'net.ipv4.conf.default.rp_filter': '0', 'net.ipv4.fib_multipath_hash_policy': '1' });
+    // Each forwarding node hashes with a seed of its own (one kernel under all containers), the same on every render.
+    const seeds = ['hq-lan', 'r1', 'r2'].map((n) => doc.topology.nodes[n]!.sysctls!['net.ipv4.fib_multipath_hash_seed']);
+    expect(new Set(seeds).size).toBe(3);
+    expect(seeds.every((x) => /^\d+$/.test(x!))).toBe(true);
     expect(doc.topology.nodes['hq-h1']!.sysctls).toBeUndefined();
     expect(checkClab(readFileSync(r.clabFile, 'utf8'), { baseDir: out })).toEqual([]);
   });
