@@ -15,6 +15,7 @@ for target in bgp-decode framer bfd-decode config-load topology-load; do
   bash fuzz/run.sh "$target" "${BGPFO_FUZZ_SECONDS:-45}" || status=1
 done
 if [ "$(id -u)" = 0 ]; then
+  bash scripts/setup-docker.sh || status=1 # Docker for the containerlab tests (test/integration/containerlab-*)
   npx jest --selectProjects integration --runInBand --json --outputFile="$out/integration.json" || status=1
 else
   echo "integration tests skipped: they need root (network namespaces, FRR, BIRD)"

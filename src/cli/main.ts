@@ -6,9 +6,11 @@ import { ControlClient, DEFAULT_SOCKET } from '../api/client';
 import { ControlError } from '../api/errors';
 import { bgpfoVersion } from '../api/version';
 import { ConfigError, loadConfig, LOG_LEVELS, type LogLevel } from '../config';
+import { registerClabCommands } from './clab';
 import { registerCompletion } from './completion';
 import { registerDeployCommands } from './deploy';
 import { registerDrillCommands } from './drill';
+import { registerImageCommands } from './image';
 import { formatAdjRibIn, formatRoutes } from './format';
 import { registerLabCommands } from './lab';
 import { registerNeighborCommands } from './neighbor-commands';
@@ -120,6 +122,8 @@ export function buildProgram(io: CliIo): Command {
   registerLabCommands(program, io);
   registerScenarioCommands(program, io);
   registerDrillCommands(program, io);
+  registerImageCommands(program, io);
+  registerClabCommands(program, io);
   // Last: the completion script is generated from every command registered before it.
   registerCompletion(program, io);
   return program;

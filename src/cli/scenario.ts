@@ -39,6 +39,8 @@ interface RunOpts {
   keep?: boolean;
   dryRun?: boolean;
   workDir?: string;
+  clab?: string;
+  attach?: boolean;
   stopOnMissing?: boolean;
   json?: boolean;
 }
@@ -57,6 +59,8 @@ export function registerScenarioCommands(program: Command, io: CliIo): void {
     .option('--keep', 'leave the lab up afterwards')
     .option('--dry-run', 'containerlab: print the commands it would run, run none')
     .option('--work-dir <dir>', 'containerlab: render the topology here')
+    .option('--clab <file>', "containerlab: deploy this render (bgpfo render's *.clab.yml, with its keys) instead of the scenario's lab")
+    .option('--attach', 'containerlab with --clab: the lab is already deployed; use it and leave it up')
     .option('--stop-on-missing', 'stop before the traffic when a feature the scenario needs is missing')
     .option('--json', 'print the report as JSON instead of the summary')
     .action(async (file: string, o: RunOpts) => {
@@ -71,7 +75,7 @@ export function registerScenarioCommands(program: Command, io: CliIo): void {
       }
       const engine =
         o.engine === 'containerlab'
-          ? new sc.ClabEngine({ topology: s.topology, lab: s.lab, ...(o.workDir ? { workDir: o.workDir } : {}), ...(o.keep ? { keep: true } : {}) })
+          ? new sc.ClabEngine({ topology: s.topology, lab: s.lab, ...(o.workDir ? { workDir: o.workDir } : {}), ...(o.clab ? { clabFile: o.clab } : {}), ...(o.attach ? { attach: true } : {}), ...(o.keep ? { keep: true } : {}) })
           : new sc.NetnsEngine({ topology: s.topology, lab: s.lab, env, ...(o.lab ? { attach: o.lab } : {}), ...(o.keep ? { keep: true } : {}) });
       const report = await withInterrupt(async (signal) => {
         try {

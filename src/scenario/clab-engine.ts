@@ -1,19 +1,22 @@
-// The containerlab engine: the topology rendered (`bgpfo render`, *.clab.yml and node configs) and deployed with
-// `containerlab deploy -t`; nodes are reached through the namespaces containerlab links as /run/netns/clab-<lab>-
-// <node> (so agents, counters and nftables faults are the netns engine's) and daemons through `docker exec`.
-// There is no Docker on the build machines: it is exercised as a dry run that records the commands it would run.
+// The containerlab engine: the topology rendered (`bgpfo render`: *.clab.yml and node configs) or a render given
+// as is, deployed with `containerlab deploy -t`; nodes are reached through the namespaces containerlab links as
+// /run/netns/clab-<lab>-<node> (so agents, counters and nftables faults are the netns engine's), daemons through
+// `docker exec`, and event streams through the container's control socket seen from the host (/proc/PID/root).
 
 import type { ChildProcess } from 'node:child_process';
 import { EventEmitter } from 'node:events';
-import { mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { ControlClient } from '../api/client';
 import { PassThrough } from 'node:stream';
 import type { OpsEvent } from '../api/events';
 import type { DrainResponse, StatusResponse, UndrainResponse } from '../api/types';
 import { bgpfoCommand } from '../lab/daemons';
 import { mustRun, shellLine, systemRunner, type Runner, type RunOptions, type RunResult } from '../lab/exec';
 import { dropRules, nftTable } from '../lab/nft';
+import { readConfig } from './requires';
 import { loadLabPlan } from '../lab/plan-source';
 import { birdProtocolName, parseBirdProtocols, parseFrrSummary, type SessionEndState } from '../lab/sessions';
 import { renderAll, sessionsOf, type Plan } from '../orchestrator';
@@ -25,16 +28,38 @@ import { ScenarioRunError } from './errors';
 import type { EventSubscription } from './timeline';
 import type { FaultSpec, ScenarioLab } from './types';
 
-/** How each daemon is stopped, killed and started inside its container (the images of DEFAULT_IMAGES). */
+/**
+ * How each daemon is stopped, killed and started inside its container (the images of images/). The bgpfo pattern
+ * is bracketed so pkill never matches the `sh -c` that runs it (whose command line holds the same words).
+ */
 export const CONTAINER_DAEMON: Record<'bgpfo' | 'bird' | 'frr', { stop: string; kill: string; start: string }> = {
   bgpfo: {
-    stop: 'pkill -TERM -f "bgpfo daemon"',
-    kill: 'pkill -KILL -f "bgpfo daemon"',
+    stop: 'pkill -TERM -f "[b]gpfo daemon"',
+    kill: 'pkill -KILL -f "[b]gpfo daemon"',
     start: `setsid -f bgpfo daemon --config ${CLAB_CONFIG_DIR}/bgpfo.yaml >>/run/bgpfo.log 2>&1`,
   },
   bird: { stop: 'birdc -s /run/bird.ctl down', kill: 'pkill -KILL -x bird', start: `bird -c ${CLAB_CONFIG_DIR}/bird.conf -s /run/bird.ctl` },
   frr: { stop: '/usr/lib/frr/frrinit.sh stop', kill: 'pkill -KILL -x bgpd; pkill -KILL -x bfdd', start: '/usr/lib/frr/frrinit.sh start' },
 };
+
+/**
+ * The render a *.clab.yml belongs to: its nodes bind <render>/nodes/<node>, and <render>/plan.json is the plan it
+ * was rendered from (what `bgpfo render` writes). Throws with what to do when it is not such a file.
+ */
+export function clabRender(clabFile: string): { lab: string; renderDir: string; plan: Plan } {
+  const file = resolve(clabFile);
+  if (!existsSync(file)) throw new ScenarioRunError(`${clabFile}: no such containerlab file`);
+  const doc = parseYaml(readFileSync(file, 'utf8')) as { name?: string; topology?: { nodes?: Record<string, { binds?: string[] }> } };
+  const bind = Object.values(doc?.topology?.nodes ?? {})[0]?.binds?.[0]?.split(':')[0];
+  const renderDir = bind ? dirname(dirname(isAbsolute(bind) ? bind : resolve(dirname(file), bind))) : '';
+  const planFile = join(renderDir, 'plan.json');
+  if (!doc?.name || !bind || !existsSync(planFile)) {
+    throw new ScenarioRunError(`${clabFile}: not a bgpfo render (no ${bind ? planFile : 'node binds'}); render the topology first: bgpfo render TOPOLOGY.yaml --out DIR`);
+  }
+  const plan = JSON.parse(readFileSync(planFile, 'utf8')) as Plan;
+  if (plan.lab !== doc.name) throw new ScenarioRunError(`${clabFile} names lab ${doc.name} but ${planFile} is lab ${plan.lab}: render again`);
+  return { lab: doc.name, renderDir, plan };
+}
 
 /** Records commands instead of running them, answering status queries as if every session were up. */
 export class DryRunner implements Runner {
@@ -56,6 +81,13 @@ export class DryRunner implements Runner {
 export interface ClabEngineOptions {
   topology: string;
   lab: ScenarioLab;
+  /**
+   * Deploy this rendered *.clab.yml as it is (`bgpfo render` output with its keys) instead of rendering the
+   * scenario's lab: the scenario's lab settings (name, tunnel type, daemons) are then those of the render.
+   */
+  clabFile?: string;
+  /** With clabFile: the lab is already deployed; use it and leave it up. */
+  attach?: boolean;
   /** Where the topology is rendered (the *.clab.yml and its node directories). */
   workDir?: string;
   dryRun?: boolean;
@@ -73,6 +105,8 @@ export class ClabEngine implements ScenarioEngine {
   private plan: Plan | undefined;
   private clabFile = '';
   private renderDir = '';
+  private deployed = false;
+  private readonly pids = new Map<string, number>();
 
   constructor(private readonly o: ClabEngineOptions) {
     this.dryRun = Boolean(o.dryRun);
@@ -104,6 +138,17 @@ export class ClabEngine implements ScenarioEngine {
   }
 
   async up(progress: (line: string) => void): Promise<Plan> {
+    if (this.o.clabFile) {
+      const r = clabRender(this.o.clabFile);
+      this.plan = r.plan;
+      this.renderDir = r.renderDir;
+      this.clabFile = resolve(this.o.clabFile);
+      progress(`lab ${r.lab} rendered in ${r.renderDir} (${r.plan.tunnelType} tunnels; the scenario's lab settings do not apply to a given render)`);
+      if (!this.o.attach) await this.deploy(progress);
+      else progress(`using lab ${r.lab}, already deployed`);
+      await this.waitForSessions();
+      return r.plan;
+    }
     const l = this.o.lab;
     const plan = loadLabPlan(this.o.topology, {
       ...(l.name !== undefined ? { name: l.name } : {}),
@@ -117,22 +162,50 @@ export class ClabEngine implements ScenarioEngine {
     const r = renderAll(plan, this.renderDir, { keys: 'keep' });
     this.clabFile = r.clabFile;
     progress(`rendered ${r.files.length} files into ${this.renderDir}`);
-    await mustRun(this.runner, ['containerlab', 'deploy', '-t', this.clabFile, '--reconfigure']);
-    progress(`deployed ${this.clabFile}`);
-    if (!this.dryRun) {
-      const deadline = Date.now() + (this.o.sessionTimeoutMs ?? 120_000);
-      while (Date.now() < deadline) {
-        const st = await this.sessions();
-        if (st.every((s) => s.state === 'Established')) break;
-        await new Promise((res) => setTimeout(res, 500));
-      }
-    }
+    await this.deploy(progress);
+    await this.waitForSessions();
     return plan;
   }
 
+  private async deploy(progress: (line: string) => void): Promise<void> {
+    // containerlab prints its progress on stderr; a failed deploy's message carries its last lines.
+    await mustRun(this.runner, ['containerlab', 'deploy', '-t', this.clabFile, '--reconfigure'], { timeoutMs: 600_000 });
+    this.deployed = true;
+    progress(`deployed ${this.clabFile}`);
+  }
+
+  /** Waits (at most sessionTimeoutMs) for every session; the scenario's converge step judges what is still down. */
+  private async waitForSessions(): Promise<void> {
+    if (this.dryRun) return;
+    const deadline = Date.now() + (this.o.sessionTimeoutMs ?? 120_000);
+    while (Date.now() < deadline) {
+      const st = await this.sessions();
+      if (st.every((s) => s.state === 'Established')) break;
+      await new Promise((res) => setTimeout(res, 500));
+    }
+  }
+
   async down(): Promise<void> {
-    if (this.o.keep || !this.clabFile) return;
-    await this.runner.run(['containerlab', 'destroy', '-t', this.clabFile, '--cleanup']);
+    if (this.o.keep || !this.deployed) return;
+    await mustRun(this.runner, ['containerlab', 'destroy', '-t', this.clabFile, '--cleanup'], { timeoutMs: 300_000 });
+    this.deployed = false;
+  }
+
+  /** The pid of a node's container (its namespaces and root filesystem are /proc/<pid>/...). */
+  async containerPid(node: string): Promise<number> {
+    const known = this.pids.get(node);
+    if (known && existsSync(`/proc/${known}`)) return known;
+    const out = await mustRun(this.runner, ['docker', 'inspect', '--format', '{{.State.Pid}}', this.container(node)]);
+    const pid = Number(out.trim());
+    if (!pid) throw new ScenarioRunError(`container ${this.container(node)} is not running`);
+    this.pids.set(node, pid);
+    return pid;
+  }
+
+  /** The node's bgpfo control socket as the host reaches it: through the container's root filesystem. */
+  private async hostSocket(node: string): Promise<string> {
+    const socket = readConfig(this.configFile(node))?.control.socket ?? '/run/bgpfo/bgpfo.sock';
+    return `/proc/${await this.containerPid(node)}/root${socket}`;
   }
 
   private exec(node: string, argv: string[]): string[] {
@@ -141,13 +214,26 @@ export class ClabEngine implements ScenarioEngine {
 
   async sessions(): Promise<SessionEndState[]> {
     const plan = this.p;
+    const perNode = await Promise.all(plan.nodes.filter((n) => n.runs !== 'none').map((node) => this.nodeSessions(node.name)));
+    return perNode.flat();
+  }
+
+  private async nodeSessions(name: string): Promise<SessionEndState[]> {
+    const plan = this.p;
+    const node = plan.nodes.find((n) => n.name === name)!;
     const out: SessionEndState[] = [];
-    for (const node of plan.nodes.filter((n) => n.runs !== 'none')) {
+    {
       const ends = sessionsOf(plan.sessions, node.name);
       const states = new Map<string, string>();
       if (node.runs === 'bgpfo') {
         const r = await this.runner.run(this.exec(node.name, ['bgpfo', 'status', '--json']));
-        if (r.code === 0 && r.stdout) for (const s of (JSON.parse(r.stdout) as StatusResponse).sessions) states.set(s.name, s.state);
+        if (r.code === 0 && r.stdout) {
+          try {
+            for (const s of (JSON.parse(r.stdout) as StatusResponse).sessions) states.set(s.name, s.state);
+          } catch {
+            // a daemon stopping half-way through its answer: its sessions count as down
+          }
+        }
       } else if (node.runs === 'bird') {
         const r = await this.runner.run(this.exec(node.name, ['birdc', '-s', '/run/bird.ctl', 'show', 'protocols']));
         const p = parseBirdProtocols(r.stdout);
@@ -183,22 +269,44 @@ export class ClabEngine implements ScenarioEngine {
       status: () => json<StatusResponse>(['status']),
       drain: (target, timeoutS) => json<DrainResponse>(['drain', target, '--timeout', String(timeoutS)]),
       undrain: (target) => json<UndrainResponse>(['undrain', target]),
-      events: (onEvent: (e: OpsEvent) => void): EventSubscription => {
-        const child = this.spawn(this.exec(node, ['bgpfo', 'events', '--json']));
-        const lines = new LineSplitter();
-        child.stdout?.on('data', (d: Buffer) => {
-          for (const l of lines.push(d)) {
-            try {
-              onEvent(JSON.parse(l) as OpsEvent);
-            } catch {
-              // not an event line
-            }
-          }
-        });
-        const done = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-        return { ready: Promise.resolve(), done, close: () => void child.kill('SIGTERM') };
-      },
+      events: (onEvent: (e: OpsEvent) => void): EventSubscription => (this.dryRun ? this.dryEvents(node, onEvent) : this.socketEvents(node, onEvent)),
     };
+  }
+
+  /**
+   * The event stream straight from the control socket: a `docker exec bgpfo events` would outlive its client
+   * (killing the docker CLI leaves the process in the container running), one more per scenario run.
+   */
+  private socketEvents(node: string, onEvent: (e: OpsEvent) => void): EventSubscription {
+    let inner: EventSubscription | undefined;
+    let closed = false;
+    let ready: () => void = () => undefined;
+    const readyP = new Promise<void>((r) => (ready = r));
+    const done = (async () => {
+      const socketPath = await this.hostSocket(node);
+      if (closed) return;
+      inner = new ControlClient({ socketPath, timeoutMs: 5000 }).events(onEvent);
+      void inner.ready.then(ready, () => undefined);
+      await inner.done;
+    })();
+    return { ready: readyP, done, close: () => ((closed = true), inner?.close()) };
+  }
+
+  /** What a dry run records for an event stream (the command a person would type for the same stream). */
+  private dryEvents(node: string, onEvent: (e: OpsEvent) => void): EventSubscription {
+    const child = this.spawn(this.exec(node, ['bgpfo', 'events', '--json']));
+    const lines = new LineSplitter();
+    child.stdout?.on('data', (d: Buffer) => {
+      for (const l of lines.push(d)) {
+        try {
+          onEvent(JSON.parse(l) as OpsEvent);
+        } catch {
+          // not an event line
+        }
+      }
+    });
+    const done = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    return { ready: Promise.resolve(), done, close: () => void child.kill('SIGTERM') };
   }
 
   configFile(node: string): string | undefined {
@@ -245,11 +353,24 @@ export class ClabEngine implements ScenarioEngine {
         await this.nft(t.onprem.node, t.onprem.ifname, f.kind === 'restore' ? 'clear' : f.kind === 'loss' ? f.percent : 100);
         return `tunnel ${t.id} ${f.kind === 'restore' ? 'restored' : f.kind === 'loss' ? `${f.percent}% loss` : 'blackholed'} at ${t.onprem.node}/${t.onprem.ifname}`;
       }
-      case 'isp-down':
+      case 'isp-down': {
+        // One nftables transaction per router, the routers in parallel: an ISP fails all its links at once (one by
+        // one, the failure would spread over a few hundred ms and become a cascade), as on the netns engine.
+        const ends = ispEnds(this.p, f.isp);
+        const byNode = new Map<string, string[]>();
+        for (const e of ends) byNode.set(e.node, [...(byNode.get(e.node) ?? []), e.ifname]);
+        await Promise.all(
+          [...byNode].map(([node, ifnames]) => {
+            const input = ifnames.map((i) => `table inet ${nftTable('blackhole', i)}\nflush table inet ${nftTable('blackhole', i)}\n${dropRules(i, 100)}`).join('');
+            return mustRun(this.runner, ['ip', 'netns', 'exec', this.namespace(node), 'nft', '-f', '-'], { input });
+          }),
+        );
+        return `ISP ${f.isp} down: ${ends.length} links blackholed at once at the routers (${ends.map((e) => `${e.node}/${e.ifname}`).join(', ')})`;
+      }
       case 'isp-up': {
         const ends = ispEnds(this.p, f.isp);
-        for (const e of ends) await this.nft(e.node, e.ifname, f.kind === 'isp-down' ? 100 : 'clear');
-        return `ISP ${f.isp} ${f.kind === 'isp-down' ? 'down' : 'up'}: ${ends.map((e) => `${e.node}/${e.ifname}`).join(', ')}`;
+        for (const e of ends) await this.nft(e.node, e.ifname, 'clear');
+        return `ISP ${f.isp} up: ${ends.map((e) => `${e.node}/${e.ifname}`).join(', ')}`;
       }
       case 'stop':
       case 'start':

@@ -16,3 +16,5 @@ export { receiverMain, senderMain, sendConstantRate, receiveRecorded, type SendO
 export type { CheckResult } from './expect';
 export type { FaultMeasurement } from './measure';
 export type { Scenario, Step, FaultSpec, Expectation, TrafficStream, Feature } from './types';
+export { clabStatus } from './clab-status';
+export { clabRender } from './clab-engine';

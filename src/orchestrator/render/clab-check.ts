@@ -39,6 +39,7 @@ export const CLAB_SUBSET_SCHEMA = {
               group: str,
               labels: { type: 'object', additionalProperties: { type: 'string' } },
               binds: { type: 'array', minItems: 1, uniqueItems: true, items: { type: 'string', pattern: '^[^:]+:[^:]+(:(ro|rw))?$' } },
+              sysctls: { type: 'object', propertyNames: { pattern: '^[a-z0-9_]+(\\.[A-Za-z0-9_-]+)+$' }, additionalProperties: { type: 'string' } },
               exec: { type: 'array', minItems: 1, items: str },
             },
           },

@@ -1,24 +1,27 @@
 // Renders a containerlab topology (*.clab.yml) for a plan: one `linux` node per plan node with its rendered
 // files bound in and setup.sh run by exec, and one link per veth pair. Tunnels other than veth run inside.
 
+import { createHash } from 'node:crypto';
 import type { Plan, PlanNode } from '../plan/types';
 import { header, yamlScalar } from './text';
 
+/** The images each kind of node runs; built from the Dockerfiles in images/ by `bgpfo image build` (docs/lab.md). */
 export interface ClabImages {
-  /** Image with node, bgpfo, wireguard-tools and wireguard-go (bgpfo nodes). */
+  /** bgpfo on Node 20, wireguard-go, wireguard-tools, iproute2, nftables, ping (bgpfo nodes). */
   bgpfo: string;
+  /** Debian's FRR 8.4 started by the image from the bound /etc/frr. */
   frr: string;
-  /** Image with BIRD 2, iproute2 and wireguard-tools. */
+  /** BIRD 2 with wireguard-go and wireguard-tools. */
   bird: string;
-  /** LAN hosts and the internet node. */
+  /** LAN hosts and the internet node: iproute2, nftables, ping. */
   host: string;
 }
 
 export const DEFAULT_IMAGES: ClabImages = {
   bgpfo: 'bgpfo:latest',
-  frr: 'quay.io/frrouting/frr:8.4.1',
+  frr: 'bgpfo-frr:8',
   bird: 'bgpfo-bird:2',
-  host: 'ghcr.io/hellt/network-multitool',
+  host: 'bgpfo-host:latest',
 };
 
 /** Where a node's rendered files live inside its container. */
@@ -28,6 +31,29 @@ export interface ClabRenderOptions {
   images?: Partial<ClabImages>;
   /** Directory of each node's rendered files, relative to the .clab.yml file's directory. */
   nodeDir: (node: PlanNode) => string;
+}
+
+/**
+ * The sysctls the runtime sets when it creates a node's container: the plan's, and for nodes that forward, a
+ * multipath hash seed of their own (Linux 6.11+). Containers on one host share one kernel: with one seed, the LAN
+ * router and the edge router behind it hash a flow alike and half the tunnels carry nothing (docs/lab.md, "ECMP in
+ * one kernel"; the netns lab does the same).
+ */
+export function clabSysctls(plan: Plan, node: PlanNode): Record<string, string> {
+  const out = { ...node.sysctls };
+  if (node.sysctls['net.ipv4.ip_forward'] === '1') {
+    out['net.ipv4.fib_multipath_hash_seed'] = String(createHash('sha256').update(`${plan.lab}/${node.name}`).digest().readUInt32BE(0) || 1);
+  }
+  return out;
+}
+
+/**
+ * The capabilities a node needs beyond Docker's defaults when it does not run privileged (containerlab runs nodes
+ * privileged; the label says what is enough): addresses, routes and nftables need NET_ADMIN, FRR's daemons refuse
+ * to start without SYS_ADMIN. WireGuard nodes also need the /dev/net/tun device for wireguard-go.
+ */
+export function nodeCapabilities(node: PlanNode): string[] {
+  return node.runs === 'frr' ? ['NET_ADMIN', 'SYS_ADMIN'] : ['NET_ADMIN'];
 }
 
 function imageOf(node: PlanNode, images: ClabImages): string {
@@ -64,8 +90,11 @@ export function renderClab(plan: Plan, opts: ClabRenderOptions): string {
   for (const node of plan.nodes) {
     const dir = opts.nodeDir(node);
     out.push(`    ${node.name}:`, '      kind: linux', `      image: ${yamlScalar(imageOf(node, images))}`, `      group: ${node.site}`);
-    out.push('      labels:', `        bgpfo.role: ${node.role}`, `        bgpfo.runs: ${node.runs}`);
+    out.push('      labels:', `        bgpfo.role: ${node.role}`, `        bgpfo.runs: ${node.runs}`, `        bgpfo.cap-add: ${nodeCapabilities(node).join(',')}`);
     out.push('      binds:', ...clabBinds(node, dir).map((b) => `        - ${yamlScalar(b)}`));
+    // Set by the runtime when it creates the container: an unprivileged container cannot write /proc/sys itself.
+    const sysctls = Object.entries(clabSysctls(plan, node));
+    if (sysctls.length) out.push('      sysctls:', ...sysctls.map(([k, v]) => `        ${k}: ${yamlScalar(v)}`));
     out.push('      exec:', `        - ${yamlScalar(`sh ${CLAB_CONFIG_DIR}/setup.sh`)}`);
   }
   out.push('  links:');

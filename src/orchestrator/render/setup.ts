@@ -53,10 +53,19 @@ export function nodeSetupCommands(plan: Plan, nodeName: string, opts: SetupOptio
   return cmds;
 }
 
+/**
+ * A sysctl line that only writes when the value differs: containerlab sets the node's sysctls when it creates the
+ * container (the clab file lists them), and an unprivileged container's /proc/sys is read-only.
+ */
+function sysctlIfNeeded(line: string): string {
+  const m = /^sysctl -qw ([^=\s]+)=(\S+)$/.exec(line);
+  return m ? `[ "$(sysctl -n ${m[1]})" = ${q(m[2]!)} ] || ${line}` : line;
+}
+
 /** setup.sh for a containerlab node (FRR nodes: the image's entrypoint starts FRR itself). */
 export function renderSetupScript(plan: Plan, nodeName: string, opts: SetupOptions): string {
   const node = nodeByName(plan, nodeName);
-  const cmds = nodeSetupCommands(plan, nodeName, opts);
+  const cmds = nodeSetupCommands(plan, nodeName, opts).map(sysctlIfNeeded);
   return [
     '#!/bin/sh',
     header(plan, `Brings up ${node.name} (${node.role}) once containerlab has created its links.`),

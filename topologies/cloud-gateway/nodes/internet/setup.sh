@@ -3,9 +3,9 @@
 # Rendered by `bgpfo render` from cloud-gateway.yaml (lab cgw); edit the topology and render again.
 set -eu
 ip link set lo up
-sysctl -qw net.ipv4.ip_forward=1
-sysctl -qw net.ipv4.conf.all.rp_filter=0
-sysctl -qw net.ipv4.conf.default.rp_filter=0
+[ "$(sysctl -n net.ipv4.ip_forward)" = 1 ] || sysctl -qw net.ipv4.ip_forward=1
+[ "$(sysctl -n net.ipv4.conf.all.rp_filter)" = 0 ] || sysctl -qw net.ipv4.conf.all.rp_filter=0
+[ "$(sysctl -n net.ipv4.conf.default.rp_filter)" = 0 ] || sysctl -qw net.ipv4.conf.default.rp_filter=0
 ip addr add 198.18.0.1/30 dev r1-isp1
 ip link set r1-isp1 up
 ip addr add 198.18.0.5/30 dev r2-isp1

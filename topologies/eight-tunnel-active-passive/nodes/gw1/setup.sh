@@ -3,10 +3,10 @@
 # Rendered by `bgpfo render` from eight-tunnel-active-passive.yaml (lab ap8); edit the topology and render again.
 set -eu
 ip link set lo up
-sysctl -qw net.ipv4.ip_forward=1
-sysctl -qw net.ipv4.conf.all.rp_filter=0
-sysctl -qw net.ipv4.conf.default.rp_filter=0
-sysctl -qw net.ipv4.fib_multipath_hash_policy=1
+[ "$(sysctl -n net.ipv4.ip_forward)" = 1 ] || sysctl -qw net.ipv4.ip_forward=1
+[ "$(sysctl -n net.ipv4.conf.all.rp_filter)" = 0 ] || sysctl -qw net.ipv4.conf.all.rp_filter=0
+[ "$(sysctl -n net.ipv4.conf.default.rp_filter)" = 0 ] || sysctl -qw net.ipv4.conf.default.rp_filter=0
+[ "$(sysctl -n net.ipv4.fib_multipath_hash_policy)" = 1 ] || sysctl -qw net.ipv4.fib_multipath_hash_policy=1
 ip addr add 10.255.0.10/30 dev lan
 ip link set lan up
 ip addr add 10.255.0.21/30 dev ib-gw2
