@@ -8,7 +8,8 @@ import type { DaemonConfig } from '../config';
 import type { Fib } from '../fib';
 import { realClock, type Clock } from '../util/clock';
 import type { FibBridge, InterfaceResolver } from './fib-bridge';
-import { setupFib, type DaemonFib } from './fib-setup';
+import { resolveFibMode, setupFib, type DaemonFib } from './fib-setup';
+import { InstanceLock } from './instance-lock';
 import { BgpListener } from './listener';
 import type { LivenessController } from './liveness';
 import { startLiveness, withBfdStatus, type LivenessRuntime, type LivenessRuntimeOptions } from './liveness-runtime';
@@ -39,6 +40,7 @@ export { DrainManager, DrainError, DRAIN_MARK, DRAIN_DEFAULTS, drainStatePath, t
 export { PolicyMarks, LocalPrefOverride, type PolicyMark, type ReapplyResult } from './drain-marks';
 export { diffConfig, describeAction, NEIGHBOR_FIELD_EFFECT, type ReloadAction, type ReloadPlan } from './reload';
 export { Reloader, ReloadRefused, NoConfigFile } from './reload-apply';
+export { InstanceLock, InstanceLocked, fibIdentity, type InstanceRecord } from './instance-lock';
 
 export interface DaemonOptions {
   clock?: Clock;
@@ -60,6 +62,8 @@ export interface DaemonOptions {
   configPath?: string;
   /** Operations test seams: metrics port 0, no process metrics, counter readers... */
   ops?: Partial<Omit<OperationsOptions, 'speaker' | 'status' | 'logger' | 'listener'>>;
+  /** Where the per-FIB instance locks live (default /run/lock/bgpfo; tests use a temp dir). */
+  lockDir?: string;
 }
 
 export interface ShutdownOptions {
@@ -94,12 +98,18 @@ export interface Daemon {
 export async function startDaemon(config: DaemonConfig, logger: Logger, opts: DaemonOptions = {}): Promise<Daemon> {
   // An unknown control.group is a config problem: say so before binding BGP, metrics or touching the kernel.
   if (config.control.group !== undefined) resolveGroup(config.control.group);
+  // Before anything touches the kernel or the socket: a second daemon on the same socket or FIB stops here.
+  const kernelFib = opts.fib === undefined && resolveFibMode(config.fib.mode, opts.autoFib ?? 'none') === 'kernel';
+  const lock = await InstanceLock.acquire({ config, kernelFib, logger, ...(opts.configPath !== undefined ? { configPath: opts.configPath } : {}), ...(opts.lockDir ? { lockDir: opts.lockDir } : {}) });
   // The FIB first: reconciling with the kernel tells whether this start is a graceful restart (the OPENs' R bit).
   const fibSetup = await setupFib(config, logger, {
     clock: opts.clock ?? realClock,
     autoMode: opts.autoFib ?? 'none',
     ...(opts.fib !== undefined ? { fib: opts.fib } : {}),
     ...(opts.resolveInterface ? { resolveInterface: opts.resolveInterface } : {}),
+  }).catch(async (e: unknown) => {
+    await lock.release();
+    throw e;
   });
   let failover: FailoverRunner | undefined;
   const speaker = new Speaker(config, {
@@ -157,6 +167,7 @@ export async function startDaemon(config: DaemonConfig, logger: Logger, opts: Da
     await liveness?.close();
     await ops?.close();
     await fibSetup.close({ flush: false });
+    await lock.release();
     throw e;
   }
   speaker.start();
@@ -185,7 +196,11 @@ export async function startDaemon(config: DaemonConfig, logger: Logger, opts: Da
       speaker.loop.close();
       // A clean stop takes our routes out of the kernel (the peers drop theirs on our Cease); a stop meant as a
       // graceful restart leaves them forwarding for the next run to adopt.
-      await fibSetup.close({ flush: !graceful });
+      try {
+        await fibSetup.close({ flush: !graceful });
+      } finally {
+        await lock.release();
+      }
     })());
   return { speaker, status, control, listener, fib: fibSetup.bridge, failover: core, fibSetup, liveness: liveness?.controller ?? null, ops: operations, shutdown };
 }
