@@ -15,6 +15,8 @@ export function describeEvent(e: OpsEventBody): string {
       return `${e.bestChanged} best path(s) changed (${e.added} new, ${e.removed} gone) in ${e.windowMs} ms${e.sample.length ? `: ${e.sample.join(' ')}${e.bestChanged > e.sample.length ? ' ...' : ''}` : ''}`;
     case 'failover':
       return `failover off ${e.tunnel} (${e.reason}): ${e.prefixes} prefix(es) moved in ${Math.round(e.durationMs)} ms`;
+    case 'outage':
+      return `outage: no path left for ${e.prefixes} prefix(es) after ${e.tunnel} was lost (${e.reason})${e.sample.length ? `: ${e.sample.join(' ')}${e.prefixes > e.sample.length ? ' ...' : ''}` : ''}`;
     case 'demotion':
       return `${e.tunnel} ${e.state} (${e.reason}${e.detail ? `: ${e.detail}` : ''})`;
     case 'liveness':

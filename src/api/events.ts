@@ -39,15 +39,32 @@ export interface RoutesEvent {
   windowMs: number;
 }
 
-/** Traffic left a tunnel: its session or liveness was lost while it carried best paths. */
+/** Traffic left a tunnel for another path: its session or liveness was lost while it carried best paths. */
 export interface FailoverEvent {
   type: 'failover';
   tunnel: string;
   /** What was detected: "hold timer expired", "BFD down", ... */
   reason: string;
-  /** Prefixes that had a best or ECMP path over the tunnel. */
+  /** Prefixes that had a best or ECMP path over the tunnel and have another path now. */
   prefixes: number;
   /** From detection until the Loc-RIB (and so the FIB) no longer used the tunnel. */
+  durationMs: number;
+}
+
+/**
+ * A lost tunnel left prefixes with no path at all (it was their only one): traffic to them is dropped, not moved.
+ * Published beside a `failover` when some of the tunnel's prefixes moved and others had nowhere to go.
+ */
+export interface OutageEvent {
+  type: 'outage';
+  tunnel: string;
+  /** What was detected: "hold timer expired", "BFD down", ... */
+  reason: string;
+  /** Prefixes that had a best or ECMP path over the tunnel and have no path now. */
+  prefixes: number;
+  /** Up to 10 of them. */
+  sample: string[];
+  /** From detection until their routes were withdrawn from the Loc-RIB (and so the FIB). */
   durationMs: number;
 }
 
@@ -98,6 +115,7 @@ export type OpsEventBody =
   | SessionDownEvent
   | RoutesEvent
   | FailoverEvent
+  | OutageEvent
   | DemotionEvent
   | LivenessChangeEvent
   | DrainEvent

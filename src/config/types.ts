@@ -100,7 +100,7 @@ export interface NeighborConfig {
 }
 
 /** Operator events an alert can be sent for (docs/operations.md). */
-export const ALERT_EVENTS = ['failover', 'demotion', 'session-down', 'session-up', 'drain', 'reload'] as const;
+export const ALERT_EVENTS = ['failover', 'outage', 'demotion', 'session-down', 'session-up', 'drain', 'reload'] as const;
 export type AlertEventType = (typeof ALERT_EVENTS)[number];
 
 export interface MetricsConfig {
@@ -176,7 +176,7 @@ export const DEFAULTS = {
   maxPrefixesWarning: 75,
   restartTime: 120,
   alertTimeoutMs: 5000,
-  alertEvents: ['failover', 'demotion', 'session-down', 'session-up'] as AlertEventType[],
+  alertEvents: ['failover', 'outage', 'demotion', 'session-down', 'session-up'] as AlertEventType[],
   fibMode: 'auto' as FibMode,
   fibTable: 254,
   fibProtocol: 201,

@@ -1,5 +1,6 @@
-// The speaker as operator events: session state changes and up/down, best-path changes summarized per second, and
-// failovers (a lost tunnel that carried best paths, timed until the Loc-RIB stopped using it). No RFC.
+// The speaker as operator events: session state changes and up/down, best-path changes summarized per second,
+// failovers (a lost tunnel's prefixes moved to another path, timed until the Loc-RIB stopped using it) and outages
+// (prefixes the lost tunnel leaves with no path at all). No RFC.
 
 import type { Logger } from 'pino';
 import type { EventBus } from '../api/events';
@@ -17,8 +18,13 @@ interface PendingFailover {
   tunnel: string;
   reason: string;
   startedAt: number;
-  /** Prefixes whose ECMP set lost the tunnel since. */
+  /** Prefixes whose ECMP set lost the tunnel since and still has another path. */
   moved: number;
+  /**
+   * Prefixes whose ECMP set lost the tunnel and is empty: no path left. A prefix that gets a path again before the
+   * failover is over (another session's route arriving) moves to `moved`.
+   */
+  lost: Set<string>;
 }
 
 export interface SpeakerEventsOptions {
@@ -41,6 +47,8 @@ export function downReason(info: DownInfo): string {
 export class SpeakerEventSource {
   private readonly pending = new Map<string, PendingFailover>();
   private sweep: TimerHandle | undefined;
+  /** A speaker.settled() wait is in flight (see ribChanges). */
+  private settling = false;
   private window: { timer: TimerHandle; startedAt: number; bestChanged: number; added: number; removed: number; sample: string[] } | undefined;
   private readonly sessions = new WeakSet<object>();
   private closed = false;
@@ -74,7 +82,7 @@ export class SpeakerEventSource {
    */
   failoverDetected(tunnel: string, reason: string, startedAt = this.o.clock.now()): void {
     if (this.closed || this.pending.has(tunnel)) return;
-    this.pending.set(tunnel, { tunnel, reason, startedAt, moved: 0 });
+    this.pending.set(tunnel, { tunnel, reason, startedAt, moved: 0, lost: new Set() });
     this.armSweep();
   }
 
@@ -100,10 +108,11 @@ export class SpeakerEventSource {
     for (const c of changes) {
       if (this.pending.size > 0) {
         const before = c.oldEcmp;
-        if (before.length > 0) {
-          for (const p of this.pending.values()) {
-            if (before.some((x) => x.peer.key === p.tunnel) && !c.ecmp.some((x) => x.peer.key === p.tunnel)) p.moved++;
-          }
+        for (const p of this.pending.values()) {
+          if (before.length > 0 && before.some((x) => x.peer.key === p.tunnel) && !c.ecmp.some((x) => x.peer.key === p.tunnel)) {
+            if (c.ecmp.length > 0) p.moved++;
+            else p.lost.add(c.prefix);
+          } else if (c.ecmp.length > 0 && p.lost.delete(c.prefix)) p.moved++;
         }
       }
       if (!c.bestChanged) continue;
@@ -117,6 +126,15 @@ export class SpeakerEventSource {
       if (w.sample.length < SAMPLE) w.sample.push(c.prefix);
     }
     this.checkFailovers();
+    // The lost session's last withdrawals can be known only on the loop's next turn (its retiring list empties
+    // after the batch that withdrew the last path): check again once the loop is idle, not a poll later.
+    if (this.pending.size > 0 && !this.settling) {
+      this.settling = true;
+      void this.o.speaker.settled().then(() => {
+        this.settling = false;
+        if (!this.closed) this.checkFailovers();
+      });
+    }
   }
 
   private flushWindow(): void {
@@ -134,10 +152,20 @@ export class SpeakerEventSource {
       const n = speaker.neighbor(p.tunnel);
       if (n?.hasInbound) continue;
       this.pending.delete(p.tunnel);
-      if (p.moved === 0) continue; // it carried no best path: nothing moved, no failover
+      // It carried no best path: nothing moved, nothing lost, no event.
       const durationMs = Math.max(0, Math.round(this.o.clock.now() - p.startedAt));
-      this.o.logger.info({ tunnel: p.tunnel, prefixes: p.moved, durationMs, reason: p.reason }, `failover off ${p.tunnel}: ${p.moved} prefix(es) moved in ${durationMs} ms`);
-      this.o.events.publish({ type: 'failover', tunnel: p.tunnel, reason: p.reason, prefixes: p.moved, durationMs });
+      if (p.moved > 0) {
+        this.o.logger.info({ tunnel: p.tunnel, prefixes: p.moved, durationMs, reason: p.reason }, `failover off ${p.tunnel}: ${p.moved} prefix(es) moved in ${durationMs} ms`);
+        this.o.events.publish({ type: 'failover', tunnel: p.tunnel, reason: p.reason, prefixes: p.moved, durationMs });
+      }
+      if (p.lost.size > 0) {
+        const sample = [...take(p.lost, SAMPLE)];
+        this.o.logger.warn(
+          { tunnel: p.tunnel, prefixes: p.lost.size, durationMs, reason: p.reason, sample },
+          `outage: no path left for ${p.lost.size} prefix(es) after ${p.tunnel} was lost (${p.reason}); withdrawn in ${durationMs} ms`,
+        );
+        this.o.events.publish({ type: 'outage', tunnel: p.tunnel, reason: p.reason, prefixes: p.lost.size, sample, durationMs });
+      }
     }
     if (this.pending.size === 0) {
       this.sweep?.cancel();
@@ -153,5 +181,14 @@ export class SpeakerEventSource {
       this.checkFailovers();
       if (this.pending.size > 0) this.armSweep();
     }, 1000);
+  }
+}
+
+function* take<T>(xs: Iterable<T>, n: number): Generator<T> {
+  if (n <= 0) return;
+  let i = 0;
+  for (const x of xs) {
+    yield x;
+    if (++i >= n) return;
   }
 }

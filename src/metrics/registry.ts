@@ -66,6 +66,8 @@ export class BgpfoMetrics {
   private readonly detectionTime: Gauge;
   private readonly failovers: Counter;
   private readonly failoverDuration: Histogram;
+  private readonly outages: Counter;
+  private readonly outagePrefixes: Counter;
   private readonly loss: Gauge;
   private readonly rtt: Gauge;
   private readonly jitter: Gauge;
@@ -122,7 +124,7 @@ export class BgpfoMetrics {
       labelNames: ['tunnel', 'mode'],
       registers: r,
     });
-    this.failovers = new Counter({ name: 'bgpfo_failovers_total', help: 'Times traffic left a tunnel that carried best paths.', labelNames: ['tunnel'], registers: r });
+    this.failovers = new Counter({ name: 'bgpfo_failovers_total', help: 'Times traffic left a tunnel that carried best paths for another path.', labelNames: ['tunnel'], registers: r });
     this.failoverDuration = new Histogram({
       name: 'bgpfo_failover_duration_seconds',
       help: 'From detection until the Loc-RIB (and FIB) no longer used the tunnel.',
@@ -130,6 +132,8 @@ export class BgpfoMetrics {
       buckets: FAILOVER_BUCKETS,
       registers: r,
     });
+    this.outages = new Counter({ name: 'bgpfo_outages_total', help: 'Times a lost tunnel left prefixes with no path at all (no failover possible).', labelNames: ['tunnel'], registers: r });
+    this.outagePrefixes = new Counter({ name: 'bgpfo_outage_prefixes_total', help: 'Prefixes left with no path at all by a lost tunnel, summed over outages.', labelNames: ['tunnel'], registers: r });
     this.loss = new Gauge({ name: 'bgpfo_tunnel_loss_ratio', help: 'Probe loss over the health window, 0..1.', labelNames: ['tunnel'], registers: r });
     this.rtt = new Gauge({ name: 'bgpfo_tunnel_rtt_seconds', help: 'Mean probe round-trip time over the health window.', labelNames: ['tunnel'], registers: r });
     this.jitter = new Gauge({ name: 'bgpfo_tunnel_jitter_seconds', help: 'Probe jitter over the health window.', labelNames: ['tunnel'], registers: r });
@@ -164,6 +168,11 @@ export class BgpfoMetrics {
     this.failoverDuration.observe({ tunnel }, ms / 1000);
   }
 
+  outage(tunnel: string, prefixes: number): void {
+    this.outages.inc({ tunnel });
+    this.outagePrefixes.inc({ tunnel }, prefixes);
+  }
+
   bfdEvent(tunnel: string, ev: LivenessSample): void {
     const mode = ev.mode ?? 'bfd';
     this.livenessUp.set({ tunnel, mode }, ev.state === 'up' ? 1 : 0);
@@ -193,6 +202,9 @@ export class BgpfoMetrics {
         break;
       case 'failover':
         this.failover(e.tunnel, e.durationMs);
+        break;
+      case 'outage':
+        this.outage(e.tunnel, e.prefixes);
         break;
       case 'liveness':
         this.bfdEvent(e.tunnel, { state: e.state, mode: e.mode, detectionTimeMs: e.detectionTimeMs });

@@ -43,6 +43,8 @@ export function describeEvent(e: OpsEvent): string {
       return `session ${e.neighbor} ${e.from} -> ${e.to}`;
     case 'failover':
       return `failover off ${e.tunnel} (${e.reason}): ${e.prefixes} prefixes moved in ${e.durationMs} ms`;
+    case 'outage':
+      return `outage: no path left for ${e.prefixes} prefixes after ${e.tunnel} was lost (${e.reason})`;
     case 'routes':
       return `best path changed for ${e.bestChanged} prefixes (+${e.added} -${e.removed})${e.sample.length ? `: ${e.sample.slice(0, 3).join(', ')}` : ''}`;
     case 'demotion':

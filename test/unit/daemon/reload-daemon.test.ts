@@ -117,8 +117,10 @@ test('the event stream: session up and down, the failover it caused, a summary o
   const types = events.map((e) => e.type);
   expect(types.filter((x) => x === 'session-up')).toHaveLength(2);
   expect(events.find((e) => e.type === 'session-down')).toMatchObject({ neighbor: 'tun-a1', reason: 'hold-timer-expired', message: 'hold timer expired' });
-  // Both prefixes used tun-a1 (10.50 in an ECMP pair, 10.51 alone): one failover, two prefixes moved.
-  expect(events.filter((e) => e.type === 'failover')).toEqual([expect.objectContaining({ tunnel: 'tun-a1', reason: 'hold timer expired', prefixes: 2, durationMs: 0 })]);
+  // Both prefixes used tun-a1: 10.50 (in an ECMP pair) moved to tun-b1, a failover; 10.51 (tun-a1 alone) has no
+  // path left, an outage.
+  expect(events.filter((e) => e.type === 'failover')).toEqual([expect.objectContaining({ tunnel: 'tun-a1', reason: 'hold timer expired', prefixes: 1, durationMs: 0 })]);
+  expect(events.filter((e) => e.type === 'outage')).toEqual([expect.objectContaining({ tunnel: 'tun-a1', reason: 'hold timer expired', prefixes: 1, sample: ['10.51.0.0/16'] })]);
   expect(events.find((e) => e.type === 'routes')).toMatchObject({ type: 'routes', windowMs: 1000 });
   expect(types.indexOf('session-down')).toBeLessThan(types.indexOf('failover'));
   // Numbered in order, replayable with ?since.
