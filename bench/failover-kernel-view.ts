@@ -1,22 +1,36 @@
-// For bench/failover-pic.ts: what each prefix forwards over, kept current from `ip -ts -o monitor nexthop route`
-// lines (routes through nexthop objects and groups, or plain via/dev routes), and when each one left a device.
+// For bench/failover-pic.ts and failover-repair.ts: what each prefix forwards over, kept current from
+// `ip -ts -o monitor nexthop route` lines (routes through nexthop objects and groups, or plain via/dev routes), and
+// when each one left a device (failover) or came back to it (repair). The kernel's state is read as a stream.
+
+import { spawn } from 'node:child_process';
 
 interface Nh {
   dev?: string;
   group?: number[];
 }
 
-/** What each prefix resolves to, kept current from `ip monitor` lines; records when each prefix left link 1. */
+/**
+ * What each prefix resolves to, kept current from `ip monitor` lines; records when each prefix left `dev` (mode
+ * 'leave': it forwards, and not over dev) or reached it (mode 'join': dev is among what it forwards over).
+ */
 export class KernelView {
   readonly nhs = new Map<number, Nh>();
   readonly routeNh = new Map<string, number | string[]>();
+  /** When each prefix reached the wanted state (left dev, or joined it). */
   readonly movedAt = new Map<string, number>();
   private readonly byNh = new Map<number, Set<string>>();
 
   constructor(
     readonly wanted: Set<string>,
     private readonly oldDev: string,
+    readonly mode: 'leave' | 'join' = 'leave',
   ) {}
+
+  /** Whether a prefix is in the wanted state now. */
+  reached(prefix: string): boolean {
+    const devs = this.devsOf(prefix);
+    return this.mode === 'leave' ? devs.length > 0 && !devs.includes(this.oldDev) : devs.includes(this.oldDev);
+  }
 
   devsOf(prefix: string): string[] {
     const r = this.routeNh.get(prefix);
@@ -30,8 +44,7 @@ export class KernelView {
 
   private check(prefix: string, at: number): void {
     if (this.movedAt.has(prefix)) return;
-    const devs = this.devsOf(prefix);
-    if (devs.length > 0 && !devs.includes(this.oldDev)) this.movedAt.set(prefix, at);
+    if (this.reached(prefix)) this.movedAt.set(prefix, at);
   }
 
   private setRoute(prefix: string, to: number | string[]): void {
@@ -80,4 +93,40 @@ export function parseTs(line: string): { at: number; rest: string } | undefined 
   const m = /^\[(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)\.(\d{6})\] (.*)$/.exec(line);
   if (!m) return undefined;
   return { at: new Date(m[1]).getTime() + Number(m[2]) / 1000, rest: m[3].trimEnd() };
+}
+
+/** Runs a command and calls onLine for each output line, never holding the whole output (a million routes). */
+export function streamLines(argv: string[], onLine: (line: string) => void): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(argv[0], argv.slice(1), { stdio: ['ignore', 'pipe', 'ignore'] });
+    let buf = '';
+    child.stdout.setEncoding('utf8');
+    child.stdout.on('data', (c: string) => {
+      buf += c;
+      const parts = buf.split('\n');
+      buf = parts.pop()!;
+      for (const p of parts) if (p) onLine(p);
+    });
+    child.once('error', reject);
+    child.once('close', (code) => {
+      if (buf) onLine(buf);
+      if (code === 0) resolve();
+      else reject(new Error(`${argv.join(' ')} exited with ${code}`));
+    });
+  });
+}
+
+/** Loads every nexthop object and every IPv4 route of `proto` in namespace `ns` into the view (stamped 0). */
+export async function loadKernelState(view: KernelView, ns: string, proto: string): Promise<void> {
+  await streamLines(['ip', '-n', ns, '-o', 'nexthop', 'show'], (l) => view.apply(l, 0));
+  await streamLines(['ip', '-n', ns, '-o', '-4', 'route', 'show', 'proto', proto], (l) => view.apply(l, 0));
+}
+
+/** IPv4 routes of `proto` in the namespace, counted from a stream. */
+export async function countKernelRoutes(ns: string, proto: string, match: RegExp = /^(?:unicast )?(1[6-9]|2\d)\.\d+\.\d+\.0\/24 /): Promise<number> {
+  let n = 0;
+  await streamLines(['ip', '-n', ns, '-4', 'route', 'show', 'proto', proto], (l) => {
+    if (match.test(l)) n++;
+  });
+  return n;
 }

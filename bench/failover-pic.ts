@@ -14,14 +14,14 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { BgpfoDaemon, Bird, blackhole, Frr, Lab, restore, waitFor, type Netns } from '../test/integration/harness';
-import { KernelView, parseTs } from './failover-kernel-view';
+import { countKernelRoutes, KernelView, loadKernelState, parseTs } from './failover-kernel-view';
 
-const SRC_AS = 64512;
-const LRN_AS = 65001;
-const L1 = { src: '10.0.1.1', lrn: '10.0.1.2', srcIf: 'src-a', lrnIf: 'lrn-a' };
-const L2 = { src: '10.0.2.1', lrn: '10.0.2.2', srcIf: 'src-b', lrnIf: 'lrn-b' };
+export const SRC_AS = 64512;
+export const LRN_AS = 65001;
+export const L1 = { src: '10.0.1.1', lrn: '10.0.1.2', srcIf: 'src-a', lrnIf: 'lrn-a' };
+export const L2 = { src: '10.0.2.1', lrn: '10.0.2.2', srcIf: 'src-b', lrnIf: 'lrn-b' };
 
-type Learner = 'bgpfo' | 'frr';
+export type Learner = 'bgpfo' | 'frr';
 
 interface Args {
   prefixes: number[];
@@ -50,11 +50,11 @@ function parseArgs(argv: string[]): Args {
   };
 }
 
-function prefixOf(i: number): string {
+export function prefixOf(i: number): string {
   return `${16 + (i >> 16)}.${(i >> 8) & 255}.${i & 255}.0/24`;
 }
 
-function birdConfig(n: number, ms: number, mult: number): string {
+export function birdConfig(n: number, ms: number, mult: number): string {
   const routes: string[] = [];
   for (let i = 0; i < n; i++) routes.push(`  route ${prefixOf(i)} blackhole;`);
   const bgp = (name: string, l: typeof L1, prepend: boolean) => `protocol bgp ${name} {
@@ -77,7 +77,7 @@ ${bgp('b', L2, true)}
 `;
 }
 
-function frrConfigs(ms: number, mult: number, detect: 'bfd' | 'hold'): { bgpd: string; bfdd: string } {
+export function frrConfigs(ms: number, mult: number, detect: 'bfd' | 'hold'): { bgpd: string; bfdd: string } {
   const nb = (a: string) =>
     ` neighbor ${a} remote-as ${SRC_AS}\n neighbor ${a} timers 1 3\n neighbor ${a} timers connect 1\n${detect === 'bfd' ? ` neighbor ${a} bfd profile pic\n` : ''}`;
   return {
@@ -108,7 +108,7 @@ bfd
   };
 }
 
-function bgpfoConfig(ms: number, mult: number, detect: 'bfd' | 'hold'): Record<string, unknown> {
+export function bgpfoConfig(ms: number, mult: number, detect: 'bfd' | 'hold'): Record<string, unknown> {
   const liveness = detect === 'bfd' ? { liveness: { mode: 'bfd', 'interval-ms': ms, multiplier: mult, quality: false, dampening: false } } : {};
   const nb = (name: string, l: typeof L1, role: string) => ({
     name,
@@ -130,7 +130,15 @@ function bgpfoConfig(ms: number, mult: number, detect: 'bfd' | 'hold'): Record<s
   };
 }
 
-const wallNow = (): number => performance.timeOrigin + performance.now();
+export const wallNow = (): number => performance.timeOrigin + performance.now();
+
+/**
+ * How long learning N two-path prefixes into the kernel may take: 1M took 20-60 s here (FRR up to 70 s on a loaded
+ * machine), so a minute plus 0.4 ms a prefix (7.7 min at 1M) only stops a run that is stuck.
+ */
+export function installWaitMs(n: number): number {
+  return 60_000 + n * 0.4;
+}
 
 interface Sample {
   /** Wall-clock ms just before nft ran. */
@@ -143,7 +151,7 @@ interface Sample {
 }
 
 /** The learner's own detection time, from its log: bgpfo's liveness verdict (or session loss), FRR bfdd's state change. */
-function detectedAt(learner: Learner, logFile: string, t0: number, detect: 'bfd' | 'hold'): number | undefined {
+export function detectedAt(learner: Learner, logFile: string, t0: number, detect: 'bfd' | 'hold'): number | undefined {
   let text = '';
   try {
     text = readFileSync(logFile, 'utf8');
@@ -166,20 +174,12 @@ function detectedAt(learner: Learner, logFile: string, t0: number, detect: 'bfd'
   return after.length > 0 ? after[0] - t0 : undefined;
 }
 
-async function ipJson<T>(ns: Netns, ...args: string[]): Promise<T> {
-  const out = (await ns.exec(['ip', '-json', ...args], { timeoutMs: 120_000 })).trim();
-  return (out ? JSON.parse(out) : []) as T;
+/** How many of the learner's routes (any next hop) are to our prefixes: counted from a stream (1M routes are 45 MB of text). */
+export function countRoutes(ns: Netns, proto: string): Promise<number> {
+  return countKernelRoutes(ns.name, proto);
 }
 
-/** How many of the learner's routes (any next hop) are to our prefixes: a cheap poll (no JSON for 100k routes). */
-async function countRoutes(ns: Netns, proto: string): Promise<number> {
-  const out = await ns.exec(['ip', '-4', 'route', 'show', 'proto', proto], { timeoutMs: 120_000 });
-  let n = 0;
-  for (const line of out.split('\n')) if (/^(?:unicast )?(1[6-9]|2\d)\.\d+\.\d+\.0\/24 /.test(line)) n++;
-  return n;
-}
-
-function rssMb(pids: number[]): number {
+export function rssMb(pids: number[]): number {
   let kb = 0;
   for (const pid of pids) {
     try {
@@ -211,13 +211,7 @@ async function measure(lrn: Netns, n: number, proto: string): Promise<Sample | n
   try {
     await new Promise((r) => setTimeout(r, 300));
     // The state before: every object and every route of ours (the monitor only reports changes).
-    for (const o of await ipJson<{ id: number; dev?: string; group?: { id: number }[] }[]>(lrn, 'nexthop', 'show')) {
-      view.nhs.set(o.id, o.group ? { group: o.group.map((g) => g.id) } : { dev: o.dev });
-    }
-    for (const r of await ipJson<{ dst: string; nhid?: number; dev?: string; nexthops?: { dev: string }[] }[]>(lrn, 'route', 'show', 'proto', proto)) {
-      if (!wanted.has(r.dst)) continue;
-      view.apply(`${r.dst} ${r.nhid !== undefined ? `nhid ${r.nhid}` : (r.nexthops ?? [{ dev: r.dev ?? '?' }]).map((x) => `dev ${x.dev}`).join(' ')}`, 0);
-    }
+    await loadKernelState(view, lrn.name, proto);
     const ready = [...wanted].filter((p) => view.devsOf(p).join() === L1.lrnIf).length;
     if (ready < n) {
       console.log(`  not settled: ${ready}/${n} prefixes via link 1 only; retrying`);
@@ -233,7 +227,7 @@ async function measure(lrn: Netns, n: number, proto: string): Promise<Sample | n
         for (; seen < lines.length; seen++) view.apply(lines[seen].rest, lines[seen].at);
         return view.movedAt.size >= n;
       },
-      30_000,
+      30_000 + n * 0.1,
       { what: `all ${n} prefixes to move`, intervalMs: 50 },
     ).catch((e: Error) => console.error(`  ${e.message}: ${view.movedAt.size} moved`));
     const times = [...view.movedAt.values()];
@@ -243,7 +237,7 @@ async function measure(lrn: Netns, n: number, proto: string): Promise<Sample | n
   }
 }
 
-async function pidsOf(ns: Netns, comms: string[]): Promise<number[]> {
+export async function pidsOf(ns: Netns, comms: string[]): Promise<number[]> {
   const out = await ns.exec(['ip', 'netns', 'pids', ns.name]).catch(() => '');
   return out
     .split(/\s+/)
@@ -295,8 +289,8 @@ async function runCase(learner: Learner, n: number, ms: number, mult: number, ru
     let rss = 0;
     let retries = 0;
     for (let run = 0; run < runs; run++) {
-      await waitFor(bothPaths, 180_000, { what: `both sessions with ${n} prefixes`, intervalMs: 500 });
-      await waitFor(async () => (await countRoutes(lrn, proto)) >= n, 180_000, { what: `${n} prefixes installed`, intervalMs: 1000 });
+      await waitFor(bothPaths, installWaitMs(n), { what: `both sessions with ${n} prefixes`, intervalMs: 500 });
+      await waitFor(async () => (await countRoutes(lrn, proto)) >= n, installWaitMs(n), { what: `${n} prefixes installed`, intervalMs: 1000 });
       // BFD at its fast rate on both links (it starts slow and speeds up after Up), nothing else in flight.
       await new Promise((r) => setTimeout(r, 2000));
       if (run === 0) rss = rssMb(await pidsOf(lrn, comms));
@@ -352,7 +346,10 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((e: unknown) => {
-  console.error(e);
-  process.exit(1);
-});
+// bench/failover-repair.ts imports the lab from here.
+if (require.main === module) {
+  main().catch((e: unknown) => {
+    console.error(e);
+    process.exit(1);
+  });
+}

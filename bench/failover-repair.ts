@@ -1,0 +1,289 @@
+// Benchmark: failover AND repair in the kernel FIB, bgpfo vs FRR 8.4 (zebra + bgpd + bfdd) as the learner, in one
+// run, at 1 to 1,000,000 two-path prefixes, with the install times. Prints a table; asserts nothing. Needs root, FRR,
+// BIRD, nftables. The lab is failover-pic.ts's (BIRD 2 announces N /24s over two veth links, the second prepended).
+//
+//   sudo npx tsx bench/failover-repair.ts [--prefixes 1,100000,1000000] [--timers 100x3] [--runs 2] [--learners bgpfo,frr]
+//
+// Per learner and N: install (learner start -> both sessions with N prefixes -> all N in the kernel), then per run
+//  - failover: link 1 blackholed with nftables -> the last prefix whose route no longer resolves over link 1;
+//  - repair: the nftables rule removed -> the learner's session over link 1 Established again (its own log) -> the
+//    last prefix whose route resolves over link 1 again (its ECMP set, as the kernel sees it through nexthop
+//    objects and groups).
+// `ip -ts -o monitor nexthop route` in the learner's namespace timestamps every kernel change; the state before each
+// phase is read as a stream (1M routes), and every wait scales with N, so a run at 1M finishes or says how far it got.
+
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { BgpfoDaemon, Bird, blackhole, Frr, Lab, restore, waitFor, type Netns } from '../test/integration/harness';
+import { countKernelRoutes, KernelView, loadKernelState, parseTs } from './failover-kernel-view';
+import { bgpfoConfig, birdConfig, detectedAt, frrConfigs, installWaitMs, L1, L2, pidsOf, prefixOf, rssMb, wallNow, type Learner } from './failover-pic';
+
+interface Args {
+  prefixes: number[];
+  ms: number;
+  mult: number;
+  runs: number;
+  learners: Learner[];
+}
+
+function parseArgs(argv: string[]): Args {
+  const get = (name: string, def: string): string => {
+    const i = argv.indexOf(`--${name}`);
+    return i >= 0 && argv[i + 1] ? argv[i + 1] : def;
+  };
+  const [ms, mult] = get('timers', '100x3').split('x').map(Number);
+  return {
+    prefixes: get('prefixes', '1,100000,1000000').split(',').map(Number),
+    ms,
+    mult,
+    runs: Number(get('runs', '2')),
+    learners: get('learners', 'bgpfo,frr').split(',') as Learner[],
+  };
+}
+
+/** Longest waits, scaled with N: a failover moves N routes at worst one by one (FRR: ~50 us each); a repair relearns them. */
+const failoverWaitMs = (n: number) => 30_000 + n * 0.1;
+const repairWaitMs = (n: number) => 60_000 + n * 0.4;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+interface Phase {
+  /** Wall-clock ms just before the nft command. */
+  t0: number;
+  /** The learner's own event, ms after t0: link 1 detected dead (failover), its session over link 1 back (repair). */
+  eventMs?: number;
+  firstMs: number;
+  lastMs: number;
+  /** Prefixes that reached the new state (n when complete). */
+  done: number;
+}
+
+interface Row {
+  learner: Learner;
+  n: number;
+  /** Learner start -> both sessions Established with all N prefixes received; -> all N in the kernel. */
+  sessionsMs?: number;
+  kernelMs?: number;
+  rssMb?: number;
+  failovers: Phase[];
+  repairs: Phase[];
+  error?: string;
+}
+
+/** `ip -ts -o monitor nexthop route` in the namespace: timestamped lines, applied to a view on demand. */
+class Monitor {
+  private readonly child: ChildProcess;
+  readonly lines: { at: number; rest: string }[] = [];
+  private buf = '';
+
+  constructor(ns: string) {
+    this.child = spawn('ip', ['-n', ns, '-ts', '-o', 'monitor', 'nexthop', 'route'], { stdio: ['ignore', 'pipe', 'ignore'] });
+    this.child.stdout!.setEncoding('utf8');
+    this.child.stdout!.on('data', (c: string) => {
+      this.buf += c;
+      const parts = this.buf.split('\n');
+      this.buf = parts.pop()!;
+      for (const p of parts) {
+        const x = parseTs(p);
+        if (x) this.lines.push(x);
+      }
+    });
+  }
+
+  stop(): void {
+    this.child.kill();
+  }
+}
+
+/** The learner's session over link 1 Established again after t0 (ms after t0), from its log. */
+function sessionBackAt(learner: Learner, logFile: string, t0: number): number | undefined {
+  let text = '';
+  try {
+    text = readFileSync(logFile, 'utf8');
+  } catch {
+    return undefined;
+  }
+  const times: number[] = [];
+  for (const line of text.split('\n')) {
+    if (learner === 'bgpfo') {
+      if (!line.startsWith('{') || !line.includes('"session-up"')) continue;
+      const j = JSON.parse(line) as { time: number; msg?: string; event?: { neighbor?: string } };
+      if (j.msg === 'session-up' && j.event?.neighbor === 'tun-a') times.push(j.time);
+    } else {
+      const m = /^(\d{4})\/(\d\d)\/(\d\d) (\d\d:\d\d:\d\d)\.(\d{6}) .*ADJCHANGE: neighbor 10\.0\.1\.1\b.* Up/.exec(line);
+      if (m) times.push(new Date(`${m[1]}-${m[2]}-${m[3]}T${m[4]}`).getTime() + Number(m[5]) / 1000);
+    }
+  }
+  const after = times.filter((t) => t >= t0).sort((a, b) => a - b);
+  return after.length > 0 ? after[0] - t0 : undefined;
+}
+
+/**
+ * One phase: reads the kernel state, checks the precondition (failover: every prefix over link 1 only; repair: none
+ * over link 1), runs `act` and follows the monitor until every prefix reached the new state or `timeoutMs` passed.
+ * Null when the precondition does not hold (the caller waits and retries).
+ */
+async function phase(lrn: Netns, wanted: Set<string>, proto: string, mode: 'leave' | 'join', act: () => Promise<void>, timeoutMs: number): Promise<Phase | null> {
+  const n = wanted.size;
+  const view = new KernelView(wanted, L1.lrnIf, mode);
+  const mon = new Monitor(lrn.name);
+  try {
+    await sleep(300); // the monitor subscribes
+    await loadKernelState(view, lrn.name, proto);
+    let ready = 0;
+    for (const p of wanted) {
+      const devs = view.devsOf(p);
+      if (mode === 'leave' ? devs.length === 1 && devs[0] === L1.lrnIf : devs.length > 0 && !devs.includes(L1.lrnIf)) ready++;
+    }
+    if (ready < n) {
+      console.log(`  not settled for the ${mode === 'leave' ? 'failover' : 'repair'}: ${ready}/${n} prefixes ${mode === 'leave' ? 'over link 1 only' : 'off link 1'}`);
+      return null;
+    }
+    view.movedAt.clear();
+    mon.lines.length = 0;
+    const t0 = wallNow();
+    await act();
+    let seen = 0;
+    await waitFor(
+      () => {
+        for (; seen < mon.lines.length; seen++) view.apply(mon.lines[seen].rest, mon.lines[seen].at);
+        return view.movedAt.size >= n;
+      },
+      timeoutMs,
+      { what: `all ${n} prefixes to ${mode === 'leave' ? 'leave' : 'return to'} link 1`, intervalMs: 50 },
+    ).catch((e: Error) => console.error(`  ${e.message}: ${view.movedAt.size} done`));
+    const times = [...view.movedAt.values()];
+    return { t0, firstMs: times.length ? Math.min(...times) - t0 : NaN, lastMs: times.length ? Math.max(...times) - t0 : NaN, done: times.length };
+  } finally {
+    mon.stop();
+  }
+}
+
+/** Retries a phase until its precondition holds (the learner is still settling), up to `waitMs`. */
+async function settledPhase(what: string, waitMs: number, run: () => Promise<Phase | null>): Promise<Phase> {
+  const deadline = Date.now() + waitMs;
+  for (;;) {
+    const p = await run();
+    if (p) return p;
+    if (Date.now() > deadline) throw new Error(`${what}: the learner never settled`);
+    await sleep(3000);
+  }
+}
+
+async function runCase(learner: Learner, n: number, a: Args): Promise<Row> {
+  const row: Row = { learner, n, failovers: [], repairs: [] };
+  const lab = Lab.create(learner === 'bgpfo' ? 'rpb' : 'rpf');
+  try {
+    const src = await lab.addNamespace('src');
+    const lrn = await lab.addNamespace('lrn');
+    for (const l of [L1, L2]) await lab.link({ ns: src, ifname: l.srcIf, v4: `${l.src}/30` }, { ns: lrn, ifname: l.lrnIf, v4: `${l.lrn}/30` });
+    await Bird.start(src, 'bird', birdConfig(n, a.ms, a.mult));
+    const wanted = new Set(Array.from({ length: n }, (_, i) => prefixOf(i)));
+    let proto: string;
+    let comms: string[];
+    let bothPaths: () => Promise<boolean>;
+    let logFile: string;
+    let bfdLog: string;
+    const started = wallNow();
+    if (learner === 'frr') {
+      const frr = await Frr.start(lrn, frrConfigs(a.ms, a.mult, 'bfd'));
+      proto = 'bgp';
+      comms = ['bgpd', 'zebra', 'bfdd'];
+      logFile = join(lab.dir, `${lrn.name}-bgpd.log`);
+      bfdLog = join(lab.dir, `${lrn.name}-bfdd.log`);
+      bothPaths = async () => {
+        const p = await frr.peers('ipv4');
+        return [L1.src, L2.src].every((x) => p[x]?.state === 'Established' && p[x]?.pfxRcd === n);
+      };
+    } else {
+      const d = await BgpfoDaemon.start(lrn, 'bgpfo', { config: bgpfoConfig(a.ms, a.mult, 'bfd'), logLevel: 'info' });
+      proto = '201';
+      comms = ['node'];
+      logFile = bfdLog = join(lab.dir, 'bgpfo.log');
+      bothPaths = async () => (await d.status()).sessions.every((x) => x.state === 'Established' && x.prefixes.accepted === n);
+    }
+    await waitFor(bothPaths, installWaitMs(n), { what: `both sessions with ${n} prefixes`, intervalMs: 200 });
+    row.sessionsMs = wallNow() - started;
+    await waitFor(async () => (await countKernelRoutes(lrn.name, proto)) >= n, installWaitMs(n), { what: `${n} prefixes installed`, intervalMs: 200 });
+    row.kernelMs = wallNow() - started;
+    row.rssMb = rssMb(await pidsOf(lrn, comms));
+    console.log(`  ${learner} n=${n}: both sessions with all prefixes after ${(row.sessionsMs / 1000).toFixed(1)} s, all in the kernel after ${(row.kernelMs / 1000).toFixed(1)} s, RSS ${row.rssMb} MB`);
+
+    for (let run = 0; run < a.runs; run++) {
+      // BFD at its fast rate on both links, nothing else in flight; then every prefix over link 1 only.
+      await sleep(2000);
+      const f = await settledPhase('failover', installWaitMs(n), () => phase(lrn, wanted, proto, 'leave', () => blackhole(lrn, L1.lrnIf), failoverWaitMs(n)));
+      await sleep(200); // the log line may still be on its way
+      const det = detectedAt(learner, bfdLog, f.t0, 'bfd');
+      if (det !== undefined) f.eventMs = det;
+      row.failovers.push(f);
+      console.log(`  ${learner} n=${n} run ${run + 1}: failover: detected ${det?.toFixed(1) ?? '?'} ms, first ${f.firstMs.toFixed(1)} ms, last ${f.lastMs.toFixed(1)} ms (${f.done}/${n})`);
+
+      // The learner withdraws link 1's paths prefix by prefix after the failover; the repair starts once none is left.
+      const r = await settledPhase('repair', installWaitMs(n), () => phase(lrn, wanted, proto, 'join', () => restore(lrn, L1.lrnIf), repairWaitMs(n)));
+      await sleep(200);
+      const back = sessionBackAt(learner, logFile, r.t0);
+      if (back !== undefined) r.eventMs = back;
+      row.repairs.push(r);
+      console.log(`  ${learner} n=${n} run ${run + 1}: repair: session back ${back?.toFixed(1) ?? '?'} ms, first ${r.firstMs.toFixed(1)} ms, last ${r.lastMs.toFixed(1)} ms (${r.done}/${n})`);
+      // Both paths again before the next run.
+      await waitFor(bothPaths, installWaitMs(n), { what: `both sessions with ${n} prefixes again`, intervalMs: 500 });
+    }
+  } catch (e) {
+    row.error = (e as Error).message.split('\n')[0];
+    console.error(`  ${learner} n=${n}: ${row.error}`);
+  } finally {
+    await lab.cleanup();
+  }
+  return row;
+}
+
+function range(xs: number[]): string {
+  const ok = xs.filter((x) => Number.isFinite(x));
+  if (ok.length === 0) return '?';
+  const lo = Math.min(...ok);
+  const hi = Math.max(...ok);
+  return Math.round(lo) === Math.round(hi) ? `${Math.round(lo).toLocaleString('en')}` : `${Math.round(lo).toLocaleString('en')}-${Math.round(hi).toLocaleString('en')}`;
+}
+
+function lastCol(ps: Phase[], n: number): string {
+  const partial = ps.filter((p) => p.done < n);
+  return range(ps.map((p) => p.lastMs)) + (partial.length ? ` (${partial.length} incomplete: ${partial.map((p) => `${p.done}/${n}`).join(', ')})` : '');
+}
+
+const mean = (xs: number[]) => xs.reduce((s, x) => s + x, 0) / xs.length;
+
+async function main(): Promise<void> {
+  const a = parseArgs(process.argv.slice(2));
+  const rows: Row[] = [];
+  for (const n of a.prefixes) for (const learner of a.learners) rows.push(await runCase(learner, n, a));
+  console.log(`\nBFD ${a.ms} ms x ${a.mult}; ${a.runs} run(s) each; failover and repair in ms after the nft command (min-max over the runs)\n`);
+  console.log('| learner | prefixes | sessions with all N (s) | all N in kernel (s) | RSS (MB) | failover: detected | failover: last moved | repair: session back | repair: first back | repair: last back | last back after session |');
+  console.log('|---|---|---|---|---|---|---|---|---|---|---|');
+  for (const r of rows) {
+    if (r.error && r.failovers.length === 0) {
+      console.log(`| ${r.learner} | ${r.n.toLocaleString('en')} | ${r.sessionsMs ? (r.sessionsMs / 1000).toFixed(1) : '?'} | ${r.kernelMs ? (r.kernelMs / 1000).toFixed(1) : '?'} | ${r.rssMb ?? '?'} | failed: ${r.error} |||||`);
+      continue;
+    }
+    const after = r.repairs.filter((p) => p.eventMs !== undefined).map((p) => p.lastMs - p.eventMs!);
+    console.log(
+      `| ${r.learner} | ${r.n.toLocaleString('en')} | ${(r.sessionsMs! / 1000).toFixed(1)} | ${(r.kernelMs! / 1000).toFixed(1)} | ${r.rssMb} | ${range(r.failovers.map((p) => p.eventMs ?? NaN))} | ${lastCol(r.failovers, r.n)} | ${range(r.repairs.map((p) => p.eventMs ?? NaN))} | ${range(r.repairs.map((p) => p.firstMs))} | ${lastCol(r.repairs, r.n)} | ${range(after)} |${r.error ? ` (then: ${r.error})` : ''}`,
+    );
+  }
+  console.log('\nRatios FRR / bgpfo (means over the runs):');
+  for (const n of a.prefixes) {
+    const b = rows.find((r) => r.learner === 'bgpfo' && r.n === n);
+    const f = rows.find((r) => r.learner === 'frr' && r.n === n);
+    if (!b || !f || !b.failovers.length || !f.failovers.length) continue;
+    const ratio = (x: number[], y: number[]) => (x.length && y.length ? `${(mean(x) / mean(y)).toFixed(2)}x` : '?');
+    const sinceUp = (ps: Phase[]) => ps.filter((p) => p.eventMs !== undefined).map((p) => p.lastMs - p.eventMs!);
+    console.log(
+      `  ${n.toLocaleString('en')} prefixes: install to kernel ${ratio([f.kernelMs!], [b.kernelMs!])}, failover (last moved) ${ratio(f.failovers.map((p) => p.lastMs), b.failovers.map((p) => p.lastMs))}, repair (last back) ${ratio(f.repairs.map((p) => p.lastMs), b.repairs.map((p) => p.lastMs))}, repair after the session is back ${ratio(sinceUp(f.repairs), sinceUp(b.repairs))}`,
+    );
+  }
+}
+
+main().catch((e: unknown) => {
+  console.error(e);
+  process.exit(1);
+});
