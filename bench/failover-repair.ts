@@ -56,6 +56,11 @@ interface Phase {
   lastMs: number;
   /** Prefixes that reached the new state (n when complete). */
   done: number;
+  /**
+   * Prefixes the kernel dump shows in the new state whose change the monitor never reported (it lost events): then
+   * lastMs is a lower bound.
+   */
+  unseen?: number;
 }
 
 interface Row {
@@ -74,10 +79,16 @@ interface Row {
 class Monitor {
   private readonly child: ChildProcess;
   readonly lines: { at: number; rest: string }[] = [];
+  /** What ip said on stderr (a netlink overflow: "No buffer space available"). */
+  errors = '';
+  /** Wall-clock ms of the last line received. */
+  lastLineAt = 0;
   private buf = '';
 
   constructor(ns: string) {
-    this.child = spawn('ip', ['-n', ns, '-ts', '-o', 'monitor', 'nexthop', 'route'], { stdio: ['ignore', 'pipe', 'ignore'] });
+    // A large receive buffer: 100,000 route changes in a burst overflow the default 1 MB and lose events.
+    this.child = spawn('ip', ['-rcvbuf', String(64 << 20), '-n', ns, '-ts', '-o', 'monitor', 'nexthop', 'route'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    this.child.stderr!.setEncoding('utf8').on('data', (c: string) => (this.errors += c));
     this.child.stdout!.setEncoding('utf8');
     this.child.stdout!.on('data', (c: string) => {
       this.buf += c;
@@ -87,6 +98,7 @@ class Monitor {
         const x = parseTs(p);
         if (x) this.lines.push(x);
       }
+      this.lastLineAt = wallNow();
     });
   }
 
@@ -144,16 +156,32 @@ async function phase(lrn: Netns, wanted: Set<string>, proto: string, mode: 'leav
     const t0 = wallNow();
     await act();
     let seen = 0;
+    let stalled = false;
     await waitFor(
       () => {
         for (; seen < mon.lines.length; seen++) view.apply(mon.lines[seen].rest, mon.lines[seen].at);
-        return view.movedAt.size >= n;
+        // Changes began and then nothing for 10 s: check the kernel itself (the monitor may have lost events).
+        stalled = view.movedAt.size > 0 && wallNow() - mon.lastLineAt > 10_000;
+        return view.movedAt.size >= n || stalled;
       },
       timeoutMs,
       { what: `all ${n} prefixes to ${mode === 'leave' ? 'leave' : 'return to'} link 1`, intervalMs: 50 },
     ).catch((e: Error) => console.error(`  ${e.message}: ${view.movedAt.size} done`));
     const times = [...view.movedAt.values()];
-    return { t0, firstMs: times.length ? Math.min(...times) - t0 : NaN, lastMs: times.length ? Math.max(...times) - t0 : NaN, done: times.length };
+    const result: Phase = { t0, firstMs: times.length ? Math.min(...times) - t0 : NaN, lastMs: times.length ? Math.max(...times) - t0 : NaN, done: times.length };
+    if (mon.errors.trim()) console.error(`  ip monitor: ${mon.errors.trim().split('\n')[0]}`);
+    if (result.done < n) {
+      const now = new KernelView(wanted, L1.lrnIf, mode);
+      await loadKernelState(now, lrn.name, proto);
+      let unseen = 0;
+      for (const p of wanted) if (!view.movedAt.has(p) && now.reached(p)) unseen++;
+      if (unseen > 0) {
+        console.error(`  the kernel has ${unseen} more prefixes in the new state than the monitor reported (${stalled ? 'stalled' : 'timed out'}): last time is a lower bound`);
+        result.unseen = unseen;
+        result.done += unseen;
+      }
+    }
+    return result;
   } finally {
     mon.stop();
   }
@@ -217,7 +245,7 @@ async function runCase(learner: Learner, n: number, a: Args): Promise<Row> {
       const det = detectedAt(learner, bfdLog, f.t0, 'bfd');
       if (det !== undefined) f.eventMs = det;
       row.failovers.push(f);
-      console.log(`  ${learner} n=${n} run ${run + 1}: failover: detected ${det?.toFixed(1) ?? '?'} ms, first ${f.firstMs.toFixed(1)} ms, last ${f.lastMs.toFixed(1)} ms (${f.done}/${n})`);
+      console.log(`  ${learner} n=${n} run ${run + 1}: failover: detected ${det?.toFixed(1) ?? '?'} ms, first ${f.firstMs.toFixed(1)} ms, last ${f.lastMs.toFixed(1)} ms (${f.done}/${n}${f.unseen ? `, ${f.unseen} unseen` : ''})`);
 
       // The learner withdraws link 1's paths prefix by prefix after the failover; the repair starts once none is left.
       const r = await settledPhase('repair', installWaitMs(n), () => phase(lrn, wanted, proto, 'join', () => restore(lrn, L1.lrnIf), repairWaitMs(n)));
@@ -225,7 +253,7 @@ async function runCase(learner: Learner, n: number, a: Args): Promise<Row> {
       const back = sessionBackAt(learner, logFile, r.t0);
       if (back !== undefined) r.eventMs = back;
       row.repairs.push(r);
-      console.log(`  ${learner} n=${n} run ${run + 1}: repair: session back ${back?.toFixed(1) ?? '?'} ms, first ${r.firstMs.toFixed(1)} ms, last ${r.lastMs.toFixed(1)} ms (${r.done}/${n})`);
+      console.log(`  ${learner} n=${n} run ${run + 1}: repair: session back ${back?.toFixed(1) ?? '?'} ms, first ${r.firstMs.toFixed(1)} ms, last ${r.lastMs.toFixed(1)} ms (${r.done}/${n}${r.unseen ? `, ${r.unseen} unseen` : ''})`);
       // Both paths again before the next run.
       await waitFor(bothPaths, installWaitMs(n), { what: `both sessions with ${n} prefixes again`, intervalMs: 500 });
     }
@@ -248,7 +276,12 @@ function range(xs: number[]): string {
 
 function lastCol(ps: Phase[], n: number): string {
   const partial = ps.filter((p) => p.done < n);
-  return range(ps.map((p) => p.lastMs)) + (partial.length ? ` (${partial.length} incomplete: ${partial.map((p) => `${p.done}/${n}`).join(', ')})` : '');
+  const unseen = ps.filter((p) => p.unseen);
+  return (
+    range(ps.map((p) => p.lastMs)) +
+    (partial.length ? ` (${partial.length} incomplete: ${partial.map((p) => `${p.done}/${n}`).join(', ')})` : '') +
+    (unseen.length ? ` (${unseen.length} with events lost by ip monitor: at least)` : '')
+  );
 }
 
 const mean = (xs: number[]) => xs.reduce((s, x) => s + x, 0) / xs.length;
