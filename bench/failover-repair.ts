@@ -13,7 +13,7 @@
 // phase is read as a stream (1M routes), and every wait scales with N, so a run at 1M finishes or says how far it got.
 
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, readSync } from 'node:fs';
 import { join } from 'node:path';
 import { BgpfoDaemon, Bird, blackhole, Frr, Lab, restore, waitFor, type Netns } from '../test/integration/harness';
 import { countKernelRoutes, KernelView, loadKernelState, parseTs } from './failover-kernel-view';
@@ -57,8 +57,8 @@ interface Phase {
   /** Prefixes that reached the new state (n when complete). */
   done: number;
   /**
-   * Prefixes the kernel dump shows in the new state whose change the monitor never reported (it lost events): then
-   * lastMs is a lower bound.
+   * Prefixes the kernel dumps show in the new state whose change the monitor never reported (it lost events): then
+   * lastMs is an upper bound (the end of the first dump that found every prefix in the new state).
    */
   unseen?: number;
 }
@@ -75,35 +75,60 @@ interface Row {
   error?: string;
 }
 
-/** `ip -ts -o monitor nexthop route` in the namespace: timestamped lines, applied to a view on demand. */
+/**
+ * `ip -ts -o monitor nexthop route` in the namespace, writing to a file: ip never waits for this process to read a
+ * pipe (a busy reader makes ip stop draining netlink, whose buffer then overflows and loses events). read() takes
+ * the lines written since the last call.
+ */
 class Monitor {
   private readonly child: ChildProcess;
-  readonly lines: { at: number; rest: string }[] = [];
+  private readonly fd: number;
+  private offset = 0;
+  private rest = '';
   /** What ip said on stderr (a netlink overflow: "No buffer space available"). */
   errors = '';
-  /** Wall-clock ms of the last line received. */
+  /** Wall-clock ms of the last read that found new lines. */
   lastLineAt = 0;
-  private buf = '';
 
-  constructor(ns: string) {
-    // A large receive buffer: 100,000 route changes in a burst overflow the default 1 MB and lose events.
-    this.child = spawn('ip', ['-rcvbuf', String(64 << 20), '-n', ns, '-ts', '-o', 'monitor', 'nexthop', 'route'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  constructor(ns: string, file: string) {
+    const out = openSync(file, 'w');
+    this.child = spawn('ip', ['-rcvbuf', String(64 << 20), '-n', ns, '-ts', '-o', 'monitor', 'nexthop', 'route'], { stdio: ['ignore', out, 'pipe'] });
+    closeSync(out);
+    this.fd = openSync(file, 'r');
     this.child.stderr!.setEncoding('utf8').on('data', (c: string) => (this.errors += c));
-    this.child.stdout!.setEncoding('utf8');
-    this.child.stdout!.on('data', (c: string) => {
-      this.buf += c;
-      const parts = this.buf.split('\n');
-      this.buf = parts.pop()!;
+  }
+
+  get overflowed(): boolean {
+    return /No buffer space/.test(this.errors);
+  }
+
+  /** The timestamped lines written since the last call. */
+  read(): { at: number; rest: string }[] {
+    const out: { at: number; rest: string }[] = [];
+    const chunk = Buffer.alloc(1 << 20);
+    for (;;) {
+      const got = readSync(this.fd, chunk, 0, chunk.length, this.offset);
+      if (got <= 0) break;
+      this.offset += got;
+      const parts = (this.rest + chunk.toString('utf8', 0, got)).split('\n');
+      this.rest = parts.pop()!;
       for (const p of parts) {
         const x = parseTs(p);
-        if (x) this.lines.push(x);
+        if (x) out.push(x);
       }
-      this.lastLineAt = wallNow();
-    });
+    }
+    if (out.length > 0) this.lastLineAt = wallNow();
+    return out;
+  }
+
+  /** Drops everything written so far. */
+  skip(): void {
+    this.read();
   }
 
   stop(): void {
     this.child.kill();
+    closeSync(this.fd);
   }
 }
 
@@ -138,7 +163,7 @@ function sessionBackAt(learner: Learner, logFile: string, t0: number): number | 
 async function phase(lrn: Netns, wanted: Set<string>, proto: string, mode: 'leave' | 'join', act: () => Promise<void>, timeoutMs: number): Promise<Phase | null> {
   const n = wanted.size;
   const view = new KernelView(wanted, L1.lrnIf, mode);
-  const mon = new Monitor(lrn.name);
+  const mon = new Monitor(lrn.name, join(lrn.lab.dir, `monitor-${mode}.log`));
   try {
     await sleep(300); // the monitor subscribes
     await loadKernelState(view, lrn.name, proto);
@@ -152,16 +177,16 @@ async function phase(lrn: Netns, wanted: Set<string>, proto: string, mode: 'leav
       return null;
     }
     view.movedAt.clear();
-    mon.lines.length = 0;
+    mon.skip();
     const t0 = wallNow();
+    const deadline = t0 + timeoutMs;
     await act();
-    let seen = 0;
     let stalled = false;
     await waitFor(
       () => {
-        for (; seen < mon.lines.length; seen++) view.apply(mon.lines[seen].rest, mon.lines[seen].at);
-        // Changes began and then nothing for 10 s: check the kernel itself (the monitor may have lost events).
-        stalled = view.movedAt.size > 0 && wallNow() - mon.lastLineAt > 10_000;
+        for (const l of mon.read()) view.apply(l.rest, l.at);
+        // Events lost (netlink overflow), or changes began and then nothing for 10 s: ask the kernel itself.
+        stalled = mon.overflowed || (view.movedAt.size > 0 && wallNow() - mon.lastLineAt > 10_000);
         return view.movedAt.size >= n || stalled;
       },
       timeoutMs,
@@ -170,15 +195,26 @@ async function phase(lrn: Netns, wanted: Set<string>, proto: string, mode: 'leav
     const times = [...view.movedAt.values()];
     const result: Phase = { t0, firstMs: times.length ? Math.min(...times) - t0 : NaN, lastMs: times.length ? Math.max(...times) - t0 : NaN, done: times.length };
     if (mon.errors.trim()) console.error(`  ip monitor: ${mon.errors.trim().split('\n')[0]}`);
-    if (result.done < n) {
-      const now = new KernelView(wanted, L1.lrnIf, mode);
-      await loadKernelState(now, lrn.name, proto);
-      let unseen = 0;
-      for (const p of wanted) if (!view.movedAt.has(p) && now.reached(p)) unseen++;
-      if (unseen > 0) {
-        console.error(`  the kernel has ${unseen} more prefixes in the new state than the monitor reported (${stalled ? 'stalled' : 'timed out'}): last time is a lower bound`);
-        result.unseen = unseen;
-        result.done += unseen;
+    if (result.done < n && stalled) {
+      // Some changes were never reported: dump the kernel until every prefix is in the new state. The last change
+      // happened before the end of the first complete dump (an upper bound, reported) and after the start of the
+      // dump before it.
+      for (;;) {
+        const start = wallNow();
+        const now = new KernelView(wanted, L1.lrnIf, mode);
+        await loadKernelState(now, lrn.name, proto);
+        const end = wallNow();
+        let reached = 0;
+        for (const p of wanted) if (now.reached(p)) reached++;
+        if (reached >= n || end > deadline) {
+          const unseen = [...wanted].filter((p) => !view.movedAt.has(p) && now.reached(p)).length;
+          console.error(`  ip monitor lost the changes of ${unseen} prefixes: the last change is bounded by kernel dumps (${(start - t0).toFixed(0)}-${(end - t0).toFixed(0)} ms)`);
+          result.unseen = unseen;
+          result.done = reached;
+          if (reached >= n) result.lastMs = Number.isFinite(result.lastMs) ? Math.max(result.lastMs, end - t0) : end - t0;
+          break;
+        }
+        for (const l of mon.read()) view.apply(l.rest, l.at);
       }
     }
     return result;
@@ -280,7 +316,7 @@ function lastCol(ps: Phase[], n: number): string {
   return (
     range(ps.map((p) => p.lastMs)) +
     (partial.length ? ` (${partial.length} incomplete: ${partial.map((p) => `${p.done}/${n}`).join(', ')})` : '') +
-    (unseen.length ? ` (${unseen.length} with events lost by ip monitor: at least)` : '')
+    (unseen.length ? ` (${unseen.length} with events lost by ip monitor: upper bound from a kernel dump)` : '')
   );
 }
 
