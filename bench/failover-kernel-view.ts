@@ -122,8 +122,11 @@ export async function loadKernelState(view: KernelView, ns: string, proto: strin
   await streamLines(['ip', '-n', ns, '-o', '-4', 'route', 'show', 'proto', proto], (l) => view.apply(l, 0));
 }
 
-/** IPv4 routes of `proto` in the namespace, counted from a stream. */
-export async function countKernelRoutes(ns: string, proto: string, match: RegExp = /^(?:unicast )?(1[6-9]|2\d)\.\d+\.\d+\.0\/24 /): Promise<number> {
+/**
+ * IPv4 routes of `proto` in the namespace, counted from a stream. By default the benchmarks' /24s of 16.0.0.0/4
+ * (first octet 16 to 31: 1M prefixes reach 31.66.63.0/24; a pattern that stopped at 29 could never count them all).
+ */
+export async function countKernelRoutes(ns: string, proto: string, match: RegExp = /^(?:unicast )?(1[6-9]|2\d|3[01])\.\d+\.\d+\.0\/24 /): Promise<number> {
   let n = 0;
   await streamLines(['ip', '-n', ns, '-4', 'route', 'show', 'proto', proto], (l) => {
     if (match.test(l)) n++;
