@@ -36,6 +36,7 @@ const EVENT_TYPE_SET: Record<OpsEventType, true> = {
   'session-down': true,
   routes: true,
   failover: true,
+  outage: true,
   demotion: true,
   liveness: true,
   drain: true,
