@@ -192,8 +192,15 @@ async function phase(lrn: Netns, wanted: Set<string>, proto: string, mode: 'leav
       timeoutMs,
       { what: `all ${n} prefixes to ${mode === 'leave' ? 'leave' : 'return to'} link 1`, intervalMs: 50 },
     ).catch((e: Error) => console.error(`  ${e.message}: ${view.movedAt.size} done`));
-    const times = [...view.movedAt.values()];
-    const result: Phase = { t0, firstMs: times.length ? Math.min(...times) - t0 : NaN, lastMs: times.length ? Math.max(...times) - t0 : NaN, done: times.length };
+    // A loop, not Math.min(...times): a million arguments overflow the stack.
+    let first = Infinity;
+    let last = -Infinity;
+    for (const t of view.movedAt.values()) {
+      if (t < first) first = t;
+      if (t > last) last = t;
+    }
+    const done = view.movedAt.size;
+    const result: Phase = { t0, firstMs: done ? first - t0 : NaN, lastMs: done ? last - t0 : NaN, done };
     if (mon.errors.trim()) console.error(`  ip monitor: ${mon.errors.trim().split('\n')[0]}`);
     if (result.done < n && stalled) {
       // Some changes were never reported: dump the kernel until every prefix is in the new state. The last change
