@@ -66,7 +66,8 @@ export function ensureSocketDir(socketPath: string, gid: number | undefined): 'c
   if (gid === undefined) return 'unchanged';
   const st = lstatSync(dir);
   if (!st.isDirectory() || st.uid !== uid) return 'shared';
-  const others = readdirSync(dir).filter((f) => f !== basename(socketPath));
+  // The socket's instance lock (src/daemon/instance-lock.ts) belongs to the socket too.
+  const others = readdirSync(dir).filter((f) => f !== basename(socketPath) && f !== `${basename(socketPath)}.lock`);
   if (others.length > 0) return 'shared';
   if (st.gid === gid && (st.mode & 0o777) === 0o750) return 'unchanged';
   chownSync(dir, uid, gid);
