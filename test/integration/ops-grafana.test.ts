@@ -25,9 +25,11 @@ interface Panel {
 }
 const DASHBOARD = JSON.parse(readFileSync(join(REPO, 'docs', 'grafana-dashboard.json'), 'utf8')) as { panels: Panel[]; templating: { list: { name: string; query?: unknown }[] } };
 
-/** Metrics this lab cannot produce: demotions need a tunnel of bad quality (none is), alerts a channel (none is set). */
-// Metrics this lab never produces: nothing demotes, alerts, or loses every path of a prefix (the blackholed tunnels
-// each have an ECMP partner), and labelled counters appear only once counted.
+/**
+ * Metrics this lab cannot produce: demotions need a tunnel of bad quality (none is), alerts a channel (none is set),
+ * outages a prefix left with no path (every blackholed tunnel has an ECMP partner); labelled counters appear only once
+ * counted.
+ */
 const NOT_IN_THIS_LAB = ['bgpfo_tunnel_demoted', 'bgpfo_demotions_total', 'bgpfo_alerts_total', 'bgpfo_outages_total', 'bgpfo_outage_prefixes_total'];
 
 let state: LabState;
