@@ -199,7 +199,9 @@ export async function hostDown(_file: string | undefined, o: HostOptions): Promi
     }
     if (a.kind === 'daemon') {
       if (rec.daemon) await stopProcess(rec.daemon, 5000);
-      for (const f of [a.pidFile, a.log, join(dirname(a.pidFile), 'bgpfo.sock')]) rmSync(f, { force: true });
+      // The daemon has stopped: its socket's instance lock (src/daemon/instance-lock.ts) is free and goes with the rest.
+      const socket = join(dirname(a.pidFile), 'bgpfo.sock');
+      for (const f of [a.pidFile, a.log, socket, `${socket}.lock`]) rmSync(f, { force: true });
     }
   }
   rmSync(recFile, { force: true });
