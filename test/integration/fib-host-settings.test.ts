@@ -11,7 +11,11 @@ describe('checkHostSettings in a network namespace', () => {
     const ns = `bgpfo-fib-sysctl-${process.pid % 10000}`;
     execFileSync('ip', ['netns', 'add', ns]);
     try {
+      // A new namespace copies the root's IPv4 settings (devconf_inherit_init_net 0) and a machine running Docker
+      // forwards: start from what a fresh router has, forwarding off and strict rp_filter on lo.
+      execFileSync('ip', ['netns', 'exec', ns, 'sysctl', '-qw', 'net.ipv4.ip_forward=0', 'net.ipv4.conf.lo.rp_filter=1']);
       const hostForward = readFileSync('/proc/sys/net/ipv4/ip_forward', 'utf8').trim();
+      const hostRpFilter = readFileSync('/proc/sys/net/ipv4/conf/lo/rp_filter', 'utf8').trim();
       const before = await checkHostSettings(['lo'], { apply: false, netns: ns });
       expect(before.problems.map((p) => p.key)).toContain('net.ipv4.ip_forward');
       const applied = await checkHostSettings(['lo'], { apply: true, netns: ns });
@@ -19,6 +23,7 @@ describe('checkHostSettings in a network namespace', () => {
       expect(applied.changes.map((c) => c.key)).toContain('net.ipv4.conf.lo.rp_filter');
       expect((await checkHostSettings(['lo'], { apply: false, netns: ns })).ok).toBe(true);
       expect(readFileSync('/proc/sys/net/ipv4/ip_forward', 'utf8').trim()).toBe(hostForward);
+      expect(readFileSync('/proc/sys/net/ipv4/conf/lo/rp_filter', 'utf8').trim()).toBe(hostRpFilter);
     } finally {
       execFileSync('ip', ['netns', 'del', ns]);
     }
