@@ -2,30 +2,11 @@
 // (`show bgp neighbors X`, `advertised-routes`, `clear bgp X soft in`) and GoBGP (`neighbor X adj-out`) users reach for.
 
 import { InvalidArgumentError, type Command } from 'commander';
-import { ControlClient, DEFAULT_SOCKET } from '../api/client';
+import { ControlClient } from '../api/client';
 import type { AdjRibOutResponse, ClearResponse, ClearType, MessageCountsView, NeighborDetail } from '../api/neighbor-types';
-import { loadConfig } from '../config';
 import { duration, table } from './format';
 import type { CliIo } from './main';
-
-interface ClientOpts {
-  socket?: string;
-  config?: string;
-  json?: boolean;
-}
-
-function socketFor(opts: ClientOpts, env: NodeJS.ProcessEnv): string {
-  if (opts.socket) return opts.socket;
-  if (opts.config) return loadConfig(opts.config).control.socket;
-  return env.BGPFO_SOCKET || DEFAULT_SOCKET;
-}
-
-function withClient(cmd: Command): Command {
-  return cmd
-    .option('-s, --socket <path>', `control socket (default: $BGPFO_SOCKET or ${DEFAULT_SOCKET})`)
-    .option('-c, --config <file>', 'take the control socket path from this config file')
-    .option('--json', 'print the API answer as JSON (for scripts)');
-}
+import { socketFor, withClient, type ClientOpts } from './ops-commands';
 
 function counts(c: MessageCountsView): string[] {
   return [String(c.open), String(c.update), String(c.keepalive), String(c.notification), String(c.routeRefresh), String(c.total)];

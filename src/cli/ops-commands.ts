@@ -10,19 +10,20 @@ import type { DrainResponse, ReloadResponse, UndrainResponse } from '../api/type
 import { loadConfig } from '../config';
 import type { CliIo } from './main';
 
-interface ClientOpts {
+export interface ClientOpts {
   socket?: string;
   config?: string;
   json?: boolean;
 }
 
-function socketFor(opts: ClientOpts, env: NodeJS.ProcessEnv): string {
+export function socketFor(opts: ClientOpts, env: NodeJS.ProcessEnv): string {
   if (opts.socket) return opts.socket;
   if (opts.config) return loadConfig(opts.config).control.socket;
   return env.BGPFO_SOCKET || DEFAULT_SOCKET;
 }
 
-function withClient(cmd: Command): Command {
+/** The options every command that talks to the daemon takes. */
+export function withClient(cmd: Command): Command {
   return cmd
     .option('-s, --socket <path>', `control socket (default: $BGPFO_SOCKET or ${DEFAULT_SOCKET})`)
     .option('-c, --config <file>', 'take the control socket path from this config file')
