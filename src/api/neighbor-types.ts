@@ -1,17 +1,12 @@
 // The control API's per-neighbor views (version v1): detail as `show bgp neighbors X json` users expect it, the
 // Adj-RIB-Out, and resets (`clear`: RFC 4486 Cease/Administrative Reset, RFC 2918 ROUTE-REFRESH, re-sent Adj-RIB-Out).
 
+import type { MessageCounts } from '../bgp/session-types';
 import type { Family, Prefix } from '../bgp/types';
 import type { PathView, RouteQuery, SessionStatus } from './types';
 
-export interface MessageCountsView {
-  open: number;
-  update: number;
-  notification: number;
-  keepalive: number;
-  routeRefresh: number;
-  total: number;
-}
+/** Messages of each type, as the session counts them (one definition: src/bgp/session-types.ts). */
+export type MessageCountsView = MessageCounts;
 
 export interface NotificationView {
   /** "Cease/Administrative Reset (6/4)" with the shutdown communication when there is one. */

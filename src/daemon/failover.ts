@@ -234,7 +234,7 @@ export class FailoverRunner extends EventEmitter<FailoverEvents> {
         return;
       case 'session-start':
         if (!n) return;
-        if (s.session !== 'never' || this.started) this.log.info({ tunnel: name, reason: a.reason }, `tunnel ${name}: session started (${a.reason})`);
+        this.log.info({ tunnel: name, reason: a.reason }, `tunnel ${name}: session started (${a.reason})`);
         n.start();
         return;
       case 'drop-stale':
