@@ -12,12 +12,13 @@ import type { BgpState } from '../bgp/fsm-types';
 import type { CodecContext, Family, Prefix, UpdateMessage } from '../bgp/types';
 import type { NeighborConfig } from '../config';
 import { buildNeighborPolicy, type ExportPolicy, type RouterPolicyConfig } from '../policy';
-import { AdjRibIn, AdjRibOut, makePeer, updateToRoutes, type ExportFilter, type ImportFilter, type ImportSignal, type LocRib, type Path, type Peer, type RibChange } from '../rib';
+import { AdjRibIn, AdjRibOut, makePeer, reflectionLoop, updateToRoutes, type ExportFilter, type ImportFilter, type ImportSignal, type LocRib, type Path, type Peer, type RibChange } from '../rib';
 import type { RouteAttrs } from '../rib/attrs';
 import type { Clock } from '../util/clock';
 import { PolicyMarks, type PolicyMark, type ReapplyResult } from './drain-marks';
 import { GR_AWARE, StaleRoutes, type RestartCapability } from './graceful-restart';
 import { localNextHops, unmapIpv4 } from './next-hop';
+import { LogLimiter } from '../util/log-limit';
 
 /** What the daemon needs of a session: BgpSession, or a fake in unit tests. */
 export interface SessionLike extends EventEmitter<BgpSessionEvents> {
@@ -116,6 +117,7 @@ export class Neighbor {
   exportPolicy: ExportPolicy;
   /** Run-time marks by source (drain, demotion): see setMarks(). */
   private readonly marks = new PolicyMarks();
+  private readonly loopLog = new LogLimiter();
   /**
    * Run-time export veto, asked before export policy (liveness steering: a more-specific half goes only to the
    * sessions chosen for it). Consulted when a route is (re)exported; changing its answer re-exports nothing by itself.
@@ -321,7 +323,14 @@ export class Neighbor {
         continue;
       }
       if (msg.softErrors) this.log.warn({ errors: msg.softErrors }, 'UPDATE with malformed attributes (RFC 7606)');
-      const routes = updateToRoutes(msg);
+      const receiver = { routerId: this.deps.router.routerId };
+      const loop = reflectionLoop(msg, receiver);
+      if (loop) {
+        // A peer can send these at will: one line per 10 s, with the count of the ones not logged.
+        const line = this.loopLog.hit('loop');
+        if (line.log) this.log.warn({ reason: loop, ...(line.suppressed > 0 ? { alsoIgnored: line.suppressed } : {}) }, 'UPDATE looped back through route reflection: its routes are withdrawn');
+      }
+      const routes = updateToRoutes(msg, receiver);
       for (const r of routes) n += r.announce.length + r.withdraw.length;
       const signal = up.adjIn.applyAll(routes);
       if (signal && this.onSignal(up, signal)) return n;

@@ -1,5 +1,6 @@
 // Turns a decoded UPDATE into per-family route changes for the RIB: classic IPv4 fields plus
-// MP_REACH/MP_UNREACH (RFC 4760 §3, §4), honouring RFC 7606 treat-as-withdraw, spotting End-of-RIB (RFC 4724 §2).
+// MP_REACH/MP_UNREACH (RFC 4760 §3, §4), honouring RFC 7606 treat-as-withdraw, spotting End-of-RIB (RFC 4724 §2),
+// ignoring reflected routes that loop back to us (RFC 4456 §8).
 
 import { isEndOfRib } from '../bgp/codec/eor';
 import type { Family, Prefix, UpdateMessage } from '../bgp/types';
@@ -37,15 +38,37 @@ function appendAll(to: Prefix[], from: readonly Prefix[]): void {
   for (let i = 0; i < from.length; i++) to.push(from[i]);
 }
 
+/** What the receiving router is, for the checks that compare a route with ourselves. */
+export interface Receiver {
+  /** Our BGP identifier (dotted quad). It is also our CLUSTER_ID: bgpfo configures no other (RFC 4456 §7). */
+  routerId: string;
+}
+
+/**
+ * RFC 4456 §8: a route whose ORIGINATOR_ID is our BGP identifier, or whose CLUSTER_LIST holds our CLUSTER_ID, went
+ * round a reflection loop back to us and is ignored. "Ignored" must not leave an older route of the same peer for
+ * that prefix in place (it was replaced by this announcement), so the announcement counts as a withdrawal, as FRR and
+ * BIRD do. The codec decodes both attributes only from internal peers (from external ones RFC 7606 §7.9/§7.10 discard
+ * them), so the check applies to iBGP only by construction. Returns the reason, or undefined for a route to keep.
+ */
+export function reflectionLoop(msg: UpdateMessage, receiver: Receiver | undefined): string | undefined {
+  if (!receiver) return undefined;
+  const a = msg.attributes;
+  if (a.originatorId !== undefined && a.originatorId === receiver.routerId) return `ORIGINATOR_ID ${a.originatorId} is our own BGP identifier (RFC 4456 §8)`;
+  if (a.clusterList?.includes(receiver.routerId)) return `CLUSTER_LIST holds our CLUSTER_ID ${receiver.routerId} (RFC 4456 §8)`;
+  return undefined;
+}
+
 /**
  * Splits an UPDATE into per-family announce/withdraw lists. With an RFC 7606 'treat-as-withdraw' soft error
- * every announced prefix (classic and MP_REACH) becomes a withdrawal, as §2 of that RFC requires. Families
- * other than IPv4/IPv6 unicast are ignored (we never negotiate them).
+ * every announced prefix (classic and MP_REACH) becomes a withdrawal, as §2 of that RFC requires; so does a
+ * reflection loop (RFC 4456 §8, when `receiver` is given). Families other than IPv4/IPv6 unicast are ignored
+ * (we never negotiate them).
  */
-export function updateToRoutes(msg: UpdateMessage): FamilyRoutes[] {
+export function updateToRoutes(msg: UpdateMessage, receiver?: Receiver): FamilyRoutes[] {
   const out: FamilyRoutes[] = [];
   const a = msg.attributes;
-  const withdrawAll = msg.softErrors?.some((e) => e.action === 'treat-as-withdraw') ?? false;
+  const withdrawAll = (msg.softErrors?.some((e) => e.action === 'treat-as-withdraw') ?? false) || reflectionLoop(msg, receiver) !== undefined;
 
   // End-of-RIB exactly as RFC 4724 §2 defines it, judged by the codec from the wire.
   const eor = isEndOfRib(msg);

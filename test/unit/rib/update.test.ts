@@ -1,8 +1,10 @@
-// UPDATE -> per-family routes: classic and MP fields, treat-as-withdraw (RFC 7606), End-of-RIB (RFC 4724).
+// UPDATE -> per-family routes: classic and MP fields, treat-as-withdraw (RFC 7606), End-of-RIB (RFC 4724),
+// reflection loops (RFC 4456 §8).
 
-import type { UpdateMessage } from '../../../src/bgp/types';
+import { decodeMessage, encodeMessage } from '../../../src/bgp/codec';
+import type { CodecContext, UpdateMessage } from '../../../src/bgp/types';
 import { AFI_IPV4, AFI_IPV6, AsPathSegmentType, Origin, SAFI_UNICAST } from '../../../src/bgp/types';
-import { updateToRoutes } from '../../../src/rib/update';
+import { reflectionLoop, updateToRoutes } from '../../../src/rib/update';
 
 const base = { origin: Origin.Igp, asPath: [{ type: AsPathSegmentType.AsSequence, asns: [65100] }] };
 
@@ -61,5 +63,47 @@ describe('updateToRoutes', () => {
   it('ignores families we do not carry', () => {
     const msg = upd({ attributes: { ...base, mpReach: { afi: AFI_IPV4, safi: 2, nextHops: ['192.0.2.1'], nlri: ['10.1.0.0/16'] } } });
     expect(updateToRoutes(msg)).toEqual([]);
+  });
+});
+
+describe('RFC 4456 §8: reflected routes that loop back to us', () => {
+  // Through the wire codec, as an internal peer (a route reflector) would send them: the codec keeps ORIGINATOR_ID
+  // and CLUSTER_LIST only from internal peers.
+  const ibgp: CodecContext = { fourOctetAs: true, extendedMessage: false, ebgp: false };
+  const me = { routerId: '10.255.0.1' };
+  function viaWire(extra: Partial<UpdateMessage['attributes']>): UpdateMessage {
+    const m = upd({ withdrawn: ['10.9.0.0/16'], nlri: ['10.1.0.0/16'], attributes: { origin: Origin.Igp, asPath: [], localPref: 100, nextHop: '192.0.2.1', ...extra } });
+    const decoded = decodeMessage(encodeMessage(m, ibgp), ibgp);
+    if (decoded.type !== 'update') throw new Error('not an UPDATE');
+    return decoded;
+  }
+
+  it('withdraws what an UPDATE with our own BGP identifier as ORIGINATOR_ID announces', () => {
+    const msg = viaWire({ originatorId: '10.255.0.1' });
+    expect(msg.attributes.originatorId).toBe('10.255.0.1');
+    expect(reflectionLoop(msg, me)).toMatch(/ORIGINATOR_ID 10.255.0.1 is our own BGP identifier \(RFC 4456 §8\)/);
+    expect(updateToRoutes(msg, me)).toEqual([{ family: 'ipv4-unicast', attributes: undefined, announce: [], withdraw: ['10.9.0.0/16', '10.1.0.0/16'] }]);
+  });
+
+  it('withdraws what an UPDATE whose CLUSTER_LIST holds our cluster id (our identifier) announces', () => {
+    const msg = viaWire({ originatorId: '10.255.0.7', clusterList: ['10.255.0.9', '10.255.0.1'] });
+    expect(reflectionLoop(msg, me)).toMatch(/CLUSTER_LIST holds our CLUSTER_ID 10.255.0.1/);
+    expect(updateToRoutes(msg, me)[0]).toMatchObject({ announce: [], withdraw: ['10.9.0.0/16', '10.1.0.0/16'] });
+  });
+
+  it('keeps a reflected route that names other routers, and everything when no receiver is given', () => {
+    const msg = viaWire({ originatorId: '10.255.0.7', clusterList: ['10.255.0.9'] });
+    expect(reflectionLoop(msg, me)).toBeUndefined();
+    expect(updateToRoutes(msg, me)[0].announce).toEqual(['10.1.0.0/16']);
+    expect(updateToRoutes(viaWire({ originatorId: '10.255.0.1' }))[0].announce).toEqual(['10.1.0.0/16']);
+  });
+
+  it('cannot be triggered by an external peer: the codec discards both attributes from eBGP (RFC 7606 §7.9, §7.10)', () => {
+    const ebgp: CodecContext = { ...ibgp, ebgp: true };
+    const wire = encodeMessage(upd({ nlri: ['10.1.0.0/16'], attributes: { origin: Origin.Igp, asPath: [], nextHop: '192.0.2.1', originatorId: '10.255.0.1' } }), ibgp);
+    const msg = decodeMessage(wire, ebgp);
+    if (msg.type !== 'update') throw new Error('not an UPDATE');
+    expect(msg.attributes.originatorId).toBeUndefined();
+    expect(updateToRoutes(msg, me)[0].announce).toEqual(['10.1.0.0/16']);
   });
 });
