@@ -4,13 +4,24 @@
 //
 //   sudo npx tsx bench/bgp-ingest.ts [N ...]        (default: 100000 1000000)
 
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { BgpfoDaemon, Frr, Lab, REPO } from '../test/integration/harness';
 import type { Netns } from '../test/integration/harness';
 
 const SRC_AS = 65100;
 const RX_AS = 65200;
+
+/** VmRSS split as the kernel reports it: anonymous (heap, buffers), file-backed (the binary), and the peak. */
+function memoryOf(pid: number): string {
+  try {
+    const st = readFileSync(`/proc/${pid}/status`, 'utf8');
+    const kb = (k: string) => Number(new RegExp(`${k}:\\s+(\\d+) kB`).exec(st)?.[1] ?? 0) / 1024;
+    return `anon ${kb('RssAnon').toFixed(0)} MB, file ${kb('RssFile').toFixed(0)} MB, peak ${kb('VmHWM').toFixed(0)} MB`;
+  } catch {
+    return '?';
+  }
+}
 
 function rssMb(pid: number): number {
   try {
@@ -33,6 +44,26 @@ async function pidsIn(ns: Netns, names: string[]): Promise<number[]> {
     }
   }
   return pids;
+}
+
+/**
+ * BENCH_HEAPSNAPSHOT=DIR (with BGPFO_NODE_ARGS="--heapsnapshot-signal=SIGUSR2 --diagnostic-dir=DIR"): writes the
+ * receiving daemon's heap snapshot once its routes are in the kernel, for the memory breakdown in docs/benchmarks.md.
+ */
+async function heapSnapshot(ns: Netns): Promise<void> {
+  const dir = process.env.BENCH_HEAPSNAPSHOT!;
+  const before = new Set(readdirSync(dir));
+  for (const pid of await pidsIn(ns, ['node'])) process.kill(pid, 'SIGUSR2');
+  for (let i = 0; i < 600; i++) {
+    await new Promise((r) => setTimeout(r, 1000));
+    const fresh = readdirSync(dir).filter((f) => !before.has(f) && f.endsWith('.heapsnapshot'));
+    if (fresh.length > 0) {
+      // The file is created empty and written in one go after a full collection: wait until it stops growing.
+      const size = statSync(join(dir, fresh[0])).size;
+      await new Promise((r) => setTimeout(r, 5000));
+      if (size > 0 && statSync(join(dir, fresh[0])).size === size) return console.log(`heap snapshot: ${join(dir, fresh[0])}`);
+    }
+  }
 }
 
 interface Result {
@@ -66,6 +97,7 @@ async function runOne(n: number, receiver: 'frr' | 'bgpfo'): Promise<Result> {
     await lab.link({ ns: src, ifname: 'to-rx', v4: '10.0.0.1/30' }, { ns: rx, ifname: 'to-src', v4: '10.0.0.2/30' });
     let count: () => Promise<number>;
     let rss: () => Promise<number>;
+    let d: BgpfoDaemon | undefined;
     if (receiver === 'frr') {
       // bgpd with zebra, as users run it: FRR's figure includes handing the routes to zebra.
       const frr = await Frr.start(rx, {
@@ -82,7 +114,7 @@ router bgp ${RX_AS}
       count = async () => (await frr.peers('ipv4'))['10.0.0.1']?.pfxRcd ?? 0;
       rss = async () => (await Promise.all((await pidsIn(rx, ['bgpd', 'zebra'])).map(rssMb))).reduce((a, b) => a + b, 0);
     } else {
-      const d = await BgpfoDaemon.start(rx, 'rx', {
+      d = await BgpfoDaemon.start(rx, 'rx', {
         logLevel: 'warn',
         config: {
           router: { asn: RX_AS, 'router-id': '10.0.0.2' },
@@ -98,10 +130,11 @@ router bgp ${RX_AS}
           ],
         },
       });
+      const daemon = d;
       count = async () => {
-        return (await d.status()).router.locRibPrefixes;
+        return (await daemon.status()).router.locRibPrefixes;
       };
-      rss = async () => rssMb(d.process.pid ?? 0) || (await Promise.all((await pidsIn(rx, ['node'])).map(rssMb))).reduce((a, b) => a + b, 0);
+      rss = async () => rssMb(daemon.process.pid ?? 0) || (await Promise.all((await pidsIn(rx, ['node'])).map(rssMb))).reduce((a, b) => a + b, 0);
     }
     const feeder = src.spawn('feeder', [
       process.execPath, '--import', 'tsx', join(REPO, 'bench', 'feeder.ts'),
@@ -114,7 +147,18 @@ router bgp ${RX_AS}
     const proto = receiver === 'frr' ? 'bgp' : '201';
     const inKernel = async () => Number(await rx.exec(['sh', '-c', `ip route show proto ${proto} | wc -l`]).catch(() => '0'));
     const kernelSeconds = await timeIngest(n, inKernel, firstWritten, 600_000);
-    return { receiver, n, seconds, kernelSeconds, rssMb: Math.round(await rss()) };
+    const rssAfter = Math.round(await rss());
+    if (receiver === 'bgpfo' && d) {
+      console.log(`  bgpfo RSS ${rssAfter} MB: ${memoryOf(d.process.pid ?? 0)}`);
+      const mem = (await d.status()).router.memory;
+      if (mem) console.log(`  bgpfo memory: ${Object.entries(mem).map(([k, v]) => `${k} ${k.endsWith('Bytes') ? (v / 2 ** 20).toFixed(1) + ' MB' : v}`).join(', ')}`);
+    }
+    for (const s of (process.env.BENCH_RSS_LATER ?? '').split(',').filter(Boolean).map(Number)) {
+      await new Promise((r) => setTimeout(r, s * 1000));
+      console.log(`  ${receiver} RSS ${Math.round(await rss())} MB ${s} s later${d ? ': ' + memoryOf(d.process.pid ?? 0) : ''}`);
+    }
+    if (process.env.BENCH_HEAPSNAPSHOT && receiver === 'bgpfo') await heapSnapshot(rx);
+    return { receiver, n, seconds, kernelSeconds, rssMb: rssAfter };
   } finally {
     await lab.cleanup();
   }

@@ -22,6 +22,21 @@ export interface RouterStatus {
   locRibPrefixes: number;
   /** Host sysctls this run changed (absent when none): a clean stop puts them back when `restore` is true. */
   hostSettings?: HostSettingChange[];
+  /** Where the daemon's memory goes (process figures from Node, the Loc-RIB's own accounting). */
+  memory?: MemoryStatus;
+}
+
+export interface MemoryStatus {
+  rssBytes: number;
+  /** V8 heap in use and reserved. */
+  heapUsedBytes: number;
+  heapTotalBytes: number;
+  /** Memory outside the V8 heap held by JavaScript objects (typed arrays' contents: the route tables). */
+  arrayBuffersBytes: number;
+  /** The Loc-RIB's prefix table and pending-change table (typed arrays). */
+  locRibTableBytes: number;
+  /** Distinct path and ranking objects the Loc-RIB's prefixes share. */
+  locRibSharedEntries: number;
 }
 
 export interface HostSettingChange {

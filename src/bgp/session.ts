@@ -165,6 +165,19 @@ export class BgpSession extends EventEmitter<BgpSessionEvents> {
     return this.establishedSocket().write(encodeMessage({ type: 'route-refresh', ...familyToAfiSafi(family), subtype: 0 }, e.negotiated.ctx));
   }
 
+  /**
+   * Stops (true) or restarts (false) reading the Established connection: the daemon's inbound backpressure while
+   * it still has many received routes to process, so a full table waits in the peer's TCP buffers rather than as
+   * decoded messages in our memory. TCP flow control slows the peer; its KEEPALIVEs wait with the UPDATEs, so the
+   * daemon must resume within a fraction of the hold time (it does: it pauses only while it is processing).
+   */
+  pauseInbound(paused: boolean): void {
+    const socket = this.established && this.io.get(this.established.conn)?.socket;
+    if (!socket) return;
+    if (paused) socket.pause();
+    else socket.resume();
+  }
+
   /** End-of-RIB marker (RFC 4724 §2) after the initial table for a family. */
   sendEndOfRib(family: Family): boolean {
     const socket = this.establishedSocket();

@@ -34,6 +34,22 @@ export interface SessionLike extends EventEmitter<BgpSessionEvents> {
   sendRouteRefresh?(family: Family): boolean;
   /** Closes the connection with no NOTIFICATION and goes quiet (a graceful-restart stop, RFC 4724 §4). */
   abandon?(): void;
+  /** Stops or restarts reading the connection (inbound backpressure). */
+  pauseInbound?(paused: boolean): void;
+}
+
+/**
+ * Inbound backpressure: above this many received prefixes not yet processed the connection is not read, below
+ * INBOX_RESUME it is again. Keeps a full table in the peer's TCP buffers instead of as decoded messages here (a
+ * million prefix strings was the largest part of the peak memory at full table). Processing takes a few hundred
+ * thousand prefixes a second, so a pause lasts a fraction of a second, far below any hold time.
+ */
+export const INBOX_PAUSE = 40_000;
+export const INBOX_RESUME = 10_000;
+
+function prefixesIn(msg: UpdateMessage): number {
+  const a = msg.attributes;
+  return msg.nlri.length + msg.withdrawn.length + (a.mpReach?.nlri.length ?? 0) + (a.mpUnreach?.withdrawn.length ?? 0);
 }
 
 export type SessionFactory = (opts: SessionOptions) => SessionLike;
@@ -99,6 +115,9 @@ interface Up {
   /** UPDATEs (and End-of-RIB marks) received and not processed yet (processed in batches, not one per event). */
   inbox: (UpdateMessage | EorMark | undefined)[];
   inboxHead: number;
+  /** Prefixes in the unprocessed part of the inbox, and whether reading is paused for them. */
+  inboxPrefixes: number;
+  inboxPaused: boolean;
   /** False after session.send() reported a full socket buffer, until 'drain'. */
   writable: boolean;
   /** End-of-RIB is owed once the initial table has been sent. */
@@ -209,6 +228,8 @@ export class Neighbor {
       }),
       adjOut: new AdjRibOut(this.name, exporter),
       inbox: [],
+      inboxPrefixes: 0,
+      inboxPaused: false,
       inboxHead: 0,
       writable: true,
       eorPending: true,
@@ -250,6 +271,11 @@ export class Neighbor {
     const up = this.up;
     if (!up || up.resetting) return;
     up.inbox.push(msg);
+    up.inboxPrefixes += prefixesIn(msg);
+    if (!up.inboxPaused && up.inboxPrefixes > INBOX_PAUSE && this.session.pauseInbound) {
+      up.inboxPaused = true;
+      this.session.pauseInbound(true);
+    }
     this.deps.wantImport();
   }
 
@@ -322,6 +348,7 @@ export class Neighbor {
         this.deps.onEndOfRibApplied?.(msg.family);
         continue;
       }
+      up.inboxPrefixes -= prefixesIn(msg);
       if (msg.softErrors) this.log.warn({ errors: msg.softErrors }, 'UPDATE with malformed attributes (RFC 7606)');
       const receiver = { routerId: this.deps.router.routerId };
       const loop = reflectionLoop(msg, receiver);
@@ -334,6 +361,10 @@ export class Neighbor {
       for (const r of routes) n += r.announce.length + r.withdraw.length;
       const signal = up.adjIn.applyAll(routes);
       if (signal && this.onSignal(up, signal)) return n;
+    }
+    if (up.inboxPaused && up.inboxPrefixes < INBOX_RESUME && this.up === up) {
+      up.inboxPaused = false;
+      this.session.pauseInbound?.(false);
     }
     if (up.inboxHead === up.inbox.length) {
       up.inbox = [];

@@ -13,6 +13,7 @@ import { syncOriginated } from '../policy';
 import { LocRib, makeLocalPeer, type RibChange } from '../rib';
 import { realClock, type Clock } from '../util/clock';
 import { LogLimiter } from '../util/log-limit';
+import { fullCollection, MemoryReclaimer } from './memory-reclaim';
 import type { RestartCapability } from './graceful-restart';
 import { SerialLoop } from './loop';
 import { Neighbor, type SessionFactory } from './neighbor';
@@ -29,6 +30,8 @@ export interface SpeakerOptions {
   drainBudget?: number;
   /** Prefixes sent per neighbor per export slice (default 20,000). */
   flushBudget?: number;
+  /** A full garbage collection after a burst of route work (MemoryReclaimer); false turns it off. Default: V8's. */
+  collectGarbage?: (() => void) | false;
   /** Graceful restart (RFC 4724 §4.1): each neighbor's capability, with live R and F bits (LocalRestart). */
   restartCapability?: (n: NeighborConfig) => RestartCapability | undefined;
   /** Liveness (BFD/probe) of a neighbor's tunnel; a dead tunnel's routes are not kept as stale. Default: alive. */
@@ -129,6 +132,8 @@ export class Speaker extends EventEmitter<SpeakerEvents> {
    * still to drain (drainChanges takes them in the order first touched), `batch` is the one that took the last.
    */
   private fences: { need: number; batch: InFlight | null | undefined; cb: () => void }[] = [];
+  /** Returns the memory a burst of route work took once the daemon is quiet again. */
+  readonly reclaimer: MemoryReclaimer | undefined;
 
   constructor(
     /** Replaced by reload (src/daemon/reload-apply.ts) once its changes are applied. */
@@ -141,6 +146,7 @@ export class Speaker extends EventEmitter<SpeakerEvents> {
     this.startedAt = this.clock.now();
     this.importBudget = opts.importBudget ?? 10_000;
     this.drainBudget = opts.drainBudget ?? 50_000;
+    this.reclaimer = opts.collectGarbage === false ? undefined : new MemoryReclaimer(this.clock, opts.collectGarbage ?? fullCollection());
     this.flushBudget = opts.flushBudget ?? 20_000;
     this.loop = new SerialLoop(opts.logger);
     const router = config.router;
@@ -239,6 +245,7 @@ export class Speaker extends EventEmitter<SpeakerEvents> {
   stop(): void {
     if (this.stopped) return;
     this.stopped = true;
+    this.reclaimer?.stop();
     this.loop.post('stop', () => {
       for (const n of this.neighbors) n.stop(n.config.shutdownMessage ?? DEFAULT_SHUTDOWN_MESSAGE);
     });
@@ -379,7 +386,7 @@ export class Speaker extends EventEmitter<SpeakerEvents> {
     const waiting = new Set<string>();
     for (const n of busy) {
       if (waiting.has(n.name)) continue;
-      n.processInbound(share);
+      this.reclaimer?.noteWork(n.processInbound(share));
       if (this.leaving.includes(n) && n.hasInbound) waiting.add(n.name);
     }
     this.leaving = this.leaving.filter((n) => n.hasInbound);
@@ -412,6 +419,7 @@ export class Speaker extends EventEmitter<SpeakerEvents> {
     let more = !this.inFlight && this.locRib.pendingCount > 0;
     for (const n of this.neighbors) if (n.flush(this.flushBudget)) more = true;
     if (more) this.wantExport();
+    else if (!this.inFlight && this.locRib.pendingCount === 0 && !this.neighbors.some((n) => n.hasInbound)) this.reclaimer?.idle();
   }
 
   private advertise(changes: readonly RibChange[]): void {

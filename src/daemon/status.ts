@@ -1,6 +1,7 @@
 // The control API's view of the running speaker (ControlProvider): router and session status, the Loc-RIB with
 // best path, ECMP set and the decision step that chose it, and each neighbor's Adj-RIB-In (pre/post policy).
 
+import { ControlApiError } from '../api/errors';
 import { prefixFamily } from '../bgp/prefix';
 import type { Prefix } from '../bgp/types';
 import { bgpfoVersion } from '../api/version';
@@ -9,6 +10,7 @@ import type {
   AdjRibInResponse,
   ControlProvider,
   HostSettingChange,
+  MemoryStatus,
   RouteEntry,
   RouteQuery,
   RoutesResponse,
@@ -71,6 +73,7 @@ export class SpeakerStatus implements ControlProvider {
         listen: this.listening(),
         locRibPrefixes: s.locRib.size,
         ...(this.hostSettings().length > 0 ? { hostSettings: this.hostSettings() } : {}),
+        memory: memoryStatus(s.locRib.memory),
       },
       sessions: s.neighbors.map((n) => sessionStatus(n, s.clock.now())),
     };
@@ -90,6 +93,14 @@ export class SpeakerStatus implements ControlProvider {
     const n = this.speaker.neighbor(name);
     if (!n) return null;
     const adj = n.adjRibIn;
+    if (policy === 'pre' && !this.speaker.config.rib.keepPrePolicy) {
+      throw new ControlApiError(
+        409,
+        'pre-policy-not-kept',
+        `${name}: routes as received (before import policy) are not kept: rib.keep-pre-policy is false. ` +
+          `Set rib.keep-pre-policy: true and restart the daemon to see them; what was accepted is shown without --pre.`,
+      );
+    }
     if (!adj) return { neighbor: name, policy, routes: [], total: 0 };
     const lookup = (p: Prefix) => (policy === 'pre' ? adj.prePolicy(p) : adj.postPolicy(p));
     const { prefixes, total } = selectPrefixes(
@@ -110,6 +121,18 @@ export class SpeakerStatus implements ControlProvider {
     });
     return { neighbor: name, policy, routes, total };
   }
+}
+
+function memoryStatus(rib: { tableBytes: number; pendingBytes: number; sharedEntries: number }): MemoryStatus {
+  const m = process.memoryUsage();
+  return {
+    rssBytes: m.rss,
+    heapUsedBytes: m.heapUsed,
+    heapTotalBytes: m.heapTotal,
+    arrayBuffersBytes: m.arrayBuffers,
+    locRibTableBytes: rib.tableBytes + rib.pendingBytes,
+    locRibSharedEntries: rib.sharedEntries,
+  };
 }
 
 function sessionStatus(n: Neighbor, now: number): SessionStatus {

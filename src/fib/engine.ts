@@ -3,7 +3,7 @@
 
 import type { Prefix } from '../bgp/types';
 import type { Dataplane, KernelOp } from './dataplane';
-import { FibModel, sameMembers, type GroupState, type IdRange, type NhState, type RouteState } from './model';
+import { FibModel, sameMembers, type GroupState, type IdRange, type NhState } from './model';
 import { Pinning } from './pinning';
 import { reconcileKernel, sweepStale } from './reconcile';
 import { buildSnapshot } from './snapshot';
@@ -83,30 +83,37 @@ export class FibEngine implements Fib {
   private async place(placed: [Prefix, NormalTiers][], removals: Prefix[], t: Tally, pin: boolean): Promise<void> {
     const createdNhs: NhState[] = [];
     const createdGroups: GroupState[] = [];
-    const changes = new Map<Prefix, RouteState>();
+    // Route ids (RouteTable) of the prefixes to write: valid until this queued operation ends.
+    const changes: number[] = [];
     const touched = new Set<GroupState>();
     const m = this.model;
+    const routes = m.routes;
     for (const [prefix, norm] of placed) {
-      let rs = m.routes.get(prefix);
-      if (rs !== undefined && rs.group.key !== norm.key && pin && rs.installed === rs.group.id && this.pins.pinnable(rs.group, norm)) {
-        m.pinned.set(prefix, norm);
-        continue;
+      let rid = routes.find(prefix);
+      if (rid >= 0 && pin) {
+        const cur = routes.group(rid);
+        if (cur.key !== norm.key && routes.installed(rid) === cur.id && this.pins.pinnable(cur, norm)) {
+          m.pinned.set(prefix, norm);
+          continue;
+        }
       }
-      m.pinned.delete(prefix);
+      if (m.pinned.size > 0) m.pinned.delete(prefix);
       const g = m.ensureGroup(norm, createdNhs, createdGroups);
-      if (rs === undefined) {
-        rs = { group: g, installed: 0 };
-        m.routes.set(prefix, rs);
+      if (rid < 0) {
+        rid = routes.add(prefix, g);
         g.routes++;
-      } else if (rs.group !== g) {
-        rs.group.routes--;
-        touched.add(rs.group);
-        rs.group = g;
-        g.routes++;
-      } else if (rs.installed === g.id) {
-        continue; // the RIB repeating itself: nothing to write
+      } else {
+        const cur = routes.group(rid);
+        if (cur !== g) {
+          cur.routes--;
+          touched.add(cur);
+          routes.setGroup(rid, g);
+          g.routes++;
+        } else if (routes.installed(rid) === g.id) {
+          continue; // the RIB repeating itself: nothing to write
+        }
       }
-      changes.set(prefix, rs);
+      changes.push(rid);
     }
     await this.createObjects(createdNhs, createdGroups, t);
     const failed = await this.writeRoutes(changes, t);
@@ -160,7 +167,7 @@ export class FibEngine implements Fib {
     this.model.down.delete(tunnel);
     this.pins.downChanged();
     // Pinned prefixes whose tiers now equal their group's (nothing of theirs is down any more) are plain routes again.
-    for (const [prefix, norm] of this.model.pinned) if (this.model.routes.get(prefix)?.group.key === norm.key) this.model.pinned.delete(prefix);
+    for (const [prefix, norm] of this.model.pinned) if (this.model.routes.groupOf(prefix)?.key === norm.key) this.model.pinned.delete(prefix);
   }
 
   private async regroupTunnel(tunnel: string, t: Tally): Promise<void> {
@@ -271,35 +278,37 @@ export class FibEngine implements Fib {
     if (groups.length > 0) await this.regroup(groups, t, true);
   }
 
-  /** Points each changed prefix at its group's kernel id; returns routes whose write failed. */
-  private async writeRoutes(changes: Map<Prefix, RouteState>, t: Tally): Promise<RouteState[]> {
-    const failedRoutes: RouteState[] = [];
+  /** Points each changed route (RouteTable ids) at its group's kernel id; returns the routes whose write failed. */
+  private async writeRoutes(changes: readonly number[], t: Tally): Promise<number[]> {
+    const routes = this.model.routes;
+    const failedRoutes: number[] = [];
     let ops: KernelOp[] = [];
-    let batch: RouteState[] = [];
+    let batch: number[] = [];
     const flush = async (): Promise<void> => {
       const failed = await t.apply(this.dp, 'routes', ops);
-      batch.forEach((rs, i) => {
-        if (failed.has(i)) failedRoutes.push(rs);
-        else rs.installed = (ops[i] as { nhid: number }).nhid;
+      batch.forEach((rid, i) => {
+        if (failed.has(i)) failedRoutes.push(rid);
+        else routes.setInstalled(rid, (ops[i] as { nhid: number }).nhid);
       });
       ops = [];
       batch = [];
     };
-    for (const [prefix, rs] of changes) {
-      const g = rs.group;
+    for (const rid of changes) {
+      const g = routes.group(rid);
+      const prefix = routes.prefixOf(rid);
       if (!this.groupPresent(g)) {
         t.error('FIB_KERNEL_REJECTED', `not installed: the kernel object for its next hops (id ${g.id}) could not be created`, prefix);
         continue;
       }
-      const stale = this.model.stale.get(prefix);
+      const stale = this.model.stale.size > 0 ? this.model.stale.get(prefix) : undefined;
       if (stale !== undefined && stale.metric === this.dp.metric) {
         // A route a previous run left behind: take it over, and write nothing if it already fits.
         this.model.stale.delete(prefix);
-        rs.installed = stale.nhid === g.id ? g.id : -1;
-        if (rs.installed === g.id) continue;
+        routes.setInstalled(rid, stale.nhid === g.id ? g.id : -1);
+        if (stale.nhid === g.id) continue;
       }
-      ops.push({ kind: rs.installed !== 0 ? 'route-replace' : 'route-add', prefix, nhid: g.id });
-      batch.push(rs);
+      ops.push({ kind: routes.installed(rid) !== 0 ? 'route-replace' : 'route-add', prefix, nhid: g.id });
+      batch.push(rid);
       if (ops.length >= this.routeBatchSize) await flush();
     }
     if (ops.length > 0) await flush();
@@ -308,28 +317,31 @@ export class FibEngine implements Fib {
 
   private async deleteRoutes(prefixes: Prefix[], t: Tally, touched: Set<GroupState>): Promise<void> {
     const ops: KernelOp[] = [];
+    const routes = this.model.routes;
     for (const prefix of prefixes) {
-      const rs = this.model.routes.get(prefix);
-      if (rs === undefined) {
-        const stale = this.model.stale.get(prefix);
+      const rid = routes.find(prefix);
+      if (rid < 0) {
+        const stale = this.model.stale.size > 0 ? this.model.stale.get(prefix) : undefined;
         if (stale !== undefined) {
           this.model.stale.delete(prefix);
           ops.push({ kind: 'route-del', prefix, metric: stale.metric });
         }
         continue;
       }
-      this.model.routes.delete(prefix);
-      this.model.pinned.delete(prefix);
-      rs.group.routes--;
-      touched.add(rs.group);
-      if (rs.installed !== 0) ops.push({ kind: 'route-del', prefix });
+      const g = routes.group(rid);
+      const installed = routes.installed(rid);
+      routes.remove(rid);
+      if (this.model.pinned.size > 0) this.model.pinned.delete(prefix);
+      g.routes--;
+      touched.add(g);
+      if (installed !== 0) ops.push({ kind: 'route-del', prefix });
       if (ops.length >= this.routeBatchSize) await t.apply(this.dp, 'routes', ops.splice(0));
     }
     await t.apply(this.dp, 'routes', ops);
   }
 
   /** Deletes group objects no route uses, then next hops no group uses, then unneeded blackholes. */
-  private async cleanup(touched: Set<GroupState>, t: Tally, failedRoutes: RouteState[]): Promise<void> {
+  private async cleanup(touched: Set<GroupState>, t: Tally, failedRoutes: number[]): Promise<void> {
     const ops: KernelOp[] = [];
     const deleted = new Set<number>();
     const nhs = new Set<NhState>();
@@ -357,7 +369,8 @@ export class FibEngine implements Fib {
     }
     await t.apply(this.dp, 'objects', ops);
     // A route whose move failed still pointed at an object deleted now; the kernel took it along.
-    for (const rs of failedRoutes) if (deleted.has(rs.installed)) rs.installed = 0;
+    const routes = this.model.routes;
+    for (const rid of failedRoutes) if (deleted.has(routes.installed(rid))) routes.setInstalled(rid, 0);
   }
 
   /** Deletes everything we own: objects first (the kernel drops their routes with them), then leftovers. */
@@ -405,8 +418,8 @@ export class FibEngine implements Fib {
       }
       affected.push(g);
     }
-    for (const rs of m.routes.values()) if (gone.has(rs.installed)) rs.installed = 0;
-    for (const [prefix, st] of m.stale) if (gone.has(st.nhid)) m.stale.delete(prefix);
+    for (const rid of m.routes.ids()) if (gone.has(m.routes.installed(rid))) m.routes.setInstalled(rid, 0);
+    if (m.stale.size > 0) m.stale.retain((_prefix, nhid) => !gone.has(nhid));
     this.options.logger?.warn({ ifname, objects: lost.size, groupsEmptied: gone.size - lost.size }, 'interface lost carrier: kernel flushed its nexthop objects');
     // Groups first, at once (they may need the next tier), then the routes the kernel dropped.
     this.scheduleRepair(this.regroup(affected, new Tally()));
@@ -441,9 +454,9 @@ export class FibEngine implements Fib {
     }
     written += stale.length;
     await this.regroup(stale, t, true);
-    const changes = new Map<Prefix, RouteState>();
-    for (const [prefix, rs] of m.routes) if (rs.installed !== rs.group.id) changes.set(prefix, rs);
-    written += changes.size;
+    const changes: number[] = [];
+    for (const rid of m.routes.ids()) if (m.routes.installed(rid) !== m.routes.group(rid).id) changes.push(rid);
+    written += changes.length;
     await this.writeRoutes(changes, t);
     return written;
   }

@@ -2,6 +2,7 @@
 // routes, tunnel states, and the id allocator. Pure bookkeeping; the engine turns changes into KernelOps.
 
 import type { Prefix } from '../bgp/types';
+import { PrefixTable } from '../bgp/prefix-table';
 import type { KernelObject } from './dataplane';
 import type { NextHop } from './types';
 import { addressFamily, nexthopKey, type IpFamily, type NormalTiers } from './tiers';
@@ -35,12 +36,149 @@ export interface GroupState {
   activeTier: number;
   /** The object the routes point at exists in the kernel. */
   present: boolean;
+  /** This group's number in RouteTable (routes refer to their group by it); 0 until registered. */
+  slot: number;
 }
 
-export interface RouteState {
-  group: GroupState;
-  /** The nhid our kernel route points at now; 0 when the kernel has no route of ours for the prefix. */
-  installed: number;
+/**
+ * Our routes, a million of them at full table: per prefix its group and the nhid the kernel route points at now
+ * (0 when the kernel has no route of ours for it, -1 when it has one we have not matched to an object), in a
+ * PrefixTable: no object per route. Route ids are stable while the route lives; the engine holds them only inside
+ * one queued operation.
+ */
+export class RouteTable {
+  private readonly table = new PrefixTable(2);
+  private readonly bySlot: (GroupState | undefined)[] = [undefined];
+  private readonly freeSlots: number[] = [];
+
+  get size(): number {
+    return this.table.size;
+  }
+
+  /** Memory held by the table's arrays (benchmarks' breakdown). */
+  get bytes(): number {
+    return this.table.bytes;
+  }
+
+  find(prefix: Prefix): number {
+    return this.table.find(prefix);
+  }
+
+  /** A new route on group `g`, not installed. */
+  add(prefix: Prefix, g: GroupState): number {
+    const id = this.table.insert(prefix);
+    this.table.set(id, 0, g.slot);
+    this.table.set(id, 1, 0);
+    return id;
+  }
+
+  group(id: number): GroupState {
+    return this.bySlot[this.table.get(id, 0)]!;
+  }
+
+  /** The group of a prefix's route, if it has one. */
+  groupOf(prefix: Prefix): GroupState | undefined {
+    const id = this.table.find(prefix);
+    return id < 0 ? undefined : this.group(id);
+  }
+
+  setGroup(id: number, g: GroupState): void {
+    this.table.set(id, 0, g.slot);
+  }
+
+  installed(id: number): number {
+    return this.table.get(id, 1);
+  }
+
+  setInstalled(id: number, nhid: number): void {
+    this.table.set(id, 1, nhid);
+  }
+
+  remove(id: number): void {
+    this.table.removeId(id);
+  }
+
+  prefixOf(id: number): Prefix {
+    return this.table.prefixOf(id);
+  }
+
+  ids(): IterableIterator<number> {
+    return this.table.ids();
+  }
+
+  clear(): void {
+    this.table.clear();
+  }
+
+  /** Gives a group its slot (when the model creates it). */
+  register(g: GroupState): void {
+    const slot = this.freeSlots.pop() ?? this.bySlot.length;
+    this.bySlot[slot] = g;
+    g.slot = slot;
+  }
+
+  /** Frees a dropped group's slot (no route refers to it any more). */
+  release(g: GroupState): void {
+    if (g.slot === 0 || this.bySlot[g.slot] !== g) return;
+    this.bySlot[g.slot] = undefined;
+    this.freeSlots.push(g.slot);
+    g.slot = 0;
+  }
+}
+
+/**
+ * Kernel routes of ours adopted after a restart that no route claimed yet: per prefix its nhid and metric, and a
+ * mark for "adopted by the reconcile in progress" (so it needs no set of the million prefixes it saw).
+ */
+export class StaleRoutes {
+  private readonly table = new PrefixTable(3);
+
+  get size(): number {
+    return this.table.size;
+  }
+
+  has(prefix: Prefix): boolean {
+    return this.table.has(prefix);
+  }
+
+  get(prefix: Prefix): { nhid: number; metric: number } | undefined {
+    const id = this.table.find(prefix);
+    return id < 0 ? undefined : { nhid: this.table.get(id, 0), metric: this.table.get(id, 1) };
+  }
+
+  set(prefix: Prefix, v: { nhid: number; metric: number; adopted?: boolean }): void {
+    const id = this.table.insert(prefix);
+    this.table.set(id, 0, v.nhid);
+    this.table.set(id, 1, v.metric);
+    this.table.set(id, 2, v.adopted ? 1 : 0);
+  }
+
+  clearMarks(): void {
+    for (const id of this.table.ids()) this.table.set(id, 2, 0);
+  }
+
+  delete(prefix: Prefix): boolean {
+    return this.table.delete(prefix);
+  }
+
+  clear(): void {
+    this.table.clear();
+  }
+
+  *entries(): IterableIterator<[Prefix, { nhid: number; metric: number }]> {
+    for (const id of this.table.ids()) yield [this.table.prefixOf(id), { nhid: this.table.get(id, 0), metric: this.table.get(id, 1) }];
+  }
+
+  /** Keeps only the entries `keep` says yes to (one pass, no copy of the keys). */
+  retain(keep: (prefix: Prefix, nhid: number, metric: number, adopted: boolean) => boolean): void {
+    for (const id of this.table.ids()) {
+      if (!keep(this.table.prefixOf(id), this.table.get(id, 0), this.table.get(id, 1), this.table.get(id, 2) === 1)) this.table.removeId(id);
+    }
+  }
+
+  [Symbol.iterator](): IterableIterator<[Prefix, { nhid: number; metric: number }]> {
+    return this.entries();
+  }
 }
 
 export interface IdRange {
@@ -94,7 +232,7 @@ export class FibModel {
   readonly nhs = new Map<string, NhState>();
   readonly nhsByTunnel = new Map<string, Set<NhState>>();
   readonly groups = new Map<string, GroupState>();
-  readonly routes = new Map<Prefix, RouteState>();
+  readonly routes = new RouteTable();
   readonly down = new Set<string>();
   /**
    * Prefixes left on a group that holds a down tunnel although their tiers no longer list it (its session's routes
@@ -106,7 +244,7 @@ export class FibModel {
   /** Per family, the blackhole object groups fall back to when no next hop is usable. */
   readonly blackholes = new Map<IpFamily, { id: number; present: boolean }>();
   /** Kernel routes of ours adopted by reconcile({ stale: 'keep' }) that no route claimed yet. */
-  readonly stale = new Map<Prefix, { nhid: number; metric: number }>();
+  readonly stale = new StaleRoutes();
   /** Kernel objects of ours adopted the same way, by id. */
   readonly adoptable = new Map<number, KernelObject>();
   readonly ids: IdAllocator;
@@ -171,7 +309,9 @@ export class FibModel {
       members: [],
       activeTier: 0,
       present: single ? tiers[0][0].present : false,
+      slot: 0,
     };
+    this.routes.register(g);
     for (const tier of tiers) for (const nh of tier) nh.groups.add(g);
     if (!single) {
       const want = this.computeMembers(g);
@@ -204,6 +344,7 @@ export class FibModel {
   /** Forgets a group with no routes; returns the kernel id to delete, if it owns a group object. */
   dropGroup(g: GroupState): number | undefined {
     this.groups.delete(g.key);
+    this.routes.release(g);
     for (const tier of g.tiers) for (const nh of tier) nh.groups.delete(g);
     if (g.single) return undefined;
     this.ids.free(g.id);

@@ -47,7 +47,7 @@ export class Pinning {
   leavingWith(tunnel: string): [Prefix, NormalTiers][] {
     const out: [Prefix, NormalTiers][] = [];
     for (const [prefix, norm] of this.model.pinned) {
-      const g = this.model.routes.get(prefix)?.group;
+      const g = this.model.routes.groupOf(prefix);
       if (!g || !g.tiers.some((tier) => tier.some((nh) => nh.hop.tunnel === tunnel))) continue;
       if (norm.tiers.some((tier) => tier.some((h) => h.tunnel === tunnel))) continue;
       out.push([prefix, norm]);

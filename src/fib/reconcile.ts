@@ -52,23 +52,25 @@ export async function reconcileKernel(engine: FibEngine, options: ReconcileOptio
     staleObjects++;
   }
 
-  // Routes: ours in the model are installed at whatever the kernel says; the rest are stale.
-  const seen = new Set<string>();
-  const inKernel = new Set<string>();
+  // Routes: ours in the model are installed at whatever the kernel says (nothing, unless the kernel lists it); the
+  // rest are stale. No set of a million prefix strings: the model's and the stale table's own entries are marked.
+  for (const rid of m.routes.ids()) m.routes.setInstalled(rid, 0);
   let staleRoutes = 0;
+  const staleBefore = m.stale.size;
+  const inKernel = staleBefore > 0 ? new Set<string>() : undefined;
   for (const kr of routes) {
-    inKernel.add(kr.prefix + ' ' + kr.metric);
-    const rs = m.routes.get(kr.prefix);
-    if (rs !== undefined && kr.metric === engine.dp.metric) {
-      rs.installed = kr.nhid === 0 ? -1 : kr.nhid;
-      seen.add(kr.prefix);
+    inKernel?.add(kr.prefix + ' ' + kr.metric);
+    const rid = m.routes.find(kr.prefix);
+    if (rid >= 0 && kr.metric === engine.dp.metric) {
+      m.routes.setInstalled(rid, kr.nhid === 0 ? -1 : kr.nhid);
     } else if (!m.stale.has(kr.prefix)) {
-      m.stale.set(kr.prefix, { nhid: kr.nhid, metric: kr.metric });
+      m.stale.set(kr.prefix, { nhid: kr.nhid, metric: kr.metric, adopted: true });
       staleRoutes++;
     }
   }
-  for (const [prefix, rs] of m.routes) if (!seen.has(prefix)) rs.installed = 0;
-  for (const [prefix, st] of m.stale) if (!inKernel.has(prefix + ' ' + st.metric)) m.stale.delete(prefix);
+  // Stale entries from an earlier reconcile that the kernel no longer lists are forgotten.
+  if (inKernel) m.stale.retain((prefix, _nhid, metric, adopted) => adopted || inKernel.has(prefix + ' ' + metric));
+  m.stale.clearMarks();
 
   const repaired = await engine.repair(t);
   if ((options.stale ?? 'remove') === 'remove') await sweepStale(engine, t);
@@ -82,7 +84,7 @@ export async function reconcileKernel(engine: FibEngine, options: ReconcileOptio
 export async function sweepStale(engine: FibEngine, t: Tally): Promise<void> {
   const m = engine.model;
   const routeOps: KernelOp[] = [];
-  for (const [prefix, st] of m.stale) {
+  for (const [prefix, st] of m.stale.entries()) {
     if (st.nhid !== 0 && m.adoptable.has(st.nhid)) continue;
     routeOps.push({ kind: 'route-del', prefix, metric: st.metric });
     if (routeOps.length >= engine.routeBatchSize) await t.apply(engine.dp, 'routes', routeOps.splice(0));

@@ -23,9 +23,10 @@ export function buildSnapshot(m: FibModel, options: { routes?: boolean }): FibSn
   }
   let installed = 0;
   const routes = options.routes === false ? undefined : new Map<Prefix, { nhid: number; groupId: number }>();
-  for (const [prefix, rs] of m.routes) {
-    if (rs.installed > 0) installed++;
-    routes?.set(prefix, { nhid: Math.max(0, rs.installed), groupId: rs.group.id });
+  for (const rid of m.routes.ids()) {
+    const nhid = m.routes.installed(rid);
+    if (nhid > 0) installed++;
+    routes?.set(m.routes.prefixOf(rid), { nhid: Math.max(0, nhid), groupId: m.routes.group(rid).id });
   }
   return {
     nexthops: [...m.nhs.values()].map((nh) => ({ id: nh.id, ...nh.hop, up: !m.down.has(nh.hop.tunnel), present: nh.present })),

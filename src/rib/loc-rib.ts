@@ -6,15 +6,16 @@ import type { RouteAttrs } from './attrs';
 import { internAttrs } from './attrs';
 import type { BestReason, DecisionOptions } from './decision';
 import { DEFAULT_DECISION_OPTIONS, rankPaths } from './decision';
+import { PrefixTable } from '../bgp/prefix-table';
 import type { Peer } from './path';
 import { Path } from './path';
 
 /**
- * A prefix with two or more candidates. Immutable: a change builds a new one, so the state a prefix had
- * before a batch of changes is kept by reference, without copying, until drainChanges() compares it.
- * A prefix with one candidate is stored as the bare Path (the common case; saves two objects per prefix).
- * Memory matters here (one per multi-path prefix): `ordered` is exact-size and the tier boundaries are
- * a bitmask, bit i set when a tier ends after ordered[i] (an array only beyond 31 paths).
+ * The ranking of two or more candidates. Immutable and interned (EntryRegistry): every prefix with the same set
+ * of paths shares one, so the state a prefix had before a batch of changes is kept by reference, without
+ * copying, until drainChanges() compares it. A prefix with one candidate holds the bare (interned) Path.
+ * `ordered` is exact-size and the tier boundaries are a bitmask, bit i set when a tier ends after ordered[i]
+ * (an array only beyond 31 paths).
  */
 class Dest {
   constructor(
@@ -28,8 +29,6 @@ type Entry = Path | Dest;
 
 const NO_PATHS: readonly Path[] = Object.freeze([]);
 const NO_TIERS: readonly (readonly Path[])[] = Object.freeze([]);
-/** Marks "the prefix had no route" in the pending-changes map. */
-const ABSENT = 0;
 
 function encodeTiers(tierEnds: readonly number[]): number | readonly number[] {
   const n = tierEnds[tierEnds.length - 1];
@@ -140,10 +139,136 @@ export interface LocRibOptions extends Partial<DecisionOptions> {
   onPending?: () => void;
 }
 
+/**
+ * Path and Dest objects by number, shared by every prefix that has them: a Path is interned per (peer session,
+ * attribute set) and a Dest per set of paths (the decision process depends only on the set, see decision.ts), so a
+ * million prefixes learned over four tunnels hold a handful of objects, and a ranking is computed once per distinct
+ * set instead of once per prefix. Reference-counted by the prefixes (and pending changes) that hold them; an object
+ * no one holds is forgotten, and its id reused.
+ */
+class EntryRegistry {
+  private readonly objs: (Entry | undefined)[] = [undefined];
+  private readonly refs: number[] = [0];
+  private readonly keys: (string | undefined)[] = [undefined];
+  private readonly freeIds: number[] = [];
+  private readonly pathIds = new Map<Peer, Map<RouteAttrs, number>>();
+  private readonly destIds = new Map<string, number>();
+  private readonly pathIdOf = new Map<Path, number>();
+
+  constructor(private readonly opts: DecisionOptions) {}
+
+  entry(id: number): Entry | undefined {
+    return id === 0 ? undefined : this.objs[id];
+  }
+
+  /** Distinct Path and Dest objects held (status and benchmarks). */
+  get count(): number {
+    return this.objs.length - 1 - this.freeIds.length;
+  }
+
+  /** The id of the interned path (peer, attrs); a new one starts with no reference. */
+  path(peer: Peer, attrs: RouteAttrs): number {
+    let byAttrs = this.pathIds.get(peer);
+    if (!byAttrs) this.pathIds.set(peer, (byAttrs = new Map()));
+    const id = byAttrs.get(attrs);
+    if (id !== undefined) return id;
+    const p = new Path(peer, attrs);
+    const fresh = this.alloc(p, undefined);
+    byAttrs.set(attrs, fresh);
+    this.pathIdOf.set(p, fresh);
+    return fresh;
+  }
+
+  /** The id of the interned ranking of `paths` (two or more interned paths, any order). */
+  dest(paths: readonly Path[]): number {
+    const ids = paths.map((p) => this.pathIdOf.get(p)!);
+    ids.sort((a, b) => a - b);
+    const key = ids.join(',');
+    const known = this.destIds.get(key);
+    if (known !== undefined) return known;
+    const r = rankPaths(paths, this.opts);
+    for (const id of ids) this.ref(id);
+    const fresh = this.alloc(new Dest(r.ordered, encodeTiers(r.tierEnds), r.reason), key);
+    this.destIds.set(key, fresh);
+    return fresh;
+  }
+
+  /** The id of the path object `p` (interned by this registry). */
+  idOf(p: Path): number {
+    return this.pathIdOf.get(p)!;
+  }
+
+  ref(id: number): void {
+    if (id !== 0) this.refs[id]++;
+  }
+
+  unref(id: number): void {
+    if (id === 0 || --this.refs[id] > 0) return;
+    const e = this.objs[id]!;
+    if (e instanceof Path) {
+      const byAttrs = this.pathIds.get(e.peer)!;
+      byAttrs.delete(e.attrs);
+      if (byAttrs.size === 0) this.pathIds.delete(e.peer);
+      this.pathIdOf.delete(e);
+    } else {
+      this.destIds.delete(this.keys[id]!);
+      for (const p of e.ordered) this.unref(this.pathIdOf.get(p)!);
+    }
+    this.objs[id] = undefined;
+    this.keys[id] = undefined;
+    this.freeIds.push(id);
+  }
+
+  private alloc(e: Entry, key: string | undefined): number {
+    const id = this.freeIds.pop();
+    if (id !== undefined) {
+      this.objs[id] = e;
+      this.refs[id] = 0;
+      this.keys[id] = key;
+      return id;
+    }
+    this.objs.push(e);
+    this.refs.push(0);
+    this.keys.push(key);
+    return this.objs.length - 1;
+  }
+}
+
+/** A first-in first-out queue of int32 (pending entry ids in the order their prefixes were first touched). */
+class IntQueue {
+  private buf = new Int32Array(64);
+  head = 0;
+  tail = 0;
+  push(x: number): void {
+    if (this.tail === this.buf.length) {
+      const live = this.tail - this.head;
+      const next = new Int32Array(Math.max(64, live * 2));
+      next.set(this.buf.subarray(this.head, this.tail));
+      this.buf = next;
+      this.head = 0;
+      this.tail = live;
+    }
+    this.buf[this.tail++] = x;
+  }
+  shift(): number {
+    return this.buf[this.head++];
+  }
+  get length(): number {
+    return this.tail - this.head;
+  }
+  clear(): void {
+    this.buf = new Int32Array(64);
+    this.head = this.tail = 0;
+  }
+}
+
 export class LocRib {
-  private readonly routes = new Map<Prefix, Entry>();
-  /** Prefixes touched since the last drain, with the entry they had before the first touch. */
-  private readonly pending = new Map<Prefix, Entry | typeof ABSENT>();
+  /** Per prefix, the registry id of its Entry (a lone Path or a Dest). */
+  private readonly routes = new PrefixTable(1);
+  /** Prefixes touched since the last drain, with the registry id of the entry they had before (0: none). */
+  private readonly pending = new PrefixTable(1);
+  private readonly pendingOrder = new IntQueue();
+  private readonly registry: EntryRegistry;
   private readonly opts: DecisionOptions;
   private readonly onPending: (() => void) | undefined;
 
@@ -159,6 +284,7 @@ export class LocRib {
       alwaysCompareMed: opts.alwaysCompareMed ?? DEFAULT_DECISION_OPTIONS.alwaysCompareMed,
     };
     if (!Number.isInteger(this.opts.maxPaths) || this.opts.maxPaths < 1) throw new Error(`maxPaths must be >= 1, got ${this.opts.maxPaths}`);
+    this.registry = new EntryRegistry(this.opts);
     this.onPending = opts.onPending;
   }
 
@@ -176,6 +302,11 @@ export class LocRib {
     return this.pending.size;
   }
 
+  /** What the table holds, for the memory breakdown (status, benchmarks). */
+  get memory(): { prefixes: number; tableBytes: number; pendingBytes: number; sharedEntries: number } {
+    return { prefixes: this.routes.size, tableBytes: this.routes.bytes, pendingBytes: this.pending.bytes, sharedEntries: this.registry.count };
+  }
+
   /** True when `prefix` changed since the last drain (its new ranking has not been handed on yet). */
   isPending(prefix: Prefix): boolean {
     return this.pending.has(prefix);
@@ -188,37 +319,42 @@ export class LocRib {
    * but counts as absent: it is the new session's first path for the prefix.
    */
   upsert(peer: Peer, prefix: Prefix, attrs: RouteAttrs): boolean {
-    const cur = this.routes.get(prefix);
+    const reg = this.registry;
+    const id = this.routes.insert(prefix);
+    const curId = this.routes.get(id, 0);
+    const cur = reg.entry(curId);
     if (cur === undefined) {
-      this.touch(prefix, undefined);
-      this.routes.set(prefix, new Path(peer, attrs));
+      this.touch(prefix, 0);
+      this.store(id, 0, reg.path(peer, attrs));
       return true;
     }
     if (cur instanceof Path) {
       if (cur.peer.key === peer.key) {
         if (cur.attrs === attrs && cur.peer === peer) return false;
-        this.touch(prefix, cur);
-        this.routes.set(prefix, new Path(peer, attrs));
+        this.touch(prefix, curId);
+        this.store(id, curId, reg.path(peer, attrs));
         return cur.peer !== peer;
       }
-      this.touch(prefix, cur);
-      this.routes.set(prefix, this.rank([cur, new Path(peer, attrs)]));
+      this.touch(prefix, curId);
+      const added = reg.entry(reg.path(peer, attrs)) as Path;
+      this.store(id, curId, reg.dest([cur, added]));
       return true;
     }
     const paths = cur.ordered;
     const i = indexOfPeer(paths, peer.key);
     if (i >= 0 && paths[i].attrs === attrs && paths[i].peer === peer) return false;
+    const added = reg.entry(reg.path(peer, attrs)) as Path;
     let next: Path[];
     if (i >= 0) {
       next = paths.slice();
-      next[i] = new Path(peer, attrs);
+      next[i] = added;
     } else {
       next = new Array<Path>(paths.length + 1);
       for (let j = 0; j < paths.length; j++) next[j] = paths[j];
-      next[paths.length] = new Path(peer, attrs);
+      next[paths.length] = added;
     }
-    this.touch(prefix, cur);
-    this.routes.set(prefix, this.rank(next));
+    this.touch(prefix, curId);
+    this.store(id, curId, reg.dest(next));
     return i < 0 || paths[i].peer !== peer;
   }
 
@@ -227,26 +363,34 @@ export class LocRib {
    * path of an earlier session under the same key is removed too but returns false (it was not counted).
    */
   withdraw(peerKey: string, prefix: Prefix, session?: Peer): boolean {
-    const cur = this.routes.get(prefix);
-    if (cur === undefined) return false;
+    const id = this.routes.find(prefix);
+    if (id < 0) return false;
+    return this.withdrawAt(id, peerKey, prefix, session);
+  }
+
+  private withdrawAt(id: number, peerKey: string, prefix: Prefix, session?: Peer): boolean {
+    const reg = this.registry;
+    const curId = this.routes.get(id, 0);
+    const cur = reg.entry(curId)!;
     if (cur instanceof Path) {
       if (cur.peer.key !== peerKey) return false;
-      this.touch(prefix, cur);
-      this.routes.delete(prefix);
+      this.touch(prefix, curId);
+      this.routes.removeId(id);
+      reg.unref(curId);
       return session === undefined || cur.peer === session;
     }
     const i = indexOfPeer(cur.ordered, peerKey);
     if (i < 0) return false;
-    this.touch(prefix, cur);
+    this.touch(prefix, curId);
     const removed = cur.ordered[i];
     const next = cur.ordered.filter((_, j) => j !== i);
-    this.routes.set(prefix, next.length === 1 ? next[0] : this.rank(next));
+    this.store(id, curId, next.length === 1 ? reg.idOf(next[0]) : reg.dest(next));
     return session === undefined || removed.peer === session;
   }
 
   /** The path `peerKey` gave for `prefix` (its post-policy route), if any. */
   pathFrom(peerKey: string, prefix: Prefix): Path | undefined {
-    const e = this.routes.get(prefix);
+    const e = this.entryOf(prefix);
     if (e === undefined) return undefined;
     if (e instanceof Path) return e.peer.key === peerKey ? e : undefined;
     const i = indexOfPeer(e.ordered, peerKey);
@@ -255,12 +399,13 @@ export class LocRib {
 
   /** Every path of one peer (scans the table: for status pages, not for hot paths). */
   *pathsFrom(peerKey: string): IterableIterator<[Prefix, Path]> {
-    for (const [prefix, e] of this.routes) {
+    for (const id of this.routes.ids()) {
+      const e = this.registry.entry(this.routes.get(id, 0))!;
       if (e instanceof Path) {
-        if (e.peer.key === peerKey) yield [prefix, e];
+        if (e.peer.key === peerKey) yield [this.routes.prefixOf(id), e];
       } else {
         const i = indexOfPeer(e.ordered, peerKey);
-        if (i >= 0) yield [prefix, e.ordered[i]];
+        if (i >= 0) yield [this.routes.prefixOf(id), e.ordered[i]];
       }
     }
   }
@@ -275,9 +420,10 @@ export class LocRib {
       for (const p of prefixes) if (this.withdraw(peerKey, p)) n++;
       return n;
     }
-    for (const [prefix, e] of this.routes) {
+    for (const id of this.routes.ids()) {
+      const e = this.registry.entry(this.routes.get(id, 0))!;
       if (e instanceof Path ? e.peer.key === peerKey : indexOfPeer(e.ordered, peerKey) >= 0) {
-        this.withdraw(peerKey, prefix);
+        this.withdrawAt(id, peerKey, this.routes.prefixOf(id));
         n++;
       }
     }
@@ -301,48 +447,67 @@ export class LocRib {
    */
   drainChanges(limit = Infinity): RibChange[] {
     const out: RibChange[] = [];
-    const all = limit >= this.pending.size;
+    const reg = this.registry;
     let n = 0;
-    for (const [prefix, before] of this.pending) {
-      if (n++ >= limit) break;
-      // Deleting one by one is costly at a million entries; when everything goes, clear() once instead.
-      if (!all) this.pending.delete(prefix);
-      const old = before === ABSENT ? undefined : before;
-      const now = this.routes.get(prefix);
+    while (this.pendingOrder.length > 0 && n++ < limit) {
+      const pid = this.pendingOrder.shift();
+      const prefix = this.pending.prefixOf(pid);
+      const beforeId = this.pending.get(pid, 0);
+      this.pending.removeId(pid);
+      const old = reg.entry(beforeId);
+      const now = this.entryOf(prefix);
       if (!sameRanking(old, now)) out.push(new RibChange(prefix, old, now));
+      reg.unref(beforeId);
     }
-    if (all) this.pending.clear();
+    // Empty again: give back the memory a large batch (a full table) took.
+    if (this.pendingOrder.length === 0) {
+      this.pending.clear();
+      this.pendingOrder.clear();
+    }
     return out;
   }
 
   get(prefix: Prefix): RouteView | undefined {
-    const e = this.routes.get(prefix);
+    const e = this.entryOf(prefix);
     if (e === undefined) return undefined;
     return { prefix, best: bestOf(e)!, ecmp: ecmpOf(e), tiers: tiersOf(e), paths: pathsOf(e), reason: reasonOf(e)! };
   }
 
   best(prefix: Prefix): Path | undefined {
-    return bestOf(this.routes.get(prefix));
+    return bestOf(this.entryOf(prefix));
   }
 
   /** Visits every prefix's best path (for building an Adj-RIB-Out from scratch). */
   forEachBest(fn: (prefix: Prefix, best: Path) => void): void {
-    for (const [prefix, e] of this.routes) fn(prefix, e instanceof Path ? e : e.ordered[0]);
+    for (const id of this.routes.ids()) {
+      const e = this.registry.entry(this.routes.get(id, 0))!;
+      fn(this.routes.prefixOf(id), e instanceof Path ? e : e.ordered[0]);
+    }
   }
 
   *prefixes(): IterableIterator<Prefix> {
-    yield* this.routes.keys();
+    yield* this.routes.prefixes();
   }
 
-  private touch(prefix: Prefix, before: Entry | undefined): void {
-    if (this.pending.has(prefix)) return;
-    this.pending.set(prefix, before === undefined ? ABSENT : before);
+  private entryOf(prefix: Prefix): Entry | undefined {
+    const id = this.routes.find(prefix);
+    return id < 0 ? undefined : this.registry.entry(this.routes.get(id, 0));
+  }
+
+  /** Points table entry `id` (which held `oldEntry`) at `newEntry`: the new one is held before the old is let go. */
+  private store(id: number, oldEntry: number, newEntry: number): void {
+    this.registry.ref(newEntry);
+    this.routes.set(id, 0, newEntry);
+    this.registry.unref(oldEntry);
+  }
+
+  private touch(prefix: Prefix, before: number): void {
+    const r = this.pending.upsert(prefix);
+    if (!r.created) return;
+    this.pending.set(r.id, 0, before);
+    this.registry.ref(before);
+    this.pendingOrder.push(r.id);
     if (this.pending.size === 1) this.onPending?.();
-  }
-
-  private rank(paths: Path[]): Dest {
-    const r = rankPaths(paths, this.opts);
-    return new Dest(r.ordered, encodeTiers(r.tierEnds), r.reason);
   }
 }
 

@@ -43,6 +43,8 @@ export function bgpfoConfig(): Record<string, unknown> {
   const timers = { 'hold-time': 3, 'connect-retry': 1 };
   return {
     router: { asn: US_ASN, 'router-id': '10.255.0.2' },
+    // The tests compare what the peer sent (before import policy) with what was accepted.
+    rib: { 'keep-pre-policy': true },
     originate: [OURS.v4, OURS.v6],
     neighbors: [
       { name: 'tun-a1', address: LINKS.a.far4, 'local-address': LINKS.a.us4, 'remote-asn': FAR_ASN, families: ['ipv4-unicast'], ...timers },

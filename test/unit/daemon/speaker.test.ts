@@ -9,6 +9,7 @@ import { announce4, announce6, asPathOf, config, fakeSessions, silent, withdraw4
 
 const BASE = `
 router: { asn: 65001, router-id: 10.0.0.1 }
+rib: { keep-pre-policy: true }
 originate: [10.1.0.0/16, "2001:db8:1::/48"]
 control: { socket: /tmp/bgpfo-unit-never-bound.sock }
 neighbors:
@@ -163,6 +164,18 @@ describe('import path', () => {
     expect(pre.routes.find((x) => x.prefix === '0.0.0.0/0')).toMatchObject({ accepted: false, refusedBecause: expect.stringContaining('default route') });
     expect(status.adjRibIn('tun-a1', 'post', {})!.total).toBe(2);
     expect(status.adjRibIn('nope', 'post', {})).toBeNull();
+  });
+
+  test('with rib.keep-pre-policy false the pre-policy view says how to get it instead of showing nothing', async () => {
+    const { speaker, s, status } = setup(BASE.replace('rib: { keep-pre-policy: true }', 'rib: { keep-pre-policy: false }'));
+    s('tun-a1').establish();
+    await speaker.settled();
+    s('tun-a1').emit('update', announce4(['10.20.0.0/16', '0.0.0.0/0'], [64512], '169.254.21.1'));
+    await speaker.settled();
+    expect(() => status.adjRibIn('tun-a1', 'pre', {})).toThrow(/not kept: rib.keep-pre-policy is false.*Set rib.keep-pre-policy: true and restart/);
+    expect(status.adjRibIn('tun-a1', 'post', {})!.routes.map((r) => r.prefix)).toEqual(['10.20.0.0/16']);
+    // Without the copy, "received" counts what was accepted.
+    expect(status.status().sessions.find((x) => x.name === 'tun-a1')!.prefixes).toMatchObject({ accepted: 1 });
   });
 
   test('an UPDATE with a treat-as-withdraw error withdraws what it announces (RFC 7606)', async () => {

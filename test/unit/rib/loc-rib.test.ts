@@ -241,3 +241,73 @@ describe('LocRib order independence (property)', () => {
     );
   });
 });
+
+describe('LocRib memory: shared entries', () => {
+  const p1 = makePeer({ key: 'isp1', address: '192.0.2.1', asn: 65100, routerId: '10.0.0.1', ebgp: true });
+  const p2 = makePeer({ key: 'isp2', address: '192.0.2.5', asn: 65100, routerId: '10.0.0.2', ebgp: true });
+
+  it('prefixes with the same paths share one path object per peer and one ranking, whatever their number', () => {
+    const rib = new LocRib(localPeer);
+    const a1 = attrs([65100]);
+    const a2 = attrs([65100, 65100]);
+    for (let i = 0; i < 5000; i++) {
+      rib.upsert(p1, `10.${i >> 8}.${i & 255}.0/24`, a1);
+      rib.upsert(p2, `10.${i >> 8}.${i & 255}.0/24`, a2);
+    }
+    rib.drainChanges();
+    // Two paths (one per peer) and the one ranking of {isp1, isp2}.
+    expect(rib.memory).toMatchObject({ prefixes: 5000, sharedEntries: 3 });
+    const x = rib.get('10.0.1.0/24')!;
+    const y = rib.get('10.19.2.0/24')!;
+    expect(x.best).toBe(y.best);
+    expect(x.tiers.map((t) => t.map((p) => p.peer.key))).toEqual([['isp1'], ['isp2']]);
+    expect(x.reason).toBe('as-path-length');
+  });
+
+  const arbOp = fc.record({
+    peer: fc.constantFrom(0, 1, 2),
+    prefix: fc.integer({ min: 0, max: 7 }).map((i) => `10.0.${i}.0/24`),
+    withdraw: fc.boolean(),
+    lp: fc.constantFrom(100, 200),
+    drain: fc.boolean(),
+  });
+
+  it('agrees with a plain per-prefix model for any sequence, and holds no shared entry once everything is withdrawn', () => {
+    const peers = [p1, p2, makePeer({ key: 'twin', address: '10.9.0.2', asn: 65001, routerId: '10.0.0.3', ebgp: false })];
+    fc.assert(
+      fc.property(fc.array(arbOp, { maxLength: 120 }), (ops) => {
+        const rib = new LocRib(localPeer);
+        const model = new Map<string, Map<string, number>>();
+        for (const op of ops) {
+          const peer = peers[op.peer];
+          if (op.withdraw) {
+            rib.withdraw(peer.key, op.prefix);
+            model.get(op.prefix)?.delete(peer.key);
+          } else {
+            rib.upsert(peer, op.prefix, attrs([65100], { localPref: op.lp }));
+            if (!model.has(op.prefix)) model.set(op.prefix, new Map());
+            model.get(op.prefix)!.set(peer.key, op.lp);
+          }
+          if (op.drain) rib.drainChanges();
+        }
+        for (const [prefix, paths] of model) {
+          const v = rib.get(prefix);
+          if (paths.size === 0) {
+            expect(v).toBeUndefined();
+            continue;
+          }
+          expect(new Map(v!.paths.map((p) => [p.peer.key, p.attrs.localPref]))).toEqual(paths);
+          // The best path has the highest LOCAL_PREF (the one step that varies here).
+          expect(v!.best.attrs.localPref).toBe(Math.max(...paths.values()));
+        }
+        expect(rib.size).toBe([...model.values()].filter((m) => m.size > 0).length);
+        for (const peer of peers) rib.removePeer(peer.key);
+        rib.drainChanges();
+        expect(rib.size).toBe(0);
+        expect(rib.pendingCount).toBe(0);
+        expect(rib.memory.sharedEntries).toBe(0);
+      }),
+      { numRuns: 400 },
+    );
+  });
+});

@@ -1,0 +1,329 @@
+// A map from prefixes to a few int32 columns, in typed arrays: no object and no string per entry, so a million
+// routes cost about 20 bytes each instead of the ~100 of a Map<string, object>. Prefix strings only at the edges.
+
+import type { Prefix } from './types';
+import { formatIpv6, parseIpv6 } from './prefix';
+
+/** Entry ids of IPv6 prefixes carry this bit; IPv4 ids are below it. */
+const V6 = 0x40000000;
+const EMPTY = -1;
+const DELETED = -2;
+
+/**
+ * The entries of one family: keys (1 word for IPv4, 4 for IPv6, plus the length), the int32 columns, and an
+ * open-addressing index (linear probing) from key to entry id. Entry ids are stable while the entry lives
+ * (growth copies the arrays, it does not renumber); deleted ids are reused, newest first.
+ */
+class FamilyStore {
+  keys: Uint32Array;
+  lens: Uint8Array;
+  /** Column c of entry e at cols[e * ncols + c]. */
+  cols: Int32Array;
+  /** Entry id per index slot, or EMPTY / DELETED. */
+  index: Int32Array;
+  /** Entries ever allocated (the high-water mark); ids below it are live unless on the free list. */
+  used = 0;
+  live = 0;
+  /** Occupied index slots, DELETED ones included (they lengthen probes until the next rebuild). */
+  occupied = 0;
+  private free: number[] = [];
+  /** 0 for a live entry, 1 for a freed one (iteration skips those). */
+  dead: Uint8Array;
+
+  constructor(
+    private readonly words: 1 | 4,
+    private readonly ncols: number,
+  ) {
+    this.keys = new Uint32Array(16 * words);
+    this.lens = new Uint8Array(16);
+    this.cols = new Int32Array(16 * ncols);
+    this.dead = new Uint8Array(16);
+    this.index = new Int32Array(32).fill(EMPTY);
+  }
+
+  hash(k: Uint32Array, ko: number, len: number): number {
+    let h = Math.imul(len + 1, 0x9e3779b1);
+    for (let i = 0; i < this.words; i++) {
+      h ^= k[ko + i];
+      h = Math.imul(h ^ (h >>> 15), 0x85ebca6b);
+    }
+    h ^= h >>> 13;
+    return h;
+  }
+
+  private equals(e: number, k: Uint32Array, ko: number, len: number): boolean {
+    if (this.lens[e] !== len) return false;
+    const w = this.words;
+    for (let i = 0; i < w; i++) if (this.keys[e * w + i] !== k[ko + i]) return false;
+    return true;
+  }
+
+  find(k: Uint32Array, ko: number, len: number): number {
+    const mask = this.index.length - 1;
+    for (let s = this.hash(k, ko, len) & mask; ; s = (s + 1) & mask) {
+      const e = this.index[s];
+      if (e === EMPTY) return -1;
+      if (e >= 0 && this.equals(e, k, ko, len)) return e;
+    }
+  }
+
+  /** The entry for the key, created (columns zero) when absent; `created` tells which. */
+  insert(k: Uint32Array, ko: number, len: number): { id: number; created: boolean } {
+    const found = this.find(k, ko, len);
+    if (found >= 0) return { id: found, created: false };
+    if ((this.occupied + 1) * 4 > this.index.length * 3) this.rebuildIndex(this.live + 1);
+    const e = this.allocEntry();
+    const w = this.words;
+    for (let i = 0; i < w; i++) this.keys[e * w + i] = k[ko + i];
+    this.lens[e] = len;
+    this.dead[e] = 0;
+    this.cols.fill(0, e * this.ncols, (e + 1) * this.ncols);
+    const mask = this.index.length - 1;
+    let s = this.hash(k, ko, len) & mask;
+    while (this.index[s] >= 0) s = (s + 1) & mask;
+    if (this.index[s] === EMPTY) this.occupied++;
+    this.index[s] = e;
+    this.live++;
+    return { id: e, created: true };
+  }
+
+  remove(e: number): void {
+    const w = this.words;
+    const mask = this.index.length - 1;
+    for (let s = this.hash(this.keys, e * w, this.lens[e]) & mask; ; s = (s + 1) & mask) {
+      const x = this.index[s];
+      if (x === EMPTY) throw new Error(`prefix table: entry ${e} missing from its index`);
+      if (x === e) {
+        this.index[s] = DELETED;
+        break;
+      }
+    }
+    this.dead[e] = 1;
+    this.free.push(e);
+    this.live--;
+    // Shrink the index (and drop tombstones) when it is mostly empty, so a table that held a million routes once
+    // does not keep its largest index forever.
+    if (this.index.length > 64 && this.live * 8 < this.index.length) this.rebuildIndex(this.live);
+  }
+
+  clear(): void {
+    this.keys = new Uint32Array(16 * this.words);
+    this.lens = new Uint8Array(16);
+    this.cols = new Int32Array(16 * this.ncols);
+    this.dead = new Uint8Array(16);
+    this.index = new Int32Array(32).fill(EMPTY);
+    this.used = this.live = this.occupied = 0;
+    this.free = [];
+  }
+
+  private allocEntry(): number {
+    const reused = this.free.pop();
+    if (reused !== undefined) return reused;
+    if (this.used === this.lens.length) {
+      const cap = this.lens.length * 2;
+      this.keys = grow32(this.keys, cap * this.words);
+      this.lens = grow8(this.lens, cap);
+      this.dead = grow8(this.dead, cap);
+      const cols = new Int32Array(cap * this.ncols);
+      cols.set(this.cols);
+      this.cols = cols;
+    }
+    return this.used++;
+  }
+
+  /** A fresh index for `n` entries at most 3/8 full (tombstones gone). */
+  private rebuildIndex(n: number): void {
+    let size = 32;
+    while (size * 3 < n * 8) size *= 2;
+    const index = new Int32Array(size).fill(EMPTY);
+    const mask = size - 1;
+    const w = this.words;
+    for (let e = 0; e < this.used; e++) {
+      if (this.dead[e]) continue;
+      let s = this.hash(this.keys, e * w, this.lens[e]) & mask;
+      while (index[s] !== EMPTY) s = (s + 1) & mask;
+      index[s] = e;
+    }
+    this.index = index;
+    this.occupied = this.live;
+  }
+}
+
+function grow32(a: Uint32Array, n: number): Uint32Array {
+  const b = new Uint32Array(n);
+  b.set(a);
+  return b;
+}
+function grow8(a: Uint8Array, n: number): Uint8Array {
+  const b = new Uint8Array(n);
+  b.set(a);
+  return b;
+}
+
+/**
+ * Prefixes (canonical strings: "10.1.0.0/16", "2001:db8::/32") to `ncols` int32 columns, all zero when an entry is
+ * created. Entry ids are numbers, stable while the entry lives; ids of deleted entries are reused.
+ */
+export class PrefixTable {
+  private readonly v4: FamilyStore;
+  private readonly v6: FamilyStore;
+  /** Scratch key for parsing, so a lookup allocates nothing for IPv4. */
+  private readonly key = new Uint32Array(4);
+
+  constructor(readonly ncols: number) {
+    this.v4 = new FamilyStore(1, ncols);
+    this.v6 = new FamilyStore(4, ncols);
+  }
+
+  get size(): number {
+    return this.v4.live + this.v6.live;
+  }
+
+  /** The entry id of a prefix, or -1. */
+  find(prefix: Prefix): number {
+    const len = this.parse(prefix);
+    if (len < 0) return -1;
+    if (len < 64) return this.v4.find(this.key, 0, len);
+    const e = this.v6.find(this.key, 0, len - 64);
+    return e < 0 ? -1 : e | V6;
+  }
+
+  has(prefix: Prefix): boolean {
+    return this.find(prefix) >= 0;
+  }
+
+  /** The entry of a prefix, created with zero columns when absent. Throws on a string that is not a prefix. */
+  insert(prefix: Prefix): number {
+    const len = this.parse(prefix);
+    if (len < 0) throw new Error(`prefix table: "${prefix}" is not a prefix`);
+    if (len < 64) return this.v4.insert(this.key, 0, len).id;
+    return this.v6.insert(this.key, 0, len - 64).id | V6;
+  }
+
+  /** Like insert(), and tells whether the entry is new. */
+  upsert(prefix: Prefix): { id: number; created: boolean } {
+    const len = this.parse(prefix);
+    if (len < 0) throw new Error(`prefix table: "${prefix}" is not a prefix`);
+    if (len < 64) return this.v4.insert(this.key, 0, len);
+    const r = this.v6.insert(this.key, 0, len - 64);
+    return { id: r.id | V6, created: r.created };
+  }
+
+  /** Removes an entry by id (its id may be handed out again by the next insert). */
+  removeId(id: number): void {
+    if (id & V6) this.v6.remove(id & ~V6);
+    else this.v4.remove(id);
+  }
+
+  /** Removes a prefix; false when it was not there. */
+  delete(prefix: Prefix): boolean {
+    const id = this.find(prefix);
+    if (id < 0) return false;
+    this.removeId(id);
+    return true;
+  }
+
+  get(id: number, col: number): number {
+    return id & V6 ? this.v6.cols[(id & ~V6) * this.ncols + col] : this.v4.cols[id * this.ncols + col];
+  }
+
+  set(id: number, col: number, value: number): void {
+    if (id & V6) this.v6.cols[(id & ~V6) * this.ncols + col] = value;
+    else this.v4.cols[id * this.ncols + col] = value;
+  }
+
+  /** The prefix string of an entry (built on each call). */
+  prefixOf(id: number): Prefix {
+    if (id & V6) {
+      const e = id & ~V6;
+      const k = this.v6.keys;
+      const b = new Uint8Array(16);
+      for (let i = 0; i < 4; i++) {
+        const x = k[e * 4 + i];
+        b[i * 4] = x >>> 24;
+        b[i * 4 + 1] = (x >>> 16) & 0xff;
+        b[i * 4 + 2] = (x >>> 8) & 0xff;
+        b[i * 4 + 3] = x & 0xff;
+      }
+      return formatIpv6(b) + '/' + this.v6.lens[e];
+    }
+    const a = this.v4.keys[id];
+    return (a >>> 24) + '.' + ((a >>> 16) & 0xff) + '.' + ((a >>> 8) & 0xff) + '.' + (a & 0xff) + '/' + this.v4.lens[id];
+  }
+
+  /**
+   * Live entry ids, IPv4 first, in id order. Entries added while iterating may or may not be visited; removing
+   * the current entry is safe.
+   */
+  *ids(): IterableIterator<number> {
+    const v4 = this.v4;
+    for (let e = 0; e < v4.used; e++) if (!v4.dead[e]) yield e;
+    const v6 = this.v6;
+    for (let e = 0; e < v6.used; e++) if (!v6.dead[e]) yield e | V6;
+  }
+
+  *prefixes(): IterableIterator<Prefix> {
+    for (const id of this.ids()) yield this.prefixOf(id);
+  }
+
+  clear(): void {
+    this.v4.clear();
+    this.v6.clear();
+  }
+
+  /** Bytes held by the typed arrays (for the memory breakdown in status and benchmarks). */
+  get bytes(): number {
+    let n = 0;
+    for (const s of [this.v4, this.v6]) n += s.keys.byteLength + s.lens.byteLength + s.cols.byteLength + s.index.byteLength + s.dead.byteLength;
+    return n;
+  }
+
+  /**
+   * Parses a canonical prefix into this.key; returns the length (+64 for IPv6), or -1 when the text is not a
+   * prefix. IPv4 is parsed by hand (the hot path: every NLRI goes through here); IPv6 by the codec's parser.
+   */
+  private parse(p: string): number {
+    const slash = p.indexOf('/');
+    if (slash < 0) return -1;
+    const len = parseLen(p, slash + 1);
+    if (p.indexOf(':') < 0) {
+      if (len < 0 || len > 32) return -1;
+      let addr = 0;
+      let octet = 0;
+      let digits = 0;
+      let dots = 0;
+      for (let i = 0; i < slash; i++) {
+        const c = p.charCodeAt(i);
+        if (c === 46) {
+          if (digits === 0 || octet > 255) return -1;
+          addr = addr * 256 + octet;
+          octet = 0;
+          digits = 0;
+          dots++;
+        } else if (c >= 48 && c <= 57 && digits < 3) {
+          octet = octet * 10 + (c - 48);
+          digits++;
+        } else return -1;
+      }
+      if (dots !== 3 || digits === 0 || octet > 255) return -1;
+      this.key[0] = addr * 256 + octet;
+      return len;
+    }
+    if (len < 0 || len > 128) return -1;
+    const b = parseIpv6(p.slice(0, slash));
+    if (!b) return -1;
+    for (let i = 0; i < 4; i++) this.key[i] = ((b[i * 4] << 24) | (b[i * 4 + 1] << 16) | (b[i * 4 + 2] << 8) | b[i * 4 + 3]) >>> 0;
+    return len + 64;
+  }
+}
+
+function parseLen(p: string, from: number): number {
+  if (from >= p.length || p.length - from > 3) return -1;
+  let n = 0;
+  for (let i = from; i < p.length; i++) {
+    const c = p.charCodeAt(i);
+    if (c < 48 || c > 57) return -1;
+    n = n * 10 + (c - 48);
+  }
+  return n;
+}

@@ -1,0 +1,92 @@
+// The typed-array prefix map the RIB and FIB keep their million entries in: behaves like a Map<string, int[]>
+// for any sequence of inserts, updates and deletes, IPv4 and IPv6, across growth, shrinking and id reuse.
+
+import fc from 'fast-check';
+import { PrefixTable } from '../../../src/bgp/prefix-table';
+
+describe('PrefixTable', () => {
+  it('maps canonical IPv4 and IPv6 prefixes to zeroed columns and gives the strings back', () => {
+    const t = new PrefixTable(2);
+    const a = t.insert('10.1.0.0/16');
+    const b = t.insert('2001:db8::/32');
+    const c = t.insert('0.0.0.0/0');
+    const d = t.insert('::/0');
+    expect(new Set([a, b, c, d]).size).toBe(4);
+    expect([t.get(a, 0), t.get(a, 1), t.get(b, 1)]).toEqual([0, 0, 0]);
+    t.set(a, 1, -7);
+    t.set(b, 0, 2 ** 31 - 1);
+    expect(t.get(a, 1)).toBe(-7);
+    expect(t.get(b, 0)).toBe(2 ** 31 - 1);
+    expect([t.prefixOf(a), t.prefixOf(b), t.prefixOf(c), t.prefixOf(d)]).toEqual(['10.1.0.0/16', '2001:db8::/32', '0.0.0.0/0', '::/0']);
+    expect(t.prefixOf(t.insert('255.255.255.255/32'))).toBe('255.255.255.255/32');
+    expect(t.prefixOf(t.insert('2001:db8:0:1::1/128'))).toBe('2001:db8:0:1::1/128');
+    expect(t.insert('10.1.0.0/16')).toBe(a);
+    expect(t.find('10.1.0.0/17')).toBe(-1);
+    expect(t.size).toBe(6);
+    expect([...t.prefixes()].sort()).toEqual(['0.0.0.0/0', '10.1.0.0/16', '2001:db8:0:1::1/128', '2001:db8::/32', '255.255.255.255/32', '::/0']);
+  });
+
+  it('refuses what is not a prefix, and finds nothing for it', () => {
+    const t = new PrefixTable(1);
+    for (const bad of ['10.0.0.0', '10.0.0/8', '10.0.0.0/33', '256.0.0.0/8', '10.0.0.0/', '2001:db8::/129', 'x/8', '1..2.3/8', '10.0.0.0/8 ']) {
+      expect(t.find(bad)).toBe(-1);
+      expect(() => t.insert(bad)).toThrow(/is not a prefix/);
+    }
+    expect(t.size).toBe(0);
+  });
+
+  it('frees its index when it empties: a table that held many entries does not keep its largest index', () => {
+    const t = new PrefixTable(1);
+    for (let i = 0; i < 20_000; i++) t.insert(`10.${i >> 8}.${i & 255}.0/24`);
+    const full = t.bytes;
+    let deleted = 0;
+    for (let i = 0; i < 20_000; i++) if (t.delete(`10.${i >> 8}.${i & 255}.0/24`)) deleted++;
+    expect(deleted).toBe(20_000);
+    expect(t.size).toBe(0);
+    expect(t.bytes).toBeLessThan(full);
+    t.clear();
+    expect(t.bytes).toBeLessThan(1000);
+  });
+
+  const arbPrefix = fc.oneof(
+    fc.tuple(fc.integer({ min: 0, max: 3 }), fc.integer({ min: 0, max: 255 }), fc.integer({ min: 8, max: 32 })).map(([a, b, len]) => `10.${a}.${b}.0/${len}`),
+    fc.tuple(fc.integer({ min: 1, max: 3 }), fc.integer({ min: 1, max: 0xffff }), fc.integer({ min: 16, max: 128 })).map(([a, b, len]) => `2001:db8:${a.toString(16)}:${b.toString(16)}::/${len}`),
+  );
+  const arbOp = fc.oneof(
+    fc.tuple(fc.constant('set' as const), arbPrefix, fc.integer({ min: 0, max: 2 }), fc.integer()),
+    fc.tuple(fc.constant('del' as const), arbPrefix, fc.constant(0), fc.constant(0)),
+  );
+
+  it('behaves like a Map for any sequence of sets and deletes (ids stable while an entry lives)', () => {
+    fc.assert(
+      fc.property(fc.array(arbOp, { maxLength: 400 }), (ops) => {
+        const t = new PrefixTable(3);
+        const ref = new Map<string, number[]>();
+        const ids = new Map<string, number>();
+        for (const [op, p, col, v] of ops) {
+          if (op === 'set') {
+            const id = t.insert(p);
+            if (ids.has(p)) expect(id).toBe(ids.get(p));
+            ids.set(p, id);
+            const row = ref.get(p) ?? [0, 0, 0];
+            row[col] = v;
+            ref.set(p, row);
+            t.set(id, col, v);
+          } else {
+            expect(t.delete(p)).toBe(ref.delete(p));
+            ids.delete(p);
+          }
+        }
+        expect(t.size).toBe(ref.size);
+        for (const [p, row] of ref) {
+          const id = t.find(p);
+          expect(id).toBe(ids.get(p));
+          expect([t.get(id, 0), t.get(id, 1), t.get(id, 2)]).toEqual(row);
+          expect(t.prefixOf(id)).toBe(p);
+        }
+        expect(new Set([...t.prefixes()])).toEqual(new Set(ref.keys()));
+      }),
+      { numRuns: 300 },
+    );
+  });
+});
