@@ -1,12 +1,14 @@
-// Benchmark: learn N IPv4 prefixes over one eBGP session, bgpfo vs FRR 8.4 bgpd in one run, from the same neutral
-// source (bench/feeder.ts writes pre-encoded UPDATEs at TCP speed). Prints seconds from the first UPDATE written
-// to all N in the receiver's RIB, and the receiver's RSS after. Not a test.
+// Benchmark: learn N IPv4 prefixes over one eBGP session, bgpfo vs FRR 8.4 (bgpd + zebra, into the kernel) and
+// BIRD 2 (RIB only) in one run, from the same neutral source (bench/feeder.ts writes pre-encoded UPDATEs at TCP
+// speed). Prints seconds from the first UPDATE written to all N in the receiver's RIB and kernel, and the receiver's
+// RSS once settled, and its peak. Not a test.
 //
 //   sudo npx tsx bench/bgp-ingest.ts [N ...]        (default: 100000 1000000)
+//   BENCH_RECEIVERS=frr,bird,bgpfo (default)         which receivers, in that order
 
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { BgpfoDaemon, Frr, Lab, REPO } from '../test/integration/harness';
+import { BgpfoDaemon, Bird, Frr, Lab, REPO } from '../test/integration/harness';
 import type { Netns } from '../test/integration/harness';
 
 const SRC_AS = 65100;
@@ -70,9 +72,39 @@ interface Result {
   receiver: string;
   n: number;
   seconds: number;
-  /** Seconds from the first UPDATE written to all N routes in the kernel's table. */
+  /** Seconds from the first UPDATE written to all N routes in the kernel's table (NaN: RIB only). */
   kernelSeconds: number;
+  /** RSS once the receiver is done and its memory settled (steady for 3 s, at most 15 s after the work ended). */
   rssMb: number;
+  /** Largest RSS during the run (VmHWM). */
+  peakMb: number;
+}
+
+function peakMbOf(pids: number[]): number {
+  let sum = 0;
+  for (const pid of pids) {
+    try {
+      sum += Number(/VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) / 1024;
+    } catch {
+      /* exited */
+    }
+  }
+  return sum;
+}
+
+/**
+ * RSS once memory stops moving: bgpfo gives the memory of a burst back about 2 s after it (MemoryReclaimer), the
+ * C daemons free as they go. Sampled each second until three samples agree within 1 MB (15 s at most).
+ */
+async function settledRss(rss: () => Promise<number>): Promise<number> {
+  const samples: number[] = [];
+  for (let i = 0; i < 15; i++) {
+    samples.push(await rss());
+    const last = samples.slice(-3);
+    if (last.length === 3 && Math.max(...last) - Math.min(...last) <= 1) break;
+    await new Promise((r) => setTimeout(r, 1000));
+  }
+  return samples[samples.length - 1];
 }
 
 /** Polls count() every 50 ms until it reaches n; the clock starts when the feeder wrote its first UPDATE. */
@@ -89,16 +121,40 @@ async function timeIngest(n: number, count: () => Promise<number>, firstWritten:
   }
 }
 
-async function runOne(n: number, receiver: 'frr' | 'bgpfo'): Promise<Result> {
-  const lab = Lab.create(receiver === 'frr' ? 'bif' : 'bib');
+type Receiver = 'frr' | 'bgpfo' | 'bird';
+
+async function runOne(n: number, receiver: Receiver): Promise<Result> {
+  const lab = Lab.create(receiver === 'frr' ? 'bif' : receiver === 'bird' ? 'bid' : 'bib');
   try {
     const src = await lab.addNamespace('src');
     const rx = await lab.addNamespace('rx');
     await lab.link({ ns: src, ifname: 'to-rx', v4: '10.0.0.1/30' }, { ns: rx, ifname: 'to-src', v4: '10.0.0.2/30' });
     let count: () => Promise<number>;
     let rss: () => Promise<number>;
+    let pids: () => Promise<number[]>;
     let d: BgpfoDaemon | undefined;
-    if (receiver === 'frr') {
+    if (receiver === 'bird') {
+      // BIRD 2 as a RIB: it learns the table and exports nothing (no kernel protocol), the figure issue 15 compares
+      // our Loc-RIB with.
+      const bird = await Bird.start(
+        rx,
+        'bird-rx',
+        `router id 10.0.0.2;
+protocol device {}
+protocol bgp feeder {
+  local 10.0.0.2 as ${RX_AS};
+  neighbor 10.0.0.1 as ${SRC_AS};
+  ipv4 { import all; export none; };
+}
+`,
+      );
+      count = async () => {
+        const out = await bird.birdc('show route count');
+        return Number(/(\d+) of \d+ routes/.exec(out)?.[1] ?? 0);
+      };
+      pids = () => pidsIn(rx, ['bird']);
+      rss = async () => (await pids()).map(rssMb).reduce((a, b) => a + b, 0);
+    } else if (receiver === 'frr') {
       // bgpd with zebra, as users run it: FRR's figure includes handing the routes to zebra.
       const frr = await Frr.start(rx, {
         bgpd: `hostname rx
@@ -112,7 +168,8 @@ router bgp ${RX_AS}
 `,
       });
       count = async () => (await frr.peers('ipv4'))['10.0.0.1']?.pfxRcd ?? 0;
-      rss = async () => (await Promise.all((await pidsIn(rx, ['bgpd', 'zebra'])).map(rssMb))).reduce((a, b) => a + b, 0);
+      pids = () => pidsIn(rx, ['bgpd', 'zebra']);
+      rss = async () => (await pids()).map(rssMb).reduce((a, b) => a + b, 0);
     } else {
       d = await BgpfoDaemon.start(rx, 'rx', {
         logLevel: 'warn',
@@ -134,7 +191,8 @@ router bgp ${RX_AS}
       count = async () => {
         return (await daemon.status()).router.locRibPrefixes;
       };
-      rss = async () => rssMb(daemon.process.pid ?? 0) || (await Promise.all((await pidsIn(rx, ['node'])).map(rssMb))).reduce((a, b) => a + b, 0);
+      pids = async () => [daemon.process.pid ?? 0];
+      rss = async () => rssMb(daemon.process.pid ?? 0);
     }
     const feeder = src.spawn('feeder', [
       process.execPath, '--import', 'tsx', join(REPO, 'bench', 'feeder.ts'),
@@ -142,23 +200,23 @@ router bgp ${RX_AS}
     ]);
     const firstWritten = () => Number(/first-update (\d+)/.exec(feeder.log())?.[1] ?? 0);
     const seconds = await timeIngest(n, count, firstWritten, 600_000);
-    // Both receivers install what they learned into the kernel (FRR through zebra, proto bgp; bgpfo, proto 201):
-    // RSS is read once that is done, when neither has work in flight.
-    const proto = receiver === 'frr' ? 'bgp' : '201';
-    const inKernel = async () => Number(await rx.exec(['sh', '-c', `ip route show proto ${proto} | wc -l`]).catch(() => '0'));
-    const kernelSeconds = await timeIngest(n, inKernel, firstWritten, 600_000);
-    const rssAfter = Math.round(await rss());
+    // FRR and bgpfo install what they learned into the kernel (FRR through zebra, proto bgp; bgpfo, proto 201);
+    // BIRD here is the RIB-only reference. RSS is read once that is done and memory has settled.
+    let kernelSeconds = NaN;
+    if (receiver !== 'bird') {
+      const proto = receiver === 'frr' ? 'bgp' : '201';
+      const inKernel = async () => Number(await rx.exec(['sh', '-c', `ip route show proto ${proto} | wc -l`]).catch(() => '0'));
+      kernelSeconds = await timeIngest(n, inKernel, firstWritten, 600_000);
+    }
+    const rssAfter = Math.round(await settledRss(rss));
+    const peak = Math.round(peakMbOf(await pids()));
     if (receiver === 'bgpfo' && d) {
       console.log(`  bgpfo RSS ${rssAfter} MB: ${memoryOf(d.process.pid ?? 0)}`);
       const mem = (await d.status()).router.memory;
       if (mem) console.log(`  bgpfo memory: ${Object.entries(mem).map(([k, v]) => `${k} ${k.endsWith('Bytes') ? (v / 2 ** 20).toFixed(1) + ' MB' : v}`).join(', ')}`);
     }
-    for (const s of (process.env.BENCH_RSS_LATER ?? '').split(',').filter(Boolean).map(Number)) {
-      await new Promise((r) => setTimeout(r, s * 1000));
-      console.log(`  ${receiver} RSS ${Math.round(await rss())} MB ${s} s later${d ? ': ' + memoryOf(d.process.pid ?? 0) : ''}`);
-    }
     if (process.env.BENCH_HEAPSNAPSHOT && receiver === 'bgpfo') await heapSnapshot(rx);
-    return { receiver, n, seconds, kernelSeconds, rssMb: rssAfter };
+    return { receiver, n, seconds, kernelSeconds, rssMb: rssAfter, peakMb: peak };
   } finally {
     await lab.cleanup();
   }
@@ -167,27 +225,29 @@ router bgp ${RX_AS}
 async function main(): Promise<void> {
   const sizes = process.argv.slice(2).map(Number).filter((x) => x > 0);
   const results: Result[] = [];
+  const receivers = (process.env.BENCH_RECEIVERS ?? 'frr,bird,bgpfo').split(',') as Receiver[];
   for (const n of sizes.length ? sizes : [100_000, 1_000_000]) {
-    const receivers = (process.env.BENCH_RECEIVERS ?? 'frr,bgpfo').split(',') as ('frr' | 'bgpfo')[];
     for (const receiver of receivers) {
       const r = await runOne(n, receiver);
       console.log(
         `${r.receiver.padEnd(6)} ${String(r.n).padStart(8)} prefixes: ${r.seconds.toFixed(2)} s to RIB, ` +
-          `${r.kernelSeconds.toFixed(2)} s to kernel FIB, RSS ${r.rssMb} MB`,
+          `${Number.isNaN(r.kernelSeconds) ? 'no kernel FIB' : r.kernelSeconds.toFixed(2) + ' s to kernel FIB'}, RSS ${r.rssMb} MB (peak ${r.peakMb} MB)`,
       );
       results.push(r);
     }
   }
-  console.log('\n| prefixes | FRR 8.4 bgpd+zebra: RIB, kernel, RSS | bgpfo: RIB, kernel, RSS | RIB time ratio (FRR/bgpfo) | kernel time ratio | memory ratio |');
-  console.log('|---|---|---|---|---|---|');
+  const cell = (r: Result | undefined) =>
+    r ? `${r.seconds.toFixed(2)} s, ${Number.isNaN(r.kernelSeconds) ? '-' : r.kernelSeconds.toFixed(2) + ' s'}, ${r.rssMb} MB (peak ${r.peakMb})` : '-';
+  const ratio = (a: number | undefined, b: number | undefined) => (a !== undefined && b !== undefined && b > 0 ? (a / b).toFixed(2) + 'x' : '-');
+  console.log('\n| prefixes | FRR 8.4 bgpd+zebra: RIB, kernel, RSS | BIRD 2 (RIB only): RIB, RSS | bgpfo: RIB, kernel, RSS | bgpfo RIB time / BIRD | bgpfo RSS / BIRD | FRR kernel time / bgpfo | FRR RSS / bgpfo |');
+  console.log('|---|---|---|---|---|---|---|---|');
   for (const n of [...new Set(results.map((r) => r.n))]) {
     const f = results.find((r) => r.n === n && r.receiver === 'frr');
+    const i = results.find((r) => r.n === n && r.receiver === 'bird');
     const b = results.find((r) => r.n === n && r.receiver === 'bgpfo');
-    if (!f || !b) continue;
     console.log(
-      `| ${n.toLocaleString('en')} | ${f.seconds.toFixed(2)} s, ${f.kernelSeconds.toFixed(2)} s, ${f.rssMb} MB | ` +
-        `${b.seconds.toFixed(2)} s, ${b.kernelSeconds.toFixed(2)} s, ${b.rssMb} MB | ` +
-        `${(f.seconds / b.seconds).toFixed(1)}x | ${(f.kernelSeconds / b.kernelSeconds).toFixed(1)}x | ${(f.rssMb / b.rssMb).toFixed(1)}x |`,
+      `| ${n.toLocaleString('en')} | ${cell(f)} | ${cell(i)} | ${cell(b)} | ${ratio(b?.seconds, i?.seconds)} | ${ratio(b?.rssMb, i?.rssMb)} | ` +
+        `${ratio(f?.kernelSeconds, b?.kernelSeconds)} | ${ratio(f?.rssMb, b?.rssMb)} |`,
     );
   }
 }

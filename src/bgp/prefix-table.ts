@@ -67,25 +67,41 @@ class FamilyStore {
     }
   }
 
-  /** The entry for the key, created (columns zero) when absent; `created` tells which. */
-  insert(k: Uint32Array, ko: number, len: number): { id: number; created: boolean } {
-    const found = this.find(k, ko, len);
-    if (found >= 0) return { id: found, created: false };
+  /** The entry for the key, created (columns zero) when absent; `created` is set to whether it was. */
+  insert(k: Uint32Array, ko: number, len: number): number {
     if ((this.occupied + 1) * 4 > this.index.length * 3) this.rebuildIndex(this.live + 1);
+    // One probe: stop at the key, or at an empty slot (the key is absent: take the first tombstone seen, if any).
+    const mask = this.index.length - 1;
+    let tomb = -1;
+    let s = this.hash(k, ko, len) & mask;
+    for (;;) {
+      const x = this.index[s];
+      if (x === EMPTY) break;
+      if (x === DELETED) {
+        if (tomb < 0) tomb = s;
+      } else if (this.equals(x, k, ko, len)) {
+        this.created = false;
+        return x;
+      }
+      s = (s + 1) & mask;
+    }
     const e = this.allocEntry();
     const w = this.words;
     for (let i = 0; i < w; i++) this.keys[e * w + i] = k[ko + i];
     this.lens[e] = len;
     this.dead[e] = 0;
-    this.cols.fill(0, e * this.ncols, (e + 1) * this.ncols);
-    const mask = this.index.length - 1;
-    let s = this.hash(k, ko, len) & mask;
-    while (this.index[s] >= 0) s = (s + 1) & mask;
-    if (this.index[s] === EMPTY) this.occupied++;
+    const c0 = e * this.ncols;
+    for (let c = 0; c < this.ncols; c++) this.cols[c0 + c] = 0;
+    if (tomb >= 0) s = tomb;
+    else this.occupied++;
     this.index[s] = e;
     this.live++;
-    return { id: e, created: true };
+    this.created = true;
+    return e;
   }
+
+  /** Set by insert(): whether the last call created its entry. */
+  created = false;
 
   remove(e: number): void {
     const w = this.words;
@@ -196,17 +212,20 @@ export class PrefixTable {
   insert(prefix: Prefix): number {
     const len = this.parse(prefix);
     if (len < 0) throw new Error(`prefix table: "${prefix}" is not a prefix`);
-    if (len < 64) return this.v4.insert(this.key, 0, len).id;
-    return this.v6.insert(this.key, 0, len - 64).id | V6;
+    if (len < 64) return this.v4.insert(this.key, 0, len);
+    return this.v6.insert(this.key, 0, len - 64) | V6;
   }
 
   /** Like insert(), and tells whether the entry is new. */
   upsert(prefix: Prefix): { id: number; created: boolean } {
     const len = this.parse(prefix);
     if (len < 0) throw new Error(`prefix table: "${prefix}" is not a prefix`);
-    if (len < 64) return this.v4.insert(this.key, 0, len);
-    const r = this.v6.insert(this.key, 0, len - 64);
-    return { id: r.id | V6, created: r.created };
+    if (len < 64) {
+      const id = this.v4.insert(this.key, 0, len);
+      return { id, created: this.v4.created };
+    }
+    const id = this.v6.insert(this.key, 0, len - 64);
+    return { id: id | V6, created: this.v6.created };
   }
 
   /** Removes an entry by id (its id may be handed out again by the next insert). */

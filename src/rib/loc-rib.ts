@@ -502,11 +502,11 @@ export class LocRib {
   }
 
   private touch(prefix: Prefix, before: number): void {
-    const r = this.pending.upsert(prefix);
-    if (!r.created) return;
-    this.pending.set(r.id, 0, before);
+    if (this.pending.find(prefix) >= 0) return;
+    const id = this.pending.insert(prefix);
+    this.pending.set(id, 0, before);
     this.registry.ref(before);
-    this.pendingOrder.push(r.id);
+    this.pendingOrder.push(id);
     if (this.pending.size === 1) this.onPending?.();
   }
 }
