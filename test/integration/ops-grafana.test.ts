@@ -133,10 +133,20 @@ function alertTypes(node: string): string[] {
 
 (haveProm ? describe : describe.skip)('the Grafana dashboard against Prometheus scraping a running lab', () => {
   beforeAll(async () => {
+    // How long each phase took (printed: the suite's run time is watched in CI).
+    const start = performance.now();
+    const phases: string[] = [];
+    let last = start;
+    const mark = (what: string) => {
+      const now = performance.now();
+      phases.push(`${what} ${((now - last) / 1000).toFixed(1)} s`);
+      last = now;
+    };
     dir = mkdtempSync(join(tmpdir(), 'bgpfo-prom-'));
     mkdirSync(join(dir, 'alerts'));
     // WireGuard tunnels: the routers reach the lab's internet over their uplinks (veth tunnels have no underlay).
     await upLab(AA4, LAB);
+    mark('lab up');
     state = loadState(LAB)!;
     const internet = state.plan.nodes.find((n) => n.site === 'underlay');
     if (!internet) throw new Error('the lab has no underlay node to run Prometheus in');
@@ -184,6 +194,7 @@ function alertTypes(node: string): string[] {
     writeFileSync(conf, stringify({ global: { scrape_interval: '1s', evaluation_interval: '1s' }, scrape_configs: [{ job_name: JOB, static_configs: [{ targets: [...targets.values()] }] }] }));
     prom = spawn('ip', ['netns', 'exec', promNs, PROMETHEUS, `--config.file=${conf}`, `--storage.tsdb.path=${join(dir, 'data')}`, '--web.listen-address=127.0.0.1:9090', '--log.level=warn'], { stdio: 'ignore' });
     await waitFor(async () => (await query(`up{job="${JOB}"} == 1`).catch(() => [])).length === targets.size, 60_000, { what: 'Prometheus scraping every bgpfo daemon' });
+    mark('metrics, alerts, Prometheus');
     const all = [...targets.keys()];
 
     // Failovers: every tunnel but t4 blackholed (BFD down). r2 and gw2 keep t4; r1 and gw1 reach the far side
@@ -191,28 +202,36 @@ function alertTypes(node: string): string[] {
     for (const tunnel of ['t1', 't2', 't3']) await labFault(LAB, { kind: 'blackhole', tunnel });
     await waitForNodesWith('bgpfo_failovers_total', all, 'a failover counted on every daemon');
     await waitForPaths({ r1: 'twin', gw1: 'twin', r2: 't4', gw2: 't4' }, 'r2 and gw2 on t4 alone, r1 and gw1 through their twin');
+    mark('failovers');
     // Outage at r2 and gw2: t4, their last path, goes too; the twins have nothing to offer.
     await labFault(LAB, { kind: 'blackhole', tunnel: 't4' });
     await waitForNodesWith('bgpfo_outages_total', ['r2', 'gw2'], 'an outage at the ends of the last tunnel');
+    mark('outage at r2, gw2');
     // Outage at r1 and gw1: t1 comes back, r2 and gw2 reach the far side through it, then it goes again.
     await labFault(LAB, { kind: 'restore', tunnel: 't1' });
     await waitForPaths({ r1: 't1', gw1: 't1', r2: 'twin', gw2: 'twin' }, 't1 back as the only tunnel');
+    mark('t1 back');
     await labFault(LAB, { kind: 'blackhole', tunnel: 't1' });
     await waitForNodesWith('bgpfo_outages_total', all, 'an outage counted on every daemon');
     await waitForNodesWith('bgpfo_outage_prefixes_total', all, 'the prefixes of an outage counted on every daemon');
     await waitForNodesWith('bgpfo_alerts_total', all, 'alerts sent by every daemon');
+    mark('outage at r1, gw1');
 
     for (const tunnel of ['t1', 't2', 't3', 't4']) await labFault(LAB, { kind: 'restore', tunnel });
     await waitForEverySessionUp();
+    mark('every session up');
     // Demotion (last: a demoted tunnel leaves the ECMP sets, and losing it would then move nothing): t2 (r1-gw2) and
     // t3 (r2-gw1) lose packets but stay up; the quality probe at each end sees it.
     for (const tunnel of ['t2', 't3']) await labFault(LAB, { kind: 'loss', tunnel, percent: LOSS_PERCENT });
     await waitForNodesWith('bgpfo_demotions_total', all, 'a lossy tunnel demoted on every daemon');
+    mark('demotions');
     for (const tunnel of ['t2', 't3']) await labFault(LAB, { kind: 'restore', tunnel });
     // The loss may have cost a session (three BFD packets lost in a row): the tests below want them all up.
     await waitForEverySessionUp();
     // Two more scrapes so rate() and increase() have the samples they need.
     await new Promise((r) => setTimeout(r, 3000));
+    mark('sessions up, scrapes');
+    process.stdout.write(`lab phases: ${phases.join(', ')}; total ${((performance.now() - start) / 1000).toFixed(1)} s\n`);
   });
 
   afterAll(async () => {
