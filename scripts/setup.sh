@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what bgpfo's lab, tests and benchmarks need on a fresh Debian machine (as root):
-# routing daemons to interoperate with, namespace/firewall tools, fish (its completion is tested), systemd-analyze
+# routing daemons to interoperate with, namespace/firewall tools, fish and zsh (their completion is tested), systemd-analyze
 # (the rendered unit is verified), Prometheus (the Grafana dashboard's queries are run against it), then the npm
 # packages and the build.
 set -euo pipefail
@@ -10,7 +10,7 @@ cd "$(dirname "$0")/.."
 need_pkgs=()
 for pair in frr:/usr/lib/frr/bgpd bird2:/usr/sbin/bird nftables:/usr/sbin/nft wireguard-go:/usr/bin/wireguard-go \
   wireguard-tools:/usr/bin/wg iproute2:/usr/sbin/ip iputils-ping:/usr/bin/ping tcpdump:/usr/bin/tcpdump \
-  fish:/usr/bin/fish stress-ng:/usr/bin/stress-ng systemd:/usr/bin/systemd-analyze prometheus:/usr/bin/prometheus curl:/usr/bin/curl; do
+  fish:/usr/bin/fish zsh:/usr/bin/zsh stress-ng:/usr/bin/stress-ng systemd:/usr/bin/systemd-analyze prometheus:/usr/bin/prometheus curl:/usr/bin/curl; do
   pkg=${pair%%:*}; file=${pair#*:}
   [ -x "$file" ] || need_pkgs+=("$pkg")
 done

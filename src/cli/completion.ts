@@ -51,6 +51,11 @@ export function commandLevels(program: Command): Level[] {
   return out;
 }
 
+/** Every flag of an option whose value is a path: -c as well as --config. */
+function pathFlags(levels: Level[]): string[] {
+  return [...new Set(levels.flatMap((l) => l.options.filter((o) => o.takesValue && o.flags.some((f) => PATH_OPTIONS.test(f))).flatMap((o) => o.flags)))];
+}
+
 const sq = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
 
 /** Case arms that move the command path one level down ("<path> <word>"); zsh patterns open with "(". */
@@ -65,7 +70,7 @@ export function bashScript(program: Command): string {
   const name = program.name();
   const levels = commandLevels(program);
   const valueOpts = [...new Set(levels.flatMap((l) => l.options.filter((o) => o.takesValue).flatMap((o) => o.flags)))];
-  const pathOpts = [...new Set(levels.flatMap((l) => l.options.flatMap((o) => o.flags)).filter((f) => PATH_OPTIONS.test(f)))];
+  const pathOpts = pathFlags(levels);
   const wordsCase = levels
     .map((l) => `    ${sq(l.path)}) words=${sq([...l.commands.map((c) => c.name), ...l.options.flatMap((o) => o.flags)].join(' '))}${l.neighborArgs ? '; neighbors=1' : ''}${l.fileArgs ? '; files=1' : ''} ;;`)
     .join('\n');
@@ -74,9 +79,13 @@ export function bashScript(program: Command): string {
 _${name}() {
   local cur="\${COMP_WORDS[COMP_CWORD]}" prev="\${COMP_WORDS[COMP_CWORD-1]}" cmdpath="" w i words="" neighbors=0 files=0 skip=0 opt=""
   local -a ask=()
+  # "=" is in COMP_WORDBREAKS: readline gives "--socket=/x" as three words, "--socket" "=" "/x", and completes what
+  # follows the "=" (the --socket=* arms below are for a COMP_WORDBREAKS without "=").
+  if [[ "$cur" == = ]]; then cur=""; elif [[ "$prev" == = ]] && ((COMP_CWORD > 1)); then prev="\${COMP_WORDS[COMP_CWORD-2]}"; fi
   for ((i = 1; i < COMP_CWORD; i++)); do
     w="\${COMP_WORDS[i]}"
     if ((skip)); then
+      [[ "$w" == = ]] && continue
       skip=0
       # The daemon to ask for neighbor names: -s/--socket or -c/--config given on the line.
       case "$opt" in
@@ -120,7 +129,8 @@ export function zshScript(program: Command): string {
   const name = program.name();
   const levels = commandLevels(program);
   const valueOpts = [...new Set(levels.flatMap((l) => l.options.filter((o) => o.takesValue).flatMap((o) => o.flags)))];
-  const pathOpts = [...new Set(levels.flatMap((l) => l.options.flatMap((o) => o.flags)).filter((f) => PATH_OPTIONS.test(f)))];
+  const pathOpts = pathFlags(levels);
+  const longPathOpts = pathOpts.filter((f) => f.startsWith('--'));
   const esc = (s: string) => s.replace(/:/g, '\\:');
   const entriesCase = levels
     .map((l) => {
@@ -161,11 +171,15 @@ ${pathCase(levels, true)}
   case "\${words[CURRENT-1]}" in
     (${pathOpts.length ? pathOpts.join('|') : '--no-path-options'}) _files; return ;;
   esac
+  case "\${words[CURRENT]}" in
+    (${longPathOpts.length ? longPathOpts.map((o) => `${o}=*`).join('|') : '--no-path-options=*'}) compset -P '*='; _files; return ;;
+  esac
   case "$cmdpath" in
 ${entriesCase}
   esac
+  # As in bash: a command that takes a file offers files, and its options after "-".
+  if ((files)) && [[ "\${words[CURRENT]}" != -* ]]; then _files; return; fi
   _describe -t commands '${name}' entries
-  if ((files)) && [[ "\${words[CURRENT]}" != -* ]]; then _files; fi
   if ((neighbors)) && [[ "\${words[CURRENT]}" != -* ]]; then
     local -a names
     names=(\${(f)"$(${name} completion neighbors "\${ask[@]}" 2>/dev/null)"})

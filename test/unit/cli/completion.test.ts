@@ -1,8 +1,10 @@
 // Shell completion as a user meets it: files after validate (and every command that takes a file), neighbor names
-// from the daemon named by -s/-c on the line, and fish. bash and fish run the generated scripts for real.
+// from the daemon named by -s/-c on the line. Each shell runs the generated script for real: bash through readline
+// (an interactive bash reading keys from a pipe), zsh through its line editor on a pseudo-terminal (zsh/zpty), fish
+// through `complete -C`. bash, zsh and fish are installed by scripts/setup.sh; without one its tests fail.
 
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { bashScript, commandLevels, fishScript, zshScript } from '../../../src/cli/completion';
@@ -21,23 +23,81 @@ beforeEach(() => {
 });
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
-/** A stand-in `bgpfo` on the shell side: records its arguments and answers two neighbor names. */
-const FAKE_BGPFO = `bgpfo() { echo "$*" >> ${'"$ARGS_FILE"'}; printf 'tun-a1\\ntun-b1\\nall\\n'; }`;
-
-function bash(words: string[]): { replies: string[]; asked: string } {
-  const script = join(dir, 'c.bash');
-  writeFileSync(script, bashScript(program()));
-  const args = join(dir, 'args');
-  writeFileSync(args, '');
-  const line = words.map((w) => `'${w}'`).join(' ');
-  const r = spawnSync('bash', ['-c', `${FAKE_BGPFO}; source ${script}; COMP_WORDS=(${line}); COMP_CWORD=${words.length - 1}; _bgpfo; printf '%s\\n' "\${COMPREPLY[@]}"`], {
-    encoding: 'utf8',
-    cwd,
-    env: { ...process.env, ARGS_FILE: args },
-  });
-  expect(r.stderr).toBe('');
-  return { replies: r.stdout.split('\n').filter(Boolean).sort(), asked: spawnSync('cat', [args], { encoding: 'utf8' }).stdout.trim() };
+/** Typed lines (TAB where the completion is asked for) and what came of them. */
+interface Typed {
+  /** Each line as run after completion: the `bgpfo` stand-in prints its arguments ("RAN: ..."). */
+  ran: string[];
+  /** The arguments of every `bgpfo completion neighbors ...` call the script made, in order. */
+  asked: string[];
 }
+
+const lines = (text: string) => text.split('\n').map((l) => l.replace(/\r$/, '')).filter(Boolean);
+
+/**
+ * bash as a user runs it: an interactive bash (readline on, as at a terminal) reads the keys from a pipe, so the words
+ * are split as readline splits them (COMP_WORDBREAKS). Each TAB in `typed` becomes M-* (insert-completions: every
+ * match inserted), then Enter runs the line with the `bgpfo` stand-in.
+ */
+function bashTyped(typed: string[]): Typed {
+  const script = join(dir, 'bgpfo.bash');
+  writeFileSync(script, bashScript(program()));
+  const asked = join(dir, 'asked');
+  const input = [
+    'unset HISTFILE',
+    `source ${script} || echo 'RAN: source failed'`,
+    'complete -p bgpfo | sed "s/^/RAN: /"',
+    `bgpfo() { if [ "$1" = completion ]; then echo "\${*:2}" >> ${asked}; printf 'tun-a1\\ntun-b1\\nall\\n'; else echo "RAN: $*"; fi; }`,
+    ...typed.map((t) => t.replaceAll('\t', '\x1b*')),
+    'exit',
+  ].join('\n');
+  const r = spawnSync('bash', ['--norc', '--noprofile', '-i'], { encoding: 'utf8', cwd, input, timeout: 20_000, env: { ...process.env, TERM: 'dumb' } });
+  if (r.error) throw r.error;
+  const ran = lines(r.stdout).map((l) => l.replace(/^RAN: /, ''));
+  expect(ran[0]).toBe('complete -F _bgpfo bgpfo');
+  return { ran: ran.slice(1), asked: existsSync(asked) ? lines(readFileSync(asked, 'utf8')) : [] };
+}
+
+/**
+ * zsh as a user runs it: an interactive zsh on a pseudo-terminal (zsh/zpty) with compinit, the script installed as
+ * its docs say (an autoloaded _bgpfo on $fpath, or sourced), TAB bound to the standard completion with every match
+ * inserted (compstate[insert]=all), then Enter runs the line with the `bgpfo` stand-in.
+ */
+function zshTyped(typed: string[], install: 'fpath' | 'source'): Typed {
+  if (spawnSync('zsh', ['--version']).status !== 0) throw new Error('zsh is not installed: run scripts/setup.sh (it installs the zsh package)');
+  const fdir = join(dir, 'functions');
+  mkdirSync(fdir);
+  writeFileSync(join(fdir, '_bgpfo'), zshScript(program()));
+  const asked = join(dir, 'asked');
+  const inner = [
+    `PS1='> '; unset HISTFILE; cd ${cwd}`,
+    install === 'fpath' ? `fpath=(${fdir} $fpath); autoload -Uz compinit; compinit -u -D` : `autoload -Uz compinit; compinit -u -D; source ${join(fdir, '_bgpfo')}`,
+    `bgpfo() { if [[ $1 == completion ]]; then print -r -- "\${*[2,-1]}" >> ${asked}; print -l tun-a1 tun-b1 all; else print -r -- "RAN: $*"; fi }`,
+    '_bgpfo_test_all() { _main_complete; compstate[insert]=all }; zle -C bgpfo-test-all complete-word _bgpfo_test_all; bindkey "^I" bgpfo-test-all',
+    ...typed,
+    // Split so that the echo of this line is not taken for its output.
+    "print 'END-OF''-TEST'",
+  ];
+  const driver = join(dir, 'drive.zsh');
+  writeFileSync(
+    driver,
+    [
+      'zmodload zsh/zpty || exit 3',
+      'zpty z zsh -f -i',
+      ...inner.map((l) => `zpty -w z ${zq(l)}`),
+      'out=()',
+      "while zpty -r z line; do out+=(\"${line%$'\\r'*}\"); [[ $line == END-OF-TEST* ]] && break; done",
+      "print -rl -- ${(M)out:#RAN:*}",
+      'zpty -d z',
+    ].join('\n'),
+  );
+  const r = spawnSync('zsh', ['-f', driver], { encoding: 'utf8', cwd, timeout: 30_000 });
+  if (r.error) throw r.error;
+  expect({ status: r.status, stderr: r.stderr }).toEqual({ status: 0, stderr: '' });
+  return { ran: lines(r.stdout).map((l) => l.replace(/^RAN: /, '')), asked: existsSync(asked) ? lines(readFileSync(asked, 'utf8')) : [] };
+}
+
+/** A zsh $'...' string: TAB stays a TAB, quotes and backslashes escaped. */
+const zq = (s: string) => `$'${s.replaceAll('\\', '\\\\').replaceAll("'", "\\'").replaceAll('\t', '\\t')}'`;
 
 describe('which commands take files and which neighbors', () => {
   test('from the commander program: every <file> argument, and the neighbor commands', () => {
@@ -49,32 +109,43 @@ describe('which commands take files and which neighbors', () => {
   });
 });
 
-describe('bash', () => {
-  test('validate <TAB> offers files; validate -<TAB> its options', () => {
-    expect(bash(['bgpfo', 'validate', '']).replies).toEqual(['notes.txt', 'topo.yaml']);
-    expect(bash(['bgpfo', 'validate', 'to']).replies).toEqual(['topo.yaml']);
-    expect(bash(['bgpfo', 'validate', '--j']).replies).toEqual(['--json']);
-    expect(bash(['bgpfo', 'lab', 'up', 't']).replies).toEqual(['topo.yaml']);
+const SUBCOMMANDS = ['adj-rib-in', 'completion', 'daemon', 'drain', 'lab', 'reload', 'status', 'validate'];
+
+describe('bash (readline)', () => {
+  test('bgpfo <TAB> offers the subcommands; validate <TAB> files; -<TAB> the options', () => {
+    const { ran } = bashTyped(['bgpfo \t', 'bgpfo val\t', 'bgpfo validate \t', 'bgpfo validate to\t', 'bgpfo validate --j\t', 'bgpfo lab up t\t', 'bgpfo lab \t']);
+    expect(ran[0].split(' ')).toEqual(expect.arrayContaining([...SUBCOMMANDS, '--version']));
+    expect(ran.slice(1, 6)).toEqual(['validate', 'validate notes.txt topo.yaml', 'validate topo.yaml', 'validate --json', 'lab up topo.yaml']);
+    expect(ran[6].split(' ').slice(1).sort()).toEqual(['--help', '-h', 'down', 'exec', 'fault', 'status', 'traffic', 'up']);
+  });
+
+  test('paths after -c/--config, -s/--socket and --out, with a space or "="', () => {
+    const { ran } = bashTyped(['bgpfo status -c \t', 'bgpfo status --socket n\t', 'bgpfo render --out=\t', 'bgpfo render --out=t\t']);
+    expect(ran).toEqual(['status -c notes.txt topo.yaml', 'status --socket notes.txt', 'render --out=notes.txt topo.yaml', 'render --out=topo.yaml']);
   });
 
   test('neighbor names come from the daemon that -s, --socket=, or -c names on the line', () => {
-    const plain = bash(['bgpfo', 'drain', 'tun']);
-    expect(plain.replies).toEqual(['tun-a1', 'tun-b1']);
-    expect(plain.asked).toBe('completion neighbors');
-    expect(bash(['bgpfo', 'drain', '-s', '/tmp/r2.sock', 'tun']).asked).toBe('completion neighbors --socket /tmp/r2.sock');
-    expect(bash(['bgpfo', 'adj-rib-in', '--socket=/tmp/r2.sock', '']).asked).toBe('completion neighbors --socket /tmp/r2.sock');
-    expect(bash(['bgpfo', 'undrain', '-c', '/etc/bgpfo/r2.yaml', 'a']).replies).toEqual(['all']);
-    expect(bash(['bgpfo', 'undrain', '-c', '/etc/bgpfo/r2.yaml', 'a']).asked).toBe('completion neighbors --config /etc/bgpfo/r2.yaml');
+    const { ran, asked } = bashTyped(['bgpfo drain tun\t', 'bgpfo drain -s /tmp/r2.sock tun\t', 'bgpfo adj-rib-in --socket=/tmp/r2.sock tun-b\t', 'bgpfo undrain -c /etc/bgpfo/r2.yaml a\t']);
+    expect(ran).toEqual(['drain tun-a1 tun-b1', 'drain -s /tmp/r2.sock tun-a1 tun-b1', 'adj-rib-in --socket=/tmp/r2.sock tun-b1', 'undrain -c /etc/bgpfo/r2.yaml all']);
+    expect(asked).toEqual(['neighbors', 'neighbors --socket /tmp/r2.sock', 'neighbors --socket /tmp/r2.sock', 'neighbors --config /etc/bgpfo/r2.yaml']);
   });
 });
 
-describe('zsh and fish', () => {
-  test('zsh: files for file arguments, the socket passed on for neighbor names', () => {
-    const z = zshScript(program());
-    expect(z).toMatch(/\(' validate'\) entries=\(.*\); files=1 ;;/);
-    expect(z).toContain('completion neighbors "${ask[@]}"');
+describe.each(['fpath', 'source'] as const)('zsh (line editor on a pty), script installed by %s', (install) => {
+  test('bgpfo <TAB> offers the subcommands; validate <TAB> files, validate --<TAB> its options; paths after -c and --out=', () => {
+    const { ran } = zshTyped(['bgpfo \t', 'bgpfo val\t', 'bgpfo validate \t', 'bgpfo validate --\t', 'bgpfo status -c \t', 'bgpfo render --out=t\t'], install);
+    expect(ran[0].split(' ')).toEqual(expect.arrayContaining([...SUBCOMMANDS, '--version']));
+    expect(ran.slice(1)).toEqual(['validate', 'validate notes.txt topo.yaml', 'validate --help --json --kind', 'status -c notes.txt topo.yaml', 'render --out=topo.yaml']);
   });
 
+  test('neighbor names come from the daemon that -s, --socket= or -c names on the line', () => {
+    const { ran, asked } = zshTyped(['bgpfo drain tun\t', 'bgpfo drain -s /tmp/r2.sock tun\t', 'bgpfo adj-rib-in --socket=/tmp/r2.sock tun-b\t', 'bgpfo undrain -c /etc/bgpfo/r2.yaml a\t'], install);
+    expect(ran).toEqual(['drain tun-a1 tun-b1', 'drain -s /tmp/r2.sock tun-a1 tun-b1', 'adj-rib-in --socket=/tmp/r2.sock tun-b1', 'undrain -c /etc/bgpfo/r2.yaml all']);
+    expect(asked).toEqual(['neighbors', 'neighbors --socket /tmp/r2.sock', 'neighbors --socket /tmp/r2.sock', 'neighbors --config /etc/bgpfo/r2.yaml']);
+  });
+});
+
+describe('fish', () => {
   test('fish: the script has every command and option, file arguments and neighbor names', () => {
     const f = fishScript(program());
     expect(f).toMatch(/^# fish completion for bgpfo/);
