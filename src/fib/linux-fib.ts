@@ -12,6 +12,17 @@ export type LinuxFibOptions = EngineOptions & LinuxDataplaneOptions;
  */
 export class LinuxFib extends FibEngine {
   constructor(options: LinuxFibOptions = {}) {
-    super(new LinuxDataplane(options), options);
+    const dp = new LinuxDataplane(options);
+    super(dp, options);
+    const { name } = dp.writer;
+    options.logger?.info(
+      { writer: name, ...(name === 'netlink' ? { helper: dp.writerReason } : { why: dp.writerReason }) },
+      name === 'netlink' ? 'kernel FIB writer: netlink (bgpfo-netlink helper)' : `kernel FIB writer: ip -batch (${dp.writerReason})`,
+    );
+  }
+
+  /** Which writer reaches the kernel: 'netlink' (our helper) or 'ip-batch' (iproute2, when the helper is not built). */
+  get writer(): 'netlink' | 'ip-batch' {
+    return (this.dp as LinuxDataplane).writer.name;
   }
 }

@@ -46,7 +46,7 @@ describe('IpBatch', () => {
 
 describe('LinuxDataplane lines', () => {
   it('writes ops as ip batch lines with our table, protocol and metric', async () => {
-    const dp = new LinuxDataplane({ ipPath: join(dir, 'ip'), table: 100, protocol: 201, metric: 20, watchLinks: false });
+    const dp = new LinuxDataplane({ ipPath: join(dir, 'ip'), table: 100, protocol: 201, metric: 20, watchLinks: false, writer: 'ip-batch' });
     expect(dp.describe({ kind: 'nh', id: 5, gateway: 'fd00::2', ifname: 'wg0' })).toBe('nexthop replace id 5 via fd00::2 dev wg0 proto 201');
     expect(dp.describe({ kind: 'group', id: 9, members: [5, 6] })).toBe('nexthop replace id 9 group 5/6 proto 201');
     expect(dp.describe({ kind: 'route-add', prefix: '10.0.0.0/8', nhid: 9 })).toBe('route add 10.0.0.0/8 nhid 9 table 100 proto 201 metric 20');
