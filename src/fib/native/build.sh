@@ -6,6 +6,7 @@ cd "$(dirname "$0")/../../.." || exit 1
 SRC=src/fib/native/bgpfo-netlink.c
 OUT=dist/native/bgpfo-netlink
 CC=${CC:-cc}
+[ -x "$OUT" ] && [ "$OUT" -nt "$SRC" ] && [ "$OUT" -nt src/fib/native/build.sh ] && exit 0
 if ! command -v "$CC" >/dev/null 2>&1; then
   echo "bgpfo build: no C compiler ($CC): the netlink FIB writer is not built; the kernel FIB will use ip -batch" >&2
   exit 0

@@ -56,6 +56,33 @@ describe('LinuxDataplane lines', () => {
   });
 });
 
+describe('LinuxDataplane writer choice', () => {
+  const saved = process.env.BGPFO_NETLINK_HELPER;
+  afterEach(() => {
+    if (saved === undefined) delete process.env.BGPFO_NETLINK_HELPER;
+    else process.env.BGPFO_NETLINK_HELPER = saved;
+  });
+
+  it('falls back to ip -batch, saying why, when the netlink helper is not there; refuses when netlink was asked for', async () => {
+    process.env.BGPFO_NETLINK_HELPER = join(dir, 'no-such-helper');
+    const dp = new LinuxDataplane({ ipPath: join(dir, 'ip'), watchLinks: false });
+    expect(dp.writer.name).toBe('ip-batch');
+    expect(dp.writerReason).toMatch(/the helper is not built \(looked for .*no-such-helper/);
+    await dp.close();
+    expect(() => new LinuxDataplane({ ipPath: join(dir, 'ip'), watchLinks: false, writer: 'netlink' })).toThrow(/netlink FIB writer was asked for, but the helper is not built/);
+  });
+
+  it('falls back when the helper is there but does not run here', async () => {
+    writeFileSync(join(dir, 'broken-helper'), '#!/bin/sh\necho "cannot run: wrong machine" >&2\nexit 1\n');
+    chmodSync(join(dir, 'broken-helper'), 0o755);
+    process.env.BGPFO_NETLINK_HELPER = join(dir, 'broken-helper');
+    const dp = new LinuxDataplane({ ipPath: join(dir, 'ip'), watchLinks: false });
+    expect(dp.writer.name).toBe('ip-batch');
+    expect(dp.writerReason).toMatch(/broken-helper --probe failed: cannot run: wrong machine/);
+    await dp.close();
+  });
+});
+
 describe('JsonArrayScanner', () => {
   it('yields each element of an array streamed in arbitrary pieces, strings with braces included', () => {
     const items = [{ dst: '10.0.0.0/24', nhid: 1, flags: [] }, { id: 2, group: [{ id: 3 }, { id: 4 }], note: 'a }{ "quoted" \\ ]' }, {}];
