@@ -187,6 +187,7 @@ export class NetlinkWriter {
   readonly name = 'netlink';
   private readonly objects: NetlinkChannel;
   private readonly routes: NetlinkChannel;
+  private objectOrder: Promise<void> = Promise.resolve();
 
   constructor(
     options: NetlinkChannelOptions,
@@ -196,11 +197,20 @@ export class NetlinkWriter {
     this.routes = new NetlinkChannel(options);
   }
 
-  async applyObjects(ops: KernelOp[]): Promise<OpFailure[]> {
-    // Interface indexes are asked each time (nexthop objects are few): an interface re-created since keeps no stale one.
+  applyObjects(ops: KernelOp[]): Promise<OpFailure[]> {
+    // Interface indexes are asked each time (nexthop objects are few): an interface re-created since keeps no stale
+    // one. Batches are still written in call order, as ip -batch writes them: a later batch (a failover's group
+    // writes) waits for an earlier one's questions, not for its answers.
     const names = ops.flatMap((o) => (o.kind === 'nh' ? [o.ifname] : []));
-    const ifindex = names.length > 0 ? await this.objects.ifindexes(names) : undefined;
-    return this.objects.run(ops, this.ctx, ifindex);
+    const step = this.objectOrder.then(async () => {
+      const ifindex = names.length > 0 ? await this.objects.ifindexes(names) : undefined;
+      return { done: this.objects.run(ops, this.ctx, ifindex) };
+    });
+    this.objectOrder = step.then(
+      () => undefined,
+      () => undefined,
+    );
+    return step.then((s) => s.done);
   }
 
   applyRoutes(ops: KernelOp[]): Promise<OpFailure[]> {

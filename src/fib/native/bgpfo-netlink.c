@@ -82,7 +82,12 @@ static void report_error(uint32_t seq, int err, const char *extack) {
 
 static void handle_answer(struct nlmsghdr *h) {
   if (h->nlmsg_type != NLMSG_ERROR) return; /* nothing else is asked for */
-  if (h->nlmsg_len < NLMSG_LENGTH(sizeof(int))) return;
+  if (h->nlmsg_len < NLMSG_LENGTH(sizeof(int))) {
+    /* An answer we cannot read is an answer lost: stop, so the caller counts the outcome as unknown. */
+    out_flush();
+    fprintf(stderr, "bgpfo-netlink: truncated answer to request %u\n", h->nlmsg_seq);
+    exit(3);
+  }
   struct nlmsgerr *e = NLMSG_DATA(h);
   if (e->error == 0) {
     printf("A %u\n", h->nlmsg_seq);

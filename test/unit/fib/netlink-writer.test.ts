@@ -2,11 +2,11 @@
 // to their ops by sequence number across concurrent batches, interface-index questions, a dying helper's requests
 // reported as of unknown outcome (never dropped), and a new helper after that. The kernel side is fib-netlink.test.ts.
 
-import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { KernelOp } from '../../../src/fib/dataplane';
-import { NetlinkChannel } from '../../../src/fib/netlink-writer';
+import { NetlinkChannel, NetlinkWriter } from '../../../src/fib/netlink-writer';
 
 let dir: string;
 let helper: string;
@@ -26,6 +26,7 @@ process.stdin.on('data', (chunk) => {
     const len = buf.readUInt32LE(0), type = buf.readUInt16LE(4), flags = buf.readUInt16LE(6), seq = buf.readUInt32LE(8);
     const msg = buf.subarray(0, len);
     buf = buf.subarray(len);
+    require('fs').appendFileSync(__filename + '.order', type + '/' + len + ' ');
     if (type === 0xb601) { out.push('I ' + seq + ' ' + (msg.toString('utf8', 16).replace(/\\0+$/, '') === 'va' ? 7 : 0)); continue; }
     const first = msg[28 + 4];
     if (first === 99) { process.stdout.write(out.join('\\n') + '\\n'); process.stderr.write('bgpfo-netlink: overrun\\n'); process.exit(3); }
@@ -83,5 +84,19 @@ describe('NetlinkChannel', () => {
     expect(await ch.run([add('66.0.0.0/24'), add('10.0.0.0/24')], ctx)).toEqual([{ index: 0, message: 'Error: refused 66.' }]);
     await ch.close();
     await expect(ch.run([add('10.0.0.0/24')], ctx)).rejects.toThrow(/closed/);
+  });
+});
+
+describe('NetlinkWriter', () => {
+  it('writes object batches in call order, even when the first must ask for interface indexes', async () => {
+    const log = `${helper}.order`; // the stand-in logs the type and length of every message it reads
+    rmSync(log, { force: true });
+    const w = new NetlinkWriter({ helperPath: helper }, ctx);
+    const nh = w.applyObjects([{ kind: 'nh', id: 5, gateway: '10.0.0.2', ifname: 'va' }]);
+    const group = w.applyObjects([{ kind: 'group', id: 9, members: [5] }]);
+    expect(await Promise.all([nh, group])).toEqual([[], []]);
+    await w.close();
+    // The interface question (0xb601), then the nexthop (104, 48 bytes), then the group (104, 44 bytes): not the group first.
+    expect(readFileSync(log, 'utf8').trim().split(' ')).toEqual([`${0xb601}/20`, '104/48', '104/44']);
   });
 });
