@@ -1,9 +1,13 @@
 // The netlink FIB writer in network namespaces (root): it is the default once built; routes and nexthop groups of
 // both families are installed, replaced, failed over and removed through it, leaving the kernel exactly as the
 // ip -batch writer leaves it; every kernel refusal lands on the op (and the route) that caused it, also inside large
-// batches that span many sendmsg calls.
+// batches that span many sendmsg calls; answers lost to a receive-buffer overrun fail the batch as unknown.
 
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { LinuxDataplane } from '../../src/fib/linux-dataplane';
+import { findNetlinkHelper, NetlinkChannel } from '../../src/fib/netlink-writer';
 import { LinuxFib } from '../../src/fib/linux-fib';
 import type { KernelOp } from '../../src/fib/dataplane';
 import type { FibRoute, NextHop } from '../../src/fib/types';
@@ -160,6 +164,28 @@ d('netlink FIB writer in a namespace', () => {
     } finally {
       await dp.applyObjects([{ kind: 'nh-del', id: 0x0f000102 }, { kind: 'nh-del', id: 0x0f000103 }]);
       await dp.close();
+    }
+  });
+
+  it('reports a receive-buffer overrun as lost answers (the batch fails as unknown), never as success', async () => {
+    const real = findNetlinkHelper(lab.router).path!;
+    const dir = mkdtempSync(join(tmpdir(), 'bgpfo-nl-'));
+    const small = join(dir, 'helper');
+    // The real helper with a receive buffer far too small for 3,000 refusals in sends of 1,024.
+    writeFileSync(small, `#!/bin/sh\nexec ${real} --rcvbuf 4096 "$@"\n`);
+    chmodSync(small, 0o755);
+    const ch = new NetlinkChannel({ helperPath: small, netns: lab.router });
+    try {
+      const ops: KernelOp[] = Array.from({ length: 3000 }, (_, i) => ({ kind: 'route-add', prefix: `31.${i >> 8}.${i & 255}.0/24`, nhid: 0x0f0000ff }));
+      await expect(ch.run(ops, { table: TABLE, protocol: PROTO, metric: 20 })).rejects.toThrow(/exited \(3\): bgpfo-netlink: netlink receive buffer overrun/);
+      // A small batch fits: the next helper answers it in full.
+      expect(await ch.run(ops.slice(0, 2), { table: TABLE, protocol: PROTO, metric: 20 })).toEqual([
+        { index: 0, message: 'Error: Nexthop id does not exist.' },
+        { index: 1, message: 'Error: Nexthop id does not exist.' },
+      ]);
+    } finally {
+      await ch.close();
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });

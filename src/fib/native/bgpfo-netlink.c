@@ -6,6 +6,8 @@
  *
  *   bgpfo-netlink [--netns NAME]     (NAME as in /run/netns; setns before the socket is opened)
  *   bgpfo-netlink --probe            (opens a NETLINK_ROUTE socket and exits 0: "this helper runs here")
+ *   --rcvbuf BYTES                   (the receive buffer, default 32 MB; tests make it small to prove an overrun is
+ *                                     reported, not swallowed)
  *
  * stdin: netlink messages back to back, each 4-byte aligned (nlmsg_len is the message's own length). A message of type
  *   BGPFO_IFINDEX (never sent to the kernel) asks for the index of the interface named in its payload.
@@ -57,6 +59,7 @@
 
 static int nl = -1;
 static int ioctl_fd = -1;
+static int rcvbuf = RCVBUF;
 static char chunk[CHUNK_BYTES];
 static size_t chunk_len, chunk_msgs;
 static unsigned char rx[256 * 1024];
@@ -172,7 +175,7 @@ static void answer_ifindex(struct nlmsghdr *h) {
 static void open_socket(void) {
   nl = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
   if (nl < 0) die(2, "netlink socket");
-  int one = 1, size = RCVBUF;
+  int one = 1, size = rcvbuf;
   setsockopt(nl, SOL_NETLINK, NETLINK_CAP_ACK, &one, sizeof(one));
   setsockopt(nl, SOL_NETLINK, NETLINK_EXT_ACK, &one, sizeof(one));
   /* FORCE passes net.core.rmem_max (we run as root); the plain option is the fallback. */
@@ -191,8 +194,9 @@ int main(int argc, char **argv) {
   for (int i = 1; i < argc; i++) {
     if (!strcmp(argv[i], "--netns") && i + 1 < argc) netns = argv[++i];
     else if (!strcmp(argv[i], "--probe")) probe = 1;
+    else if (!strcmp(argv[i], "--rcvbuf") && i + 1 < argc) rcvbuf = atoi(argv[++i]);
     else {
-      fprintf(stderr, "usage: bgpfo-netlink [--netns NAME] [--probe]\n");
+      fprintf(stderr, "usage: bgpfo-netlink [--netns NAME] [--probe] [--rcvbuf BYTES]\n");
       return 2;
     }
   }
