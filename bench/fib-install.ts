@@ -1,12 +1,16 @@
-// Benchmark: seconds for the Linux FIB to install N routes into a namespace's table (ip -batch), plus
-// the failover (one tunnel down) and start-up reconcile at that size. Prints results; asserts nothing.
+// Benchmark: seconds for the Linux FIB to install N routes into a namespace's table, with each kernel writer (netlink
+// through our helper, and ip -batch) beside the kernel floor (ip -batch of the same N `route add ... nhid` lines alone,
+// bench/kernel-floor.ts), plus the failover (one tunnel down) and start-up reconcile at that size. Prints results and
+// ratios to the floor; asserts nothing. Run it under `flock /tmp/bgpfo-timing.lock` and note the load.
 //
-//   sudo npx tsx bench/fib-install.ts [N ...]        (default: 100000 1000000)
+//   sudo npx tsx bench/fib-install.ts [N ...]        (default: 100000 1000000; WRITERS=netlink,ip-batch)
 
 import { execFileSync } from 'node:child_process';
 import { checkHostSettings } from '../src/fib/host-settings';
+import type { FibWriterChoice } from '../src/fib/linux-dataplane';
 import { LinuxFib } from '../src/fib/linux-fib';
 import type { FibRoute, NextHop } from '../src/fib/types';
+import { measureKernelFloor, nthPrefix } from './kernel-floor';
 
 const R = 'bgpfo-fib-bench-r';
 const P = 'bgpfo-fib-bench-p';
@@ -43,14 +47,14 @@ function setup(): NextHop[] {
 
 const secs = (ms: number): string => (ms / 1000).toFixed(2);
 
-async function run(n: number, hops: NextHop[]): Promise<void> {
+async function run(n: number, hops: NextHop[], writer: FibWriterChoice): Promise<number> {
   const [a, b, c] = hops;
   const ecmp = [[a, b], [c]];
   const primary = [[a], [b]];
   const routes: FibRoute[] = [];
-  for (let i = 0; i < n; i++) routes.push({ prefix: `${16 + (i >> 16)}.${(i >> 8) & 255}.${i & 255}.0/24`, tiers: i % 2 ? ecmp : primary });
+  for (let i = 0; i < n; i++) routes.push({ prefix: nthPrefix(i), tiers: i % 2 ? ecmp : primary });
 
-  const fib = new LinuxFib({ netns: R, table: TABLE });
+  const fib = new LinuxFib({ netns: R, table: TABLE, writer });
   await fib.reconcile();
   let t = performance.now();
   const installed = await fib.replaceRoutes(routes);
@@ -67,7 +71,7 @@ async function run(n: number, hops: NextHop[]): Promise<void> {
   const idempotentMs = performance.now() - t;
   await fib.close(); // leave the routes, as a crashed daemon would
 
-  const next = new LinuxFib({ netns: R, table: TABLE });
+  const next = new LinuxFib({ netns: R, table: TABLE, writer });
   t = performance.now();
   const adopted = await next.reconcile({ stale: 'keep' });
   await next.replaceRoutes(routes);
@@ -78,7 +82,7 @@ async function run(n: number, hops: NextHop[]): Promise<void> {
 
   console.log(
     [
-      `routes ${n.toLocaleString('en')}:`,
+      `routes ${n.toLocaleString('en')}, writer ${fib.writer}:`,
       `  install ${secs(installMs)} s (${installed.ops} kernel ops, ${Math.round(n / (installMs / 1000)).toLocaleString('en')} routes/s)`,
       `  tunnel down: ${down.groupOps} group ops, ${down.routeOps} route ops, ${downMs.toFixed(1)} ms`,
       `  same routes again: ${again.ops} ops, ${secs(idempotentMs)} s`,
@@ -87,6 +91,7 @@ async function run(n: number, hops: NextHop[]): Promise<void> {
       `  RSS ${Math.round(process.memoryUsage().rss / 1e6)} MB`,
     ].join('\n'),
   );
+  return installMs / 1000;
 }
 
 async function main(): Promise<void> {
@@ -97,8 +102,19 @@ async function main(): Promise<void> {
   if (!host.ok) throw new Error(host.problems.map((p) => p.message).join('\n'));
   if (compat) sh('netns', 'exec', R, 'sh', '-c', 'echo 1 > /proc/sys/net/ipv4/nexthop_compat_mode');
   console.log(`nexthop_compat_mode=${compat ? 1 : 0} (COMPAT=1 to measure with the kernel default)`);
+  const writers = (process.env.WRITERS ?? 'netlink,ip-batch').split(',') as FibWriterChoice[];
+  const rows: string[] = [];
   try {
-    for (const n of sizes.length ? sizes : [100_000, 1_000_000]) await run(n, hops);
+    for (const n of sizes.length ? sizes : [100_000, 1_000_000]) {
+      const floor = await measureKernelFloor(n, { table: TABLE });
+      console.log(`routes ${n.toLocaleString('en')}: kernel floor (ip -batch of the route add ... nhid lines alone) ${secs(floor.seconds * 1000)} s`);
+      const times: number[] = [];
+      for (const w of writers) times.push(await run(n, hops, w));
+      rows.push(`| ${n.toLocaleString('en')} | ${floor.seconds.toFixed(2)} s | ${times.map((t) => `${t.toFixed(2)} s (${(t / floor.seconds).toFixed(2)}x)`).join(' | ')} |`);
+    }
+    console.log(`\n| routes | kernel floor | ${writers.map((w) => `${w} writer (x floor)`).join(' | ')} |`);
+    console.log(`|---|---|${writers.map(() => '---').join('|')}|`);
+    for (const r of rows) console.log(r);
   } finally {
     destroy();
   }

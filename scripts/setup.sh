@@ -7,8 +7,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # stress-ng: the CPU load of bench/bfd-false-downs.ts and test/integration/bfd-process.test.ts.
+# gcc + libc6-dev: the kernel FIB's netlink helper (src/fib/native/, built by `npm run build`; static with libc.a).
 need_pkgs=()
-for pair in frr:/usr/lib/frr/bgpd bird2:/usr/sbin/bird nftables:/usr/sbin/nft wireguard-go:/usr/bin/wireguard-go \
+for pair in gcc:/usr/bin/gcc libc6-dev:/usr/include/stdio.h frr:/usr/lib/frr/bgpd bird2:/usr/sbin/bird nftables:/usr/sbin/nft wireguard-go:/usr/bin/wireguard-go \
   wireguard-tools:/usr/bin/wg iproute2:/usr/sbin/ip iputils-ping:/usr/bin/ping tcpdump:/usr/bin/tcpdump \
   fish:/usr/bin/fish zsh:/usr/bin/zsh stress-ng:/usr/bin/stress-ng systemd:/usr/bin/systemd-analyze prometheus:/usr/bin/prometheus curl:/usr/bin/curl; do
   pkg=${pair%%:*}; file=${pair#*:}

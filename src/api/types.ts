@@ -22,6 +22,8 @@ export interface RouterStatus {
   locRibPrefixes: number;
   /** Host sysctls this run changed (absent when none): a clean stop puts them back when `restore` is true. */
   hostSettings?: HostSettingChange[];
+  /** How the kernel FIB reaches the kernel (absent without a kernel FIB): our netlink helper, or ip -batch without it. */
+  fibWriter?: 'netlink' | 'ip-batch';
   /** Where the daemon's memory goes (process figures from Node, the Loc-RIB's own accounting). */
   memory?: MemoryStatus;
 }

@@ -40,7 +40,7 @@ export function hostSettingsText(s: StatusResponse): string {
 
 export function formatStatus(s: StatusResponse): string {
   const r = s.router;
-  const head = `bgpfo ${r.version}  AS ${r.asn}  router-id ${r.routerId}  up ${duration(r.uptime)}  pid ${r.pid}`;
+  const head = `bgpfo ${r.version}  AS ${r.asn}  router-id ${r.routerId}  up ${duration(r.uptime)}  pid ${r.pid}${r.fibWriter ? `  fib writer ${r.fibWriter}` : ''}`;
   if (s.sessions.length === 0) return `${head}\n\nno neighbors configured`;
   const established = s.sessions.filter((x) => x.state === 'Established').length;
   const rows = [['NAME', 'PEER', 'ASN', 'ROLE', 'STATE', 'UP', 'RCVD', 'ACCEPTED', 'ADV', 'FLAPS', 'LAST ERROR']];

@@ -81,7 +81,7 @@ function formatSessions(s: StatusResponse, opts: { color: boolean }): string {
   if (!withLiveness && !withQuality && !withDrain && !opts.color) return formatStatus(s);
   const r = s.router;
   const paint = (text: string, c: Color | undefined) => (opts.color && c ? `${ANSI[c]}${text}${ANSI.reset}` : text);
-  const head = `bgpfo ${r.version}  AS ${r.asn}  router-id ${r.routerId}  up ${duration(r.uptime)}  pid ${r.pid}`;
+  const head = `bgpfo ${r.version}  AS ${r.asn}  router-id ${r.routerId}  up ${duration(r.uptime)}  pid ${r.pid}${r.fibWriter ? `  fib writer ${r.fibWriter}` : ''}`;
   if (s.sessions.length === 0) return `${head}\n\nno neighbors configured`;
   const established = s.sessions.filter((x) => x.state === 'Established').length;
   const header = ['NAME', 'PEER', 'ASN', 'ROLE', 'STATE', 'UP', 'RCVD', 'ACCEPTED', 'ADV', 'FLAPS'];

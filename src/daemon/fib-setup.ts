@@ -32,6 +32,8 @@ export interface DaemonFib {
   attach(speaker: Speaker): void;
   /** The sysctls this run changed, and whether a clean stop puts them back (bgpfo status). */
   hostSettings(): HostSettingChange[];
+  /** The kernel FIB's writer (bgpfo status); undefined without a kernel FIB. */
+  readonly fibWriter: 'netlink' | 'ip-batch' | undefined;
   /** Stops the FIB; with flush (a clean stop), removes everything bgpfo installed and puts changed sysctls back. */
   close(options: { flush: boolean }): Promise<void>;
 }
@@ -159,6 +161,7 @@ export async function setupFib(config: DaemonConfig, logger: Logger, opts: FibSe
       s.on('end-of-rib', (name, family) => restart.endOfRib(name, family));
     },
     hostSettings: () => changed.map((c) => ({ key: c.key, from: c.from, to: c.to, restore: fc.restoreSysctls })),
+    fibWriter: fib instanceof LinuxFib ? fib.writer : undefined,
     async close({ flush }): Promise<void> {
       restart.close();
       await bridge.close();

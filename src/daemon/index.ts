@@ -130,7 +130,7 @@ export async function startDaemon(config: DaemonConfig, logger: Logger, opts: Da
   let listener: BgpListener | null = null;
   let control: ControlServer;
   let ops: Operations | undefined;
-  const status = new SpeakerStatus(speaker, () => listener?.bound ?? [], () => fibSetup.hostSettings());
+  const status = new SpeakerStatus(speaker, () => listener?.bound ?? [], () => fibSetup.hostSettings(), () => fibSetup.fibWriter);
   try {
     ops = await Operations.start({
       speaker,

@@ -31,6 +31,8 @@ export class SpeakerStatus implements ControlProvider {
     private readonly listening: () => string[],
     /** Sysctls the daemon changed (fib-setup.ts). */
     private readonly hostSettings: () => HostSettingChange[] = () => [],
+    /** The kernel FIB's writer, when there is a kernel FIB. */
+    private readonly fibWriter: () => 'netlink' | 'ip-batch' | undefined = () => undefined,
   ) {}
 
   // Answered as tasks of the speaker's loop (architecture convention 6): never in the middle of an update.
@@ -73,6 +75,7 @@ export class SpeakerStatus implements ControlProvider {
         listen: this.listening(),
         locRibPrefixes: s.locRib.size,
         ...(this.hostSettings().length > 0 ? { hostSettings: this.hostSettings() } : {}),
+        ...(this.fibWriter() ? { fibWriter: this.fibWriter() } : {}),
         memory: memoryStatus(s.locRib.memory),
       },
       sessions: s.neighbors.map((n) => sessionStatus(n, s.clock.now())),

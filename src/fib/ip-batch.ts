@@ -2,7 +2,7 @@
 // -force keeps going past a refused line; stderr's "Command failed -:N" names the line (counted from 1).
 
 import { spawn, type ChildProcess } from 'node:child_process';
-import type { OpFailure } from './dataplane';
+import type { KernelOp, OpFailure } from './dataplane';
 
 /**
  * Ends every batch: an interface name longer than IFNAMSIZ-1 (15) can never exist, so this line
@@ -105,5 +105,54 @@ export class IpBatch {
         p.failures.push({ index: n - p.first, message });
       }
     }
+  }
+}
+
+/**
+ * Both channels of the Linux FIB over iproute2: two `ip -batch` children, one for nexthop objects and one for routes,
+ * so that failover never waits behind a route batch. The writer used when the netlink helper is not built.
+ */
+export class IpBatchWriter {
+  readonly name = 'ip-batch';
+  private readonly objects: IpBatch;
+  private readonly routes: IpBatch;
+
+  constructor(
+    options: IpBatchOptions,
+    private readonly describe: (op: KernelOp) => string,
+    private readonly exec: (args: string[]) => Promise<string>,
+    private readonly protocol: number,
+  ) {
+    this.objects = new IpBatch(options);
+    this.routes = new IpBatch(options);
+  }
+
+  async applyObjects(ops: KernelOp[]): Promise<OpFailure[]> {
+    // A batch line has no -4/-6 option, so an IPv6 blackhole (rare: made once) is a command of its own.
+    const failures: OpFailure[] = [];
+    let start = 0;
+    for (let i = 0; i <= ops.length; i++) {
+      const op = ops[i];
+      if (i < ops.length && !(op.kind === 'blackhole' && op.family === 6)) continue;
+      const part = ops.slice(start, i);
+      for (const f of await this.objects.run(part.map((o) => this.describe(o)))) failures.push({ index: f.index + start, message: f.message });
+      if (i < ops.length) {
+        const err = await this.exec(['-6', 'nexthop', 'replace', 'id', String((op as { id: number }).id), 'blackhole', 'proto', String(this.protocol)]).then(
+          () => undefined,
+          (e: Error) => e.message,
+        );
+        if (err !== undefined) failures.push({ index: i, message: err });
+      }
+      start = i + 1;
+    }
+    return failures;
+  }
+
+  applyRoutes(ops: KernelOp[]): Promise<OpFailure[]> {
+    return this.routes.run(ops.map((o) => this.describe(o)));
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([this.objects.close(), this.routes.close()]);
   }
 }

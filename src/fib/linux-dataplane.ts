@@ -1,10 +1,11 @@
-// The Linux kernel through iproute2: ops as `ip -batch` lines on two children (nexthop objects never
-// wait behind route batches), state read back with `ip -json`, carrier changes from `ip monitor link`.
+// The Linux kernel: ops written through netlink (our helper, netlink-writer.ts) or `ip -batch` lines (ip-batch.ts),
+// two channels each so nexthop objects never wait behind route batches; state read back with `ip -json`, carrier from `ip monitor link`.
 
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import type { Prefix } from '../bgp/types';
 import type { Dataplane, KernelObject, KernelOp, KernelRoute, OpFailure } from './dataplane';
-import { IpBatch } from './ip-batch';
+import { IpBatchWriter } from './ip-batch';
+import { findNetlinkHelper, NetlinkWriter } from './netlink-writer';
 
 /**
  * Our route protocol number. 196 is FRR's "static" (FRR's rt_protos.d takes 186-198), the kernel
@@ -24,14 +25,30 @@ export interface LinuxDataplaneOptions {
   ipPath?: string;
   /** Follow interface carrier with `ip monitor link` (default true). */
   watchLinks?: boolean;
+  /**
+   * How ops reach the kernel: 'netlink' through our helper (refused when it is not built), 'ip-batch' through iproute2,
+   * 'auto' (the default) netlink when the helper runs here, else ip-batch. BGPFO_FIB_WRITER overrides 'auto'.
+   */
+  writer?: FibWriterChoice;
+}
+
+export type FibWriterChoice = 'auto' | 'netlink' | 'ip-batch';
+
+/** Writes ops to the kernel on two channels; failures are indexes into the ops given. */
+export interface KernelWriter {
+  readonly name: 'netlink' | 'ip-batch';
+  applyObjects(ops: KernelOp[]): Promise<OpFailure[]>;
+  applyRoutes(ops: KernelOp[]): Promise<OpFailure[]>;
+  close(): Promise<void>;
 }
 
 export class LinuxDataplane implements Dataplane {
   readonly table: number;
   readonly protocol: number;
   readonly metric: number;
-  private readonly objectChannel: IpBatch;
-  private readonly routeChannel: IpBatch;
+  readonly writer: KernelWriter;
+  /** Why the writer is what it is (for the log line at start). */
+  readonly writerReason: string;
   private monitor: ChildProcess | undefined;
   private readonly listeners: ((ifname: string, usable: boolean) => void)[] = [];
   private readonly linkState = new Map<string, boolean>();
@@ -40,9 +57,20 @@ export class LinuxDataplane implements Dataplane {
     this.table = options.table ?? DEFAULT_TABLE;
     this.protocol = options.protocol ?? DEFAULT_PROTOCOL;
     this.metric = options.metric ?? DEFAULT_METRIC;
-    const batch = { ipPath: options.ipPath, netns: options.netns };
-    this.objectChannel = new IpBatch(batch);
-    this.routeChannel = new IpBatch(batch);
+    const choice = options.writer ?? 'auto';
+    const wanted = choice === 'auto' ? (process.env.BGPFO_FIB_WRITER as FibWriterChoice | undefined) ?? 'auto' : choice;
+    const helper = wanted === 'ip-batch' ? undefined : findNetlinkHelper(options.netns);
+    if (helper?.path !== undefined) {
+      const ns = options.netns ? { netns: options.netns } : {};
+      this.writer = new NetlinkWriter({ helperPath: helper.path, ...ns }, { table: this.table, protocol: this.protocol, metric: this.metric });
+      this.writerReason = helper.path;
+    } else if (wanted === 'netlink') {
+      throw new Error(`the netlink FIB writer was asked for, but ${helper?.reason ?? 'it is not available'}`);
+    } else {
+      const batch = { ipPath: options.ipPath, netns: options.netns };
+      this.writer = new IpBatchWriter(batch, (op) => this.describe(op), (args) => this.exec(args), this.protocol);
+      this.writerReason = helper?.reason ?? 'asked for';
+    }
     if (options.watchLinks !== false) this.startMonitor();
   }
 
@@ -65,29 +93,12 @@ export class LinuxDataplane implements Dataplane {
     }
   }
 
-  async applyObjects(ops: KernelOp[]): Promise<OpFailure[]> {
-    // A batch line has no -4/-6 option, so an IPv6 blackhole (rare: made once) is a command of its own.
-    const failures: OpFailure[] = [];
-    let start = 0;
-    for (let i = 0; i <= ops.length; i++) {
-      const op = ops[i];
-      if (i < ops.length && !(op.kind === 'blackhole' && op.family === 6)) continue;
-      const part = ops.slice(start, i);
-      for (const f of await this.objectChannel.run(part.map((o) => this.describe(o)))) failures.push({ index: f.index + start, message: f.message });
-      if (i < ops.length) {
-        const err = await this.exec(['-6', 'nexthop', 'replace', 'id', String((op as { id: number }).id), 'blackhole', 'proto', String(this.protocol)]).then(
-          () => undefined,
-          (e: Error) => e.message,
-        );
-        if (err !== undefined) failures.push({ index: i, message: err });
-      }
-      start = i + 1;
-    }
-    return failures;
+  applyObjects(ops: KernelOp[]): Promise<OpFailure[]> {
+    return this.writer.applyObjects(ops);
   }
 
   applyRoutes(ops: KernelOp[]): Promise<OpFailure[]> {
-    return this.routeChannel.run(ops.map((o) => this.describe(o)));
+    return this.writer.applyRoutes(ops);
   }
 
   async readObjects(): Promise<KernelObject[]> {
@@ -122,7 +133,7 @@ export class LinuxDataplane implements Dataplane {
   async close(): Promise<void> {
     this.monitor?.kill();
     this.monitor = undefined;
-    await Promise.all([this.objectChannel.close(), this.routeChannel.close()]);
+    await this.writer.close();
   }
 
   // ---- helpers ---------------------------------------------------------------------------------

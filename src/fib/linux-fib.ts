@@ -1,4 +1,4 @@
-// The Linux FIB (issue item 1): the engine over iproute2 in the host or a network namespace.
+// The Linux FIB (issue item 1): the engine over the kernel through our netlink helper (or ip -batch without it),
 // Routes go to `table` with `protocol` and `metric`, pointing at nexthop objects in our id range.
 
 import { FibEngine, type EngineOptions } from './engine';
@@ -12,6 +12,16 @@ export type LinuxFibOptions = EngineOptions & LinuxDataplaneOptions;
  */
 export class LinuxFib extends FibEngine {
   constructor(options: LinuxFibOptions = {}) {
-    super(new LinuxDataplane(options), options);
+    const dp = new LinuxDataplane(options);
+    super(dp, options);
+    // Which writer is in use is said once at start; falling back to ip -batch (slower, same results) is a warning.
+    if (dp.writer.name === 'netlink') options.logger?.info({ writer: 'netlink', helper: dp.writerReason }, 'kernel FIB writer: netlink (bgpfo-netlink helper)');
+    else if (dp.writerReason === 'asked for') options.logger?.info({ writer: 'ip-batch' }, 'kernel FIB writer: ip -batch (asked for)');
+    else options.logger?.warn({ writer: 'ip-batch', why: dp.writerReason }, `kernel FIB writer: ip -batch, not netlink: ${dp.writerReason}`);
+  }
+
+  /** Which writer reaches the kernel: 'netlink' (our helper) or 'ip-batch' (iproute2, when the helper is not built). */
+  get writer(): 'netlink' | 'ip-batch' {
+    return (this.dp as LinuxDataplane).writer.name;
   }
 }

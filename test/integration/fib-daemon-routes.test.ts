@@ -105,6 +105,8 @@ describe('the daemon programs the kernel FIB (FRR 8.4 as the peer)', () => {
     expect(ids).toContain(100);
     expect((await ipJson<KRoute[]>(us, 'route', 'show', '10.96.0.0/16'))[0]).toMatchObject({ nhid: 100 });
     expect((await ipJson<KRoute[]>(us, 'route', 'show', '10.97.0.0/16'))[0]).toMatchObject({ protocol: 'static', gateway: LINKS.a.far4 });
+    // Everything below went through the netlink writer (the build makes its helper); status says which.
+    expect((await bgpfo.status()).router.fibWriter).toBe('netlink');
   });
 
   test('host settings are applied in the daemon\'s namespace', async () => {

@@ -43,6 +43,20 @@ test('the tarball holds what a user needs and nothing of the sources or tests', 
   expect(readFileSync(join(prefix, 'lib', 'node_modules', 'bgpfo', 'LICENSE'), 'utf8')).toContain('Apache License\n                           Version 2.0, January 2004');
 });
 
+test('the kernel FIB\'s netlink helper is built into the package and runs where it is installed', () => {
+  const files = execFileSync('tar', ['tzf', tarball], { encoding: 'utf8' }).trim().split('\n');
+  expect(files).toContain('package/dist/native/bgpfo-netlink');
+  const helper = join(prefix, 'lib', 'node_modules', 'bgpfo', 'dist', 'native', 'bgpfo-netlink');
+  // --probe opens a netlink socket and exits: what the installed daemon's FIB checks before choosing this writer.
+  expect(spawnSync(helper, ['--probe'], { encoding: 'utf8' })).toMatchObject({ status: 0, stderr: '' });
+  // The installed code finds it where the build put it (dist/fib -> dist/native).
+  const lookup = execFileSync(process.execPath, ['-e', `console.log(JSON.stringify(require(${JSON.stringify(join(prefix, 'lib', 'node_modules', 'bgpfo', 'dist', 'fib', 'netlink-writer.js'))}).findNetlinkHelper()))`], {
+    encoding: 'utf8',
+    env: { ...process.env, BGPFO_NETLINK_HELPER: '' },
+  });
+  expect(realpathSync(JSON.parse(lookup).path)).toBe(realpathSync(helper));
+});
+
 test('the installed bgpfo runs: version, validate, and a daemon that reloads and stops', async () => {
   const version = JSON.parse(readFileSync(join(REPO, 'package.json'), 'utf8')).version as string;
   expect(execFileSync(bin, ['--version'], { encoding: 'utf8' }).trim()).toBe(version);

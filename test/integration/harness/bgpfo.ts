@@ -27,7 +27,7 @@ function newestMtime(dir: string): number {
 
 let built = false;
 
-/** Builds dist/ with tsc when it is missing or older than any file under src/ (once per test process). */
+/** Builds dist/ with tsc when it is missing or older than any file under src/, and the netlink helper (once per test process). */
 export function ensureBuilt(): void {
   if (built) return;
   if (!existsSync(MAIN) || statSync(MAIN).mtimeMs < newestMtime(join(REPO, 'src'))) {
@@ -41,6 +41,8 @@ export function ensureBuilt(): void {
       if (!existsSync(MAIN)) throw new Error(`build failed: ${(e as { stdout?: Buffer }).stdout?.toString() ?? e}`);
     }
   }
+  // The kernel FIB's netlink helper, as `npm run build` makes it (a no-op when it is current).
+  execFileSync('sh', [join(REPO, 'src', 'fib', 'native', 'build.sh')], { cwd: REPO, stdio: 'pipe' });
   built = true;
 }
 

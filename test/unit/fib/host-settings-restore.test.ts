@@ -84,3 +84,10 @@ test('status lists the changed settings and says whether a stop puts them back',
   s.router.hostSettings = s.router.hostSettings!.map((c) => ({ ...c, restore: false }));
   expect(formatStatus(s)).toContain('host settings changed by bgpfo (fib.restore-sysctls is off: they stay after a stop):\n  net.ipv4.ip_forward 0 -> 1 (kept after stop)');
 });
+
+test('status says which kernel FIB writer is in use, when there is a kernel FIB', () => {
+  const router = { asn: 65001, routerId: '10.0.0.1', version: '0.1.0', pid: 1, uptime: 5, listen: [], locRibPrefixes: 0 };
+  const sessions: StatusResponse['sessions'] = [{ name: 'a', peer: '10.0.0.2', peerAsn: 65002, role: 'primary', state: 'Idle', uptime: null, families: ['ipv4-unicast'], prefixes: { received: 0, accepted: 0, advertised: 0 }, lastError: null, flaps: 0 }];
+  expect(formatStatus({ router: { ...router, fibWriter: 'ip-batch' }, sessions }).split('\n')[0]).toBe('bgpfo 0.1.0  AS 65001  router-id 10.0.0.1  up 5s  pid 1  fib writer ip-batch');
+  expect(formatStatus({ router, sessions }).split('\n')[0]).not.toContain('fib writer');
+});

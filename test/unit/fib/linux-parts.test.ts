@@ -46,12 +46,39 @@ describe('IpBatch', () => {
 
 describe('LinuxDataplane lines', () => {
   it('writes ops as ip batch lines with our table, protocol and metric', async () => {
-    const dp = new LinuxDataplane({ ipPath: join(dir, 'ip'), table: 100, protocol: 201, metric: 20, watchLinks: false });
+    const dp = new LinuxDataplane({ ipPath: join(dir, 'ip'), table: 100, protocol: 201, metric: 20, watchLinks: false, writer: 'ip-batch' });
     expect(dp.describe({ kind: 'nh', id: 5, gateway: 'fd00::2', ifname: 'wg0' })).toBe('nexthop replace id 5 via fd00::2 dev wg0 proto 201');
     expect(dp.describe({ kind: 'group', id: 9, members: [5, 6] })).toBe('nexthop replace id 9 group 5/6 proto 201');
     expect(dp.describe({ kind: 'route-add', prefix: '10.0.0.0/8', nhid: 9 })).toBe('route add 10.0.0.0/8 nhid 9 table 100 proto 201 metric 20');
     expect(dp.describe({ kind: 'route-del', prefix: '10.0.0.0/8', metric: 0 })).toBe('route del 10.0.0.0/8 table 100 proto 201 metric 0');
     expect(dp.describe({ kind: 'nh-del', id: 9 })).toBe('nexthop del id 9');
+    await dp.close();
+  });
+});
+
+describe('LinuxDataplane writer choice', () => {
+  const saved = process.env.BGPFO_NETLINK_HELPER;
+  afterEach(() => {
+    if (saved === undefined) delete process.env.BGPFO_NETLINK_HELPER;
+    else process.env.BGPFO_NETLINK_HELPER = saved;
+  });
+
+  it('falls back to ip -batch, saying why, when the netlink helper is not there; refuses when netlink was asked for', async () => {
+    process.env.BGPFO_NETLINK_HELPER = join(dir, 'no-such-helper');
+    const dp = new LinuxDataplane({ ipPath: join(dir, 'ip'), watchLinks: false });
+    expect(dp.writer.name).toBe('ip-batch');
+    expect(dp.writerReason).toMatch(/the helper is not built \(looked for .*no-such-helper/);
+    await dp.close();
+    expect(() => new LinuxDataplane({ ipPath: join(dir, 'ip'), watchLinks: false, writer: 'netlink' })).toThrow(/netlink FIB writer was asked for, but the helper is not built/);
+  });
+
+  it('falls back when the helper is there but does not run here', async () => {
+    writeFileSync(join(dir, 'broken-helper'), '#!/bin/sh\necho "cannot run: wrong machine" >&2\nexit 1\n');
+    chmodSync(join(dir, 'broken-helper'), 0o755);
+    process.env.BGPFO_NETLINK_HELPER = join(dir, 'broken-helper');
+    const dp = new LinuxDataplane({ ipPath: join(dir, 'ip'), watchLinks: false });
+    expect(dp.writer.name).toBe('ip-batch');
+    expect(dp.writerReason).toMatch(/broken-helper --probe failed: cannot run: wrong machine/);
     await dp.close();
   });
 });

@@ -1,0 +1,290 @@
+// Kernel operations as rtnetlink requests (RTM_NEWROUTE/DELROUTE, RTM_NEWNEXTHOP/DELNEXTHOP), for the netlink writer.
+// Pure: bytes in host order as the kernel reads them, the same requests `ip route/nexthop` sends for the same lines.
+
+import { endianness } from 'node:os';
+import { parseIpv6 } from '../bgp/prefix';
+import type { KernelOp, OpFailure } from './dataplane';
+
+export const RTM_NEWROUTE = 24;
+export const RTM_DELROUTE = 25;
+export const RTM_NEWNEXTHOP = 104;
+export const RTM_DELNEXTHOP = 105;
+/** Not a kernel type: asks the helper for an interface index (src/fib/native/bgpfo-netlink.c). */
+export const BGPFO_IFINDEX = 0xb601;
+
+export const NLM_F_REQUEST = 0x1;
+export const NLM_F_ACK = 0x4;
+export const NLM_F_REPLACE = 0x100;
+export const NLM_F_EXCL = 0x200;
+export const NLM_F_CREATE = 0x400;
+
+const AF_UNSPEC = 0;
+const AF_INET = 2;
+const AF_INET6 = 10;
+const RTA_DST = 1;
+const RTA_PRIORITY = 6;
+const RTA_TABLE = 15;
+const RTA_NH_ID = 30;
+const NHA_ID = 1;
+const NHA_GROUP = 2;
+const NHA_BLACKHOLE = 4;
+const NHA_OIF = 5;
+const NHA_GATEWAY = 6;
+const RT_SCOPE_UNIVERSE = 0;
+const RT_SCOPE_NOWHERE = 255;
+const RTN_UNICAST = 1;
+
+const HDR = 16; // struct nlmsghdr
+const RTMSG = 12; // struct rtmsg
+const NHMSG = 8; // struct nhmsg
+
+/** Netlink is host byte order. */
+const LE = endianness() === 'LE';
+
+export interface EncodeContext {
+  table: number;
+  protocol: number;
+  metric: number;
+}
+
+export interface EncodedBatch {
+  /** The requests back to back; op i has sequence number firstSeq + i (ops that could not be encoded send nothing). */
+  bytes: Buffer;
+  /** Sequence of the last request sent (it carries NLM_F_ACK), or undefined when nothing is sent. */
+  lastSeq: number | undefined;
+  /** Ops refused before reaching the kernel (an interface that does not exist, a prefix that does not parse). */
+  failures: OpFailure[];
+}
+
+/** Upper bound of one op's request size, for the output buffer. */
+function maxSize(op: KernelOp): number {
+  return op.kind === 'group' ? HDR + NHMSG + 8 + 4 + 8 * op.members.length : 96;
+}
+
+/**
+ * Encodes ops as one buffer of requests; op i gets sequence (firstSeq + i) mod 2^32, and the last request sent asks for
+ * an acknowledgement (the kernel answers the others only when it refuses them). `ifindex` holds the interface index of
+ * every 'nh' op's interface (0 or absent: no such interface, the op fails here as `ip` would fail it).
+ */
+export function encodeOps(ops: KernelOp[], ctx: EncodeContext, firstSeq: number, ifindex: ReadonlyMap<string, number> = new Map()): EncodedBatch {
+  let size = 0;
+  for (const op of ops) size += maxSize(op);
+  const buf = Buffer.allocUnsafe(size);
+  const w = new Writer(buf);
+  const failures: OpFailure[] = [];
+  let lastStart = -1;
+  let lastSeq: number | undefined;
+  for (let i = 0; i < ops.length; i++) {
+    const seq = (firstSeq + i) >>> 0;
+    const start = w.pos;
+    const err = encodeOne(w, ops[i], ctx, seq, ifindex);
+    if (err !== undefined) {
+      w.pos = start;
+      failures.push({ index: i, message: err });
+      continue;
+    }
+    lastStart = start;
+    lastSeq = seq;
+  }
+  if (lastStart >= 0) w.u16At(lastStart + 6, w.u16Of(lastStart + 6) | NLM_F_ACK);
+  return { bytes: buf.subarray(0, w.pos), lastSeq, failures };
+}
+
+/** The helper's question "which index has interface `name`?" (answered as `I <seq> <index>`). */
+export function encodeIfindexQuery(name: string, seq: number): Buffer {
+  const text = Buffer.from(name, 'utf8');
+  const len = align4(HDR + text.length + 1);
+  const buf = Buffer.alloc(len);
+  const w = new Writer(buf);
+  w.header(len, BGPFO_IFINDEX, NLM_F_REQUEST, seq);
+  text.copy(buf, HDR);
+  return buf;
+}
+
+function encodeOne(w: Writer, op: KernelOp, ctx: EncodeContext, seq: number, ifindex: ReadonlyMap<string, number>): string | undefined {
+  const start = w.pos;
+  switch (op.kind) {
+    case 'route-add':
+    case 'route-replace':
+    case 'route-del': {
+      const del = op.kind === 'route-del';
+      const flags = NLM_F_REQUEST | (op.kind === 'route-add' ? NLM_F_CREATE | NLM_F_EXCL : op.kind === 'route-replace' ? NLM_F_CREATE | NLM_F_REPLACE : 0);
+      w.header(0, del ? RTM_DELROUTE : RTM_NEWROUTE, flags, seq);
+      const rtm = w.pos;
+      w.skip(RTMSG);
+      const dst = w.pos;
+      w.skip(4);
+      const parsed = parsePrefixInto(op.prefix, w.buf, w.pos);
+      if (parsed === undefined) return `Error: ${JSON.stringify(op.prefix)} is not a prefix.`;
+      w.pos += parsed.family === AF_INET ? 4 : 16;
+      w.attrHeaderAt(dst, w.pos - dst, RTA_DST);
+      const table = ctx.table;
+      w.buf[rtm] = parsed.family;
+      w.buf[rtm + 1] = parsed.len;
+      w.buf[rtm + 2] = 0; // src_len
+      w.buf[rtm + 3] = 0; // tos
+      w.buf[rtm + 4] = table < 256 ? table : 0; // RT_TABLE_UNSPEC: the table is in RTA_TABLE
+      w.buf[rtm + 5] = ctx.protocol;
+      w.buf[rtm + 6] = del ? RT_SCOPE_NOWHERE : RT_SCOPE_UNIVERSE; // a delete with NOWHERE matches any scope
+      w.buf[rtm + 7] = del ? 0 : RTN_UNICAST;
+      w.u32At(rtm + 8, 0);
+      if (table >= 256) w.attrU32(RTA_TABLE, table);
+      w.attrU32(RTA_PRIORITY, del ? (op.metric ?? ctx.metric) : ctx.metric);
+      if (!del) w.attrU32(RTA_NH_ID, op.nhid);
+      break;
+    }
+    case 'nh': {
+      const index = ifindex.get(op.ifname) ?? 0;
+      if (index <= 0) return `Cannot find device "${op.ifname}"`;
+      const gw = parseGateway(op.gateway);
+      if (gw === undefined) return `Error: ${JSON.stringify(op.gateway)} is not an address.`;
+      nexthopHeader(w, RTM_NEWNEXTHOP, NLM_F_REQUEST | NLM_F_CREATE | NLM_F_REPLACE, seq, gw.length === 4 ? AF_INET : AF_INET6, ctx.protocol);
+      w.attrU32(NHA_ID, op.id);
+      w.attr(NHA_GATEWAY, gw);
+      w.attrU32(NHA_OIF, index);
+      break;
+    }
+    case 'blackhole':
+      nexthopHeader(w, RTM_NEWNEXTHOP, NLM_F_REQUEST | NLM_F_CREATE | NLM_F_REPLACE, seq, op.family === 6 ? AF_INET6 : AF_INET, ctx.protocol);
+      w.attrU32(NHA_ID, op.id);
+      w.attr(NHA_BLACKHOLE, EMPTY);
+      break;
+    case 'group': {
+      // Groups are family-less (the kernel refuses any other); members are struct nexthop_grp { id, weight-1, 0, 0 }.
+      nexthopHeader(w, RTM_NEWNEXTHOP, NLM_F_REQUEST | NLM_F_CREATE | NLM_F_REPLACE, seq, AF_UNSPEC, ctx.protocol);
+      w.attrU32(NHA_ID, op.id);
+      const at = w.pos;
+      w.skip(4);
+      for (const id of op.members) {
+        w.u32At(w.pos, id);
+        w.u32At(w.pos + 4, 0);
+        w.pos += 8;
+      }
+      w.attrHeaderAt(at, w.pos - at, NHA_GROUP);
+      break;
+    }
+    case 'nh-del':
+      nexthopHeader(w, RTM_DELNEXTHOP, NLM_F_REQUEST, seq, AF_UNSPEC, 0);
+      w.attrU32(NHA_ID, op.id);
+      break;
+  }
+  w.u32At(start, w.pos - start);
+  return undefined;
+}
+
+const EMPTY = Buffer.alloc(0);
+
+function nexthopHeader(w: Writer, type: number, flags: number, seq: number, family: number, protocol: number): void {
+  w.header(0, type, flags, seq);
+  w.buf[w.pos] = family;
+  w.buf[w.pos + 1] = 0; // scope
+  w.buf[w.pos + 2] = protocol;
+  w.buf[w.pos + 3] = 0;
+  w.u32At(w.pos + 4, 0); // nh_flags
+  w.pos += NHMSG;
+}
+
+function parseGateway(text: string): Uint8Array | undefined {
+  if (text.includes(':')) return parseIpv6(text) ?? undefined;
+  const b = Buffer.alloc(4);
+  return parseIpv4Into(text, 0, text.length, b, 0) ? b : undefined;
+}
+
+/** Parses "a.b.c.d/len" or an IPv6 prefix into buf at offset (4 or 16 bytes); no allocation on the IPv4 path. */
+export function parsePrefixInto(prefix: string, buf: Uint8Array, offset: number): { family: number; len: number } | undefined {
+  const slash = prefix.indexOf('/');
+  if (slash < 0) return undefined;
+  let len = 0;
+  for (let i = slash + 1; i < prefix.length; i++) {
+    const c = prefix.charCodeAt(i) - 48;
+    if (c < 0 || c > 9 || i - slash > 3) return undefined;
+    len = len * 10 + c;
+  }
+  if (slash + 1 === prefix.length) return undefined;
+  if (prefix.includes(':')) {
+    const b = parseIpv6(prefix.slice(0, slash));
+    if (!b || len > 128) return undefined;
+    buf.set(b, offset);
+    return { family: AF_INET6, len };
+  }
+  if (len > 32 || !parseIpv4Into(prefix, 0, slash, buf, offset)) return undefined;
+  return { family: AF_INET, len };
+}
+
+function parseIpv4Into(s: string, from: number, to: number, buf: Uint8Array, offset: number): boolean {
+  let part = 0;
+  let value = 0;
+  let digits = 0;
+  for (let i = from; i <= to; i++) {
+    const c = i === to ? 46 : s.charCodeAt(i);
+    if (c === 46 /* . */) {
+      if (digits === 0 || value > 255 || part > 3) return false;
+      buf[offset + part++] = value;
+      value = 0;
+      digits = 0;
+    } else {
+      const d = c - 48;
+      if (d < 0 || d > 9 || digits === 3) return false;
+      value = value * 10 + d;
+      digits++;
+    }
+  }
+  return part === 4;
+}
+
+const align4 = (n: number): number => (n + 3) & ~3;
+
+/** Appends netlink structures to a buffer sized in advance. */
+class Writer {
+  pos = 0;
+  constructor(readonly buf: Buffer) {}
+
+  skip(n: number): void {
+    this.pos += n;
+  }
+
+  u32At(at: number, v: number): void {
+    if (LE) this.buf.writeUInt32LE(v >>> 0, at);
+    else this.buf.writeUInt32BE(v >>> 0, at);
+  }
+
+  u16At(at: number, v: number): void {
+    if (LE) this.buf.writeUInt16LE(v, at);
+    else this.buf.writeUInt16BE(v, at);
+  }
+
+  u16Of(at: number): number {
+    return LE ? this.buf.readUInt16LE(at) : this.buf.readUInt16BE(at);
+  }
+
+  /** struct nlmsghdr; the length is written once the message is complete. */
+  header(len: number, type: number, flags: number, seq: number): void {
+    this.u32At(this.pos, len);
+    this.u16At(this.pos + 4, type);
+    this.u16At(this.pos + 6, flags);
+    this.u32At(this.pos + 8, seq);
+    this.u32At(this.pos + 12, 0); // port id: the kernel
+    this.pos += HDR;
+  }
+
+  attrHeaderAt(at: number, len: number, type: number): void {
+    this.u16At(at, len);
+    this.u16At(at + 2, type);
+    this.pos = at + align4(len);
+  }
+
+  attrU32(type: number, v: number): void {
+    this.u16At(this.pos, 8);
+    this.u16At(this.pos + 2, type);
+    this.u32At(this.pos + 4, v);
+    this.pos += 8;
+  }
+
+  attr(type: number, data: Uint8Array): void {
+    this.u16At(this.pos, 4 + data.length);
+    this.u16At(this.pos + 2, type);
+    this.buf.set(data, this.pos + 4);
+    this.buf.fill(0, this.pos + 4 + data.length, this.pos + align4(4 + data.length));
+    this.pos += align4(4 + data.length);
+  }
+}
