@@ -5,10 +5,12 @@
 //
 //   sudo npx tsx bench/bgp-ingest.ts [N ...]        (default: 100000 1000000)
 //   BENCH_RECEIVERS=frr,bird,bgpfo (default)         which receivers, in that order
+//   BENCH_FLOOR=0                                    skip the kernel floor (ip -batch alone, bench/kernel-floor.ts)
 
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { BgpfoDaemon, Bird, Frr, Lab, REPO } from '../test/integration/harness';
+import { measureKernelFloor } from './kernel-floor';
 import type { Netns } from '../test/integration/harness';
 
 const SRC_AS = 65100;
@@ -226,7 +228,14 @@ async function main(): Promise<void> {
   const sizes = process.argv.slice(2).map(Number).filter((x) => x > 0);
   const results: Result[] = [];
   const receivers = (process.env.BENCH_RECEIVERS ?? 'frr,bird,bgpfo').split(',') as Receiver[];
+  const floors = new Map<number, number>();
   for (const n of sizes.length ? sizes : [100_000, 1_000_000]) {
+    // The kernel floor in the same run: `ip -batch` alone adding the same N routes via a nexthop object.
+    if (process.env.BENCH_FLOOR !== '0') {
+      const f = await measureKernelFloor(n);
+      floors.set(n, f.seconds);
+      console.log(`floor  ${String(n).padStart(8)} prefixes: ${f.seconds.toFixed(2)} s for ip -batch alone to add them to the kernel`);
+    }
     for (const receiver of receivers) {
       const r = await runOne(n, receiver);
       console.log(
@@ -239,14 +248,18 @@ async function main(): Promise<void> {
   const cell = (r: Result | undefined) =>
     r ? `${r.seconds.toFixed(2)} s, ${Number.isNaN(r.kernelSeconds) ? '-' : r.kernelSeconds.toFixed(2) + ' s'}, ${r.rssMb} MB (peak ${r.peakMb})` : '-';
   const ratio = (a: number | undefined, b: number | undefined) => (a !== undefined && b !== undefined && b > 0 ? (a / b).toFixed(2) + 'x' : '-');
-  console.log('\n| prefixes | FRR 8.4 bgpd+zebra: RIB, kernel, RSS | BIRD 2 (RIB only): RIB, RSS | bgpfo: RIB, kernel, RSS | bgpfo RIB time / BIRD | bgpfo RSS / BIRD | FRR kernel time / bgpfo | FRR RSS / bgpfo |');
-  console.log('|---|---|---|---|---|---|---|---|');
+  console.log(
+    '\n| prefixes | kernel floor (ip -batch alone) | FRR 8.4 bgpd+zebra: RIB, kernel, RSS | BIRD 2 (RIB only): RIB, RSS | bgpfo: RIB, kernel, RSS | ' +
+      'bgpfo RIB time / BIRD | bgpfo RSS / BIRD | bgpfo kernel time / floor | FRR kernel time / bgpfo | FRR RSS / bgpfo |',
+  );
+  console.log('|---|---|---|---|---|---|---|---|---|---|');
   for (const n of [...new Set(results.map((r) => r.n))]) {
     const f = results.find((r) => r.n === n && r.receiver === 'frr');
     const i = results.find((r) => r.n === n && r.receiver === 'bird');
     const b = results.find((r) => r.n === n && r.receiver === 'bgpfo');
     console.log(
-      `| ${n.toLocaleString('en')} | ${cell(f)} | ${cell(i)} | ${cell(b)} | ${ratio(b?.seconds, i?.seconds)} | ${ratio(b?.rssMb, i?.rssMb)} | ` +
+      `| ${n.toLocaleString('en')} | ${floors.has(n) ? floors.get(n)!.toFixed(2) + ' s' : '-'} | ${cell(f)} | ${cell(i)} | ${cell(b)} | ` +
+        `${ratio(b?.seconds, i?.seconds)} | ${ratio(b?.rssMb, i?.rssMb)} | ${ratio(b?.kernelSeconds, floors.get(n))} | ` +
         `${ratio(f?.kernelSeconds, b?.kernelSeconds)} | ${ratio(f?.rssMb, b?.rssMb)} |`,
     );
   }
