@@ -191,6 +191,23 @@ export function rssMb(pids: number[]): number {
   return Math.round(kb / 1024);
 }
 
+/**
+ * Proportional set size (smaps_rollup Pss): each shared page divided among the processes mapping it. The fair sum
+ * for a design of several processes running one binary (bgpfo's daemon, BFD child and its warm standby share the
+ * node binary; FRR's daemons share libfrr), where summing RSS counts the shared pages once per process.
+ */
+export function pssMb(pids: number[]): number {
+  let kb = 0;
+  for (const pid of pids) {
+    try {
+      kb += Number(/^Pss:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8'))?.[1] ?? 0);
+    } catch {
+      /* gone */
+    }
+  }
+  return Math.round(kb / 1024);
+}
+
 /** One failover; null when the learner was not settled with every prefix via link 1 (a flap during setup). */
 async function measure(lrn: Netns, n: number, proto: string): Promise<Sample | null> {
   const wanted = new Set(Array.from({ length: n }, (_, i) => prefixOf(i)));
@@ -259,6 +276,7 @@ interface Row {
   n: number;
   samples: Sample[];
   rssMb: number;
+  pssMb: number;
 }
 
 async function runCase(learner: Learner, n: number, ms: number, mult: number, runs: number, detect: 'bfd' | 'hold'): Promise<Row> {
@@ -288,6 +306,7 @@ async function runCase(learner: Learner, n: number, ms: number, mult: number, ru
     }
     const samples: Sample[] = [];
     let rss = 0;
+    let pss = 0;
     let retries = 0;
     for (let run = 0; run < runs; run++) {
       await waitFor(bothPaths, installWaitMs(n), { what: `both sessions with ${n} prefixes`, intervalMs: 500 });
@@ -297,7 +316,11 @@ async function runCase(learner: Learner, n: number, ms: number, mult: number, ru
       await waitFor(async () => (await countRoutes(lrn, proto)) >= n, installWaitMs(n), { what: `${n} prefixes installed`, intervalMs: n > 100_000 ? 2000 : 500 });
       // BFD at its fast rate on both links (it starts slow and speeds up after Up), nothing else in flight.
       await new Promise((r) => setTimeout(r, 2000));
-      if (run === 0) rss = rssMb(await pidsOf(lrn, comms));
+      if (run === 0) {
+        const pids = await pidsOf(lrn, comms);
+        rss = rssMb(pids);
+        pss = pssMb(pids);
+      }
       const s = await measure(lrn, n, proto);
       if (!s) {
         if (++retries > 5) throw new Error(`${learner} never settled with every prefix via link 1`);
@@ -314,7 +337,7 @@ async function runCase(learner: Learner, n: number, ms: number, mult: number, ru
       );
       await restore(lrn, L1.lrnIf);
     }
-    return { learner, timers: `${ms} ms x ${mult}`, n, samples, rssMb: rss };
+    return { learner, timers: `${ms} ms x ${mult}`, n, samples, rssMb: rss, pssMb: pss };
   } finally {
     await lab.cleanup();
   }
@@ -335,7 +358,7 @@ async function main(): Promise<void> {
     }
   }
   console.log(`\ndetection: ${args.detect}; ${args.runs} runs each; ms after the blackhole (min-max over the runs)\n`);
-  console.log('| learner | timers | prefixes | detected | first prefix moved | last prefix moved | last moved after detection | RSS (MB) | FRR / bgpfo (last moved) |');
+  console.log('| learner | timers | prefixes | detected | first prefix moved | last prefix moved | last moved after detection | RSS / PSS (MB) | FRR / bgpfo (last moved) |');
   console.log('|---|---|---|---|---|---|---|---|---|');
   const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
   for (const r of rows) {
@@ -345,7 +368,7 @@ async function main(): Promise<void> {
     const frr = rows.find((x) => x.learner === 'frr' && x.timers === r.timers && x.n === r.n);
     const ratio = r.learner === 'bgpfo' && frr ? `${(mean(frr.samples.map((s) => s.lastMs)) / mean(last)).toFixed(2)}x` : '';
     console.log(
-      `| ${r.learner} | ${r.timers} | ${r.n.toLocaleString('en')} | ${det.length ? range(det.map((s) => s.detectedMs!)) : '?'} | ${range(r.samples.map((s) => s.firstMs))} | ${range(last)} | ${after.length ? range(after) : '?'} | ${r.rssMb} | ${ratio} |`,
+      `| ${r.learner} | ${r.timers} | ${r.n.toLocaleString('en')} | ${det.length ? range(det.map((s) => s.detectedMs!)) : '?'} | ${range(r.samples.map((s) => s.firstMs))} | ${range(last)} | ${after.length ? range(after) : '?'} | ${r.rssMb} / ${r.pssMb} | ${ratio} |`,
     );
   }
 }

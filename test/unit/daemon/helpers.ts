@@ -25,6 +25,8 @@ export class FakeSession extends EventEmitter<BgpSessionEvents> implements Sessi
   /** What send() answers: false simulates a full socket buffer. */
   writable = true;
   sendCalls = 0;
+  /** pauseInbound() calls in order (true: paused). */
+  readonly pauses: boolean[] = [];
   flaps = 0;
   lastError: LastError | null = null;
   ctx: CodecContext = CTX;
@@ -52,6 +54,10 @@ export class FakeSession extends EventEmitter<BgpSessionEvents> implements Sessi
 
   start(): void {
     this.state = 'Active';
+  }
+
+  pauseInbound(paused: boolean): void {
+    this.pauses.push(paused);
   }
 
   stop(opts: { message?: string } = {}): void {

@@ -327,3 +327,19 @@ describe('decision and session loss', () => {
     expect(s('tun-b1').stops).toEqual([{ message: 'moving to the other ISP' }]);
   });
 });
+
+describe('inbound backpressure', () => {
+  test('a full table arriving faster than it is processed pauses reading the session, and resumes it once processed', async () => {
+    const { speaker, s } = setup();
+    s('tun-a1').establish();
+    await speaker.settled();
+    // 60 UPDATEs of 1,000 prefixes arriving in one burst (as one TCP read decodes them): 60,000 unprocessed > 40,000.
+    for (let u = 0; u < 60; u++) {
+      const prefixes = Array.from({ length: 1000 }, (_, i) => `10.${100 + (u >> 2)}.${(u & 3) * 64 + (i >> 4)}.${(i & 15) * 16}/28`);
+      s('tun-a1').emit('update', announce4(prefixes, [64512], '169.254.21.1'));
+    }
+    await speaker.settled();
+    expect(s('tun-a1').pauses).toEqual([true, false]);
+    expect(speaker.locRib.size).toBe(60_000 + 2); // and our two originated prefixes
+  });
+});
