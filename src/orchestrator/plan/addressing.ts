@@ -43,8 +43,9 @@ export function allocate30s(
   count: number,
   what: string,
   issues: TopologyIssue[],
+  taken?: Set<number>,
 ): P2p[] {
-  const alloc = new BlockAllocator(pools.map(toPrefix), 30);
+  const alloc = new BlockAllocator(pools.map(toPrefix), 30, taken);
   try {
     return alloc.takeMany(count).map(p2p);
   } catch (e) {

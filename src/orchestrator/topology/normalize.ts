@@ -87,7 +87,13 @@ export function normalizeTopology(raw: RawTopology, source: TopologySource): { t
     const d = method === 'bfd' ? D.bfd : D.probe;
     return { method, intervalMs: l?.['interval-ms'] ?? d.intervalMs, multiplier: l?.multiplier ?? d.multiplier };
   };
+  let topBgp: BgpSpec | undefined;
   const bgpOf = (own: RawBgp | undefined, path: Path): BgpSpec => {
+    if (own === undefined && topBgp) return topBgp;
+    if (own === undefined) return (topBgp = bgpFrom(undefined, path));
+    return bgpFrom(own, path);
+  };
+  const bgpFrom = (own: RawBgp | undefined, path: Path): BgpSpec => {
     // A spoke's bgp: block overrides the top-level one key by key.
     const b = { ...(raw.bgp ?? {}), ...(own ?? {}) };
     const holdTime = b['hold-time'] ?? D.holdTime;
@@ -186,7 +192,7 @@ export function normalizeTopology(raw: RawTopology, source: TopologySource): { t
     mode: raw.mode ?? 'active-active',
     isps: [],
     liveness: livenessOf(undefined),
-    bgp: { holdTime: D.holdTime, keepalive: D.holdTime / 3, maxPrefixes: D.maxPrefixes, backupPrepend: D.backupPrepend, backupLocalPref: D.backupLocalPref, gracefulRestart: false },
+    bgp: bgpOf(undefined, []),
   };
   const topology: Topology = {
     lab: raw.lab,
@@ -194,8 +200,9 @@ export function normalizeTopology(raw: RawTopology, source: TopologySource): { t
     layout,
     mode: placeholder.mode,
     tunnel: { type: raw.tunnel.type, mtu: raw.tunnel.mtu ?? D.mtu[raw.tunnel.type], listenPort: raw.tunnel['listen-port'] ?? D.listenPort },
-    liveness: placeholder.liveness,
-    bgp: placeholder.bgp,
+    // The hub's own LAN and iBGP sessions take the top-level settings, whatever a spoke overrides.
+    liveness: layout === 'hub-and-spoke' ? livenessOf(undefined) : placeholder.liveness,
+    bgp: layout === 'hub-and-spoke' ? bgpOf(undefined, []) : placeholder.bgp,
     addressing: {
       innerPool,
       innerPool6: addressingRaw?.['inner-pool-v6'] ?? D.innerPool6,
