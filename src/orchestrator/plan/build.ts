@@ -393,7 +393,8 @@ export function buildPlan(topology: Topology): Plan {
       keepalive: profile.keepalive,
       holdTime: profile.holdTime,
       ...(profile.maxRoutesIn !== undefined ? { maxRoutesIn: profile.maxRoutesIn } : {}),
-      steering: { asPath: profile.honours.asPath, med: profile.honours.med, moreSpecifics: !connections.some((c) => c.far === far && c.noSteering) },
+      honours: { ...profile.honours },
+      moreSpecifics: !connections.some((c) => c.far === far && c.noSteering),
     };
     return {
       name: s.name,

@@ -75,8 +75,10 @@ export interface PlanCloud {
   holdTime: number;
   /** Routes it takes from us per session; absent = no published per-session limit. */
   maxRoutesIn?: number;
-  /** What moves its traffic between our tunnels: our AS path prepends, our MED, our more-specifics. */
-  steering: { asPath: boolean; med: boolean; moreSpecifics: boolean };
+  /** What its choice between our tunnels compares after the longest prefix: AS path length, MED (lower wins). */
+  honours: { asPath: boolean; med: boolean };
+  /** Whether our routers announce more-specifics over the surviving tunnels when one dies (probe steering). */
+  moreSpecifics: boolean;
 }
 
 /** Two sites joined by tunnels: what `bgpfo plan` prints per site and what the lab's per-spoke checks use. */

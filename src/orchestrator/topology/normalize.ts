@@ -362,8 +362,9 @@ export function normalizeTopology(raw: RawTopology, source: TopologySource): { t
     }
   }
   if (!allCloud && farSites.some((f) => f.runs === 'cloud') && (raw.liveness?.method === 'bfd' || onpremRaws.some((o) => o.liveness?.method === 'bfd'))) {
-    const f = farSites.find((x) => x.runs === 'cloud')!;
-    warn([...f.path, 'runs'], `${f.name} is a cloud gateway, which runs no BFD: its tunnels use probe liveness (${D.probe.intervalMs} ms x ${D.probe.multiplier}) while the other sites' use BFD`);
+    const clouds = farSites.filter((x) => x.runs === 'cloud');
+    const names = clouds.map((c) => c.name).join(', ');
+    warn([...clouds[0].path, 'runs'], `${names} ${clouds.length > 1 ? 'are cloud gateways, which run' : 'is a cloud gateway, which runs'} no BFD: their tunnels use probe liveness (${D.probe.intervalMs} ms x ${D.probe.multiplier}) while the other sites' use BFD`, 'leave liveness out to get this without a warning');
   }
 
   // ---- Address space: site prefixes and pools must not collide (IPv4 and IPv6 apart) ----
