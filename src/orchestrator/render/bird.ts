@@ -105,7 +105,7 @@ export function renderBirdConfig(plan: Plan, nodeName: string): string {
   for (const { session: s, local, remote } of ends) {
     const name = sym(local.neighborName);
     filters(name, s, local, (f) => !isV6(f));
-    if (s.families) filters(`${name}6`, s, local, isV6);
+    if (s.families) filters(`${name}_v6`, s, local, isV6);
     out.push(`protocol bgp bgp_${name} {`);
     out.push(`  description "${s.kind} ${s.name} (${s.role})";`);
     out.push(`  local ${local.address} as ${local.asn};`);
@@ -120,7 +120,7 @@ export function renderBirdConfig(plan: Plan, nodeName: string): string {
     out.push('  };');
     if (s.families) {
       // IPv6 over this IPv4 session (MP-BGP): our IPv6 address on the link is the next hop we announce.
-      out.push('  ipv6 {', `    import filter ${name}6_in;`, `    export filter ${name}6_out;`, `    import limit ${s.maxPrefixes} action restart;`);
+      out.push('  ipv6 {', `    import filter ${name}_v6_in;`, `    export filter ${name}_v6_out;`, `    import limit ${s.maxPrefixes} action restart;`);
       if (local.address6) out.push(`    next hop address ${local.address6};`);
       if (local.nextHopSelf) out.push('    next hop self;');
       out.push('  };');

@@ -3,7 +3,7 @@
 // limits, overlapping prefixes), each with the line, the field and its fix.
 
 import { classifyAsn } from '../../util/asn';
-import { lineOfPath, type FieldPath as SourcePath } from '../../util/yaml-source';
+import { lineOfKey, lineOfPath, type FieldPath as SourcePath } from '../../util/yaml-source';
 import { formatPath, type TopologyIssue } from './errors';
 import type { RawTopology } from './schema';
 import { CLOUD_PROFILES } from './cloud';
@@ -50,7 +50,8 @@ export function normalizeTopology(raw: RawTopology, source: TopologySource): { t
     if (!has(k)) err([k], 'required but missing', fix);
   };
   const refuse = (k: keyof RawTopology, why: string, fix: string) => {
-    if (has(k)) err([k], why, fix);
+    // At the key's own line (the mapping under it starts one line later).
+    if (has(k)) errors.push({ line: lineOfKey(source.lines, [k]) ?? lineAt(source, [k]), path: k, message: why, fix });
   };
   if (layout === 'hub-and-spoke') {
     needs('hub', 'add hub: (the site every spoke connects to: name, asn, prefixes, runs, gateways)');
@@ -325,11 +326,6 @@ export function normalizeTopology(raw: RawTopology, source: TopologySource): { t
     }
     const profile = f.cloud ? CLOUD_PROFILES[f.cloud] : undefined;
     for (const s of onpremSites) {
-      const o = onpremRaws.find((x) => x.path === s.path)!;
-      const l = o.liveness ?? raw.liveness;
-      if (l?.method === 'bfd' && allCloud) {
-        err(o.liveness ? [...s.path, 'liveness', 'method'] : ['liveness', 'method'], 'cloud VPN gateways do not run BFD, so a BFD session to them would never come up', 'use method: probe (bgpfo probes the tunnel from its side only)');
-      }
       // What the provider takes from us per session: our prefixes, and the halves probe steering adds.
       if (profile?.maxRoutesIn !== undefined) {
         const sent = s.prefixes.filter((p) => profile.ipv6 || !isV6(p)).length;
@@ -360,6 +356,13 @@ export function normalizeTopology(raw: RawTopology, source: TopologySource): { t
       const h = profile?.holdTime ?? D.cloudHoldTime;
       warn(['bgp'], `tunnel sessions to a cloud gateway use its fixed ${k}/${h} s keepalive/hold timers; bgp timers here apply to the LAN and iBGP sessions only`);
     }
+  }
+  // BFD towards gateways that are all cloud ones: refused once per liveness block that asks for it.
+  if (allCloud) {
+    const bfdAt: Path[] = [];
+    if (raw.liveness?.method === 'bfd' && onpremRaws.some((o) => !o.liveness)) bfdAt.push(['liveness', 'method']);
+    for (const o of onpremRaws) if (o.liveness?.method === 'bfd') bfdAt.push([...o.path, 'liveness', 'method']);
+    for (const p of bfdAt) err(p, 'cloud VPN gateways do not run BFD, so a BFD session to them would never come up', 'use method: probe (bgpfo probes the tunnel from its side only)');
   }
   if (!allCloud && farSites.some((f) => f.runs === 'cloud') && (raw.liveness?.method === 'bfd' || onpremRaws.some((o) => o.liveness?.method === 'bfd'))) {
     const clouds = farSites.filter((x) => x.runs === 'cloud');

@@ -154,7 +154,12 @@ const bgp = obj({
 const isps = list(obj({ name: name('an ISP name', 8, 'isp1'), role: z.enum(['primary', 'backup'], { error: 'expected primary or backup' }) }), 'ISPs').min(1, {
   error: 'expected at least one ISP',
 });
-const innerPool = z.union([prefix(), list(prefix(), 'IPv4 prefixes')], { error: 'expected an IPv4 prefix or a list of them' });
+const innerPool = z.union([prefix(), list(prefix(), 'IPv4 prefixes')], {
+  error: (iss) =>
+    typeof iss.input === 'string' && iss.input.includes(':')
+      ? 'expected an IPv4 prefix or a list of them (IPv6 pools have their own keys: inner-pool-v6, transit-pool-v6)'
+      : 'expected an IPv4 prefix or a list of them',
+});
 
 /** The gateway side: `far:`, each of `far-sites:`, and `hub:`. */
 const farSite = obj({
