@@ -2,6 +2,7 @@
 // kinds (AWS, Azure, GCP, BIRD), dual-stack addressing and sessions, the cloud providers' limits, and every new
 // rule's error with its line, field and fix.
 
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseConfig } from '../../../src/config';
 import { buildPlan } from '../../../src/orchestrator/plan/build';
@@ -393,5 +394,30 @@ describe('errors in multi-site files name the line, the field and the fix', () =
     expect(p.tunnels.every((t) => t.innerPrefix6)).toBe(true);
     expect(p.sessions.every((s) => s.families)).toBe(true);
     checkInvariants({ ...p, connections: [{ name: 'x', onprem: 'onprem', far: 'far', mode: p.mode, isps: [], liveness: p.liveness, tunnels: p.tunnels.map((t) => t.name), ipv6: true }], tunnels: p.tunnels.map((t) => ({ ...t, connection: 'x' })) });
+  });
+});
+
+describe('the hub-and-spoke examples in the docs plan as they say', () => {
+  const yamlAfter = (file: string, heading: string) => {
+    const doc = readFileSync(join(ROOT, file), 'utf8');
+    return /```yaml\n([\s\S]*?)```/.exec(doc.slice(doc.indexOf(heading)))![1];
+  };
+
+  it('README: two spokes, one dual-stack and active/active, one active/passive over two ISPs', () => {
+    const p = plan(yamlAfter('README.md', '### Many sites'));
+    expect(p.connections!.map((c) => [c.name, c.mode, c.tunnels.length, c.ipv6])).toEqual([
+      ['s01-hub', 'active-active', 4, true],
+      ['s02-hub', 'active-passive', 8, false],
+    ]);
+    expect(p.warnings).toEqual([]);
+  });
+
+  it('docs/topology.md: spokes with their own mode, ISPs, liveness and one router', () => {
+    const p = plan(yamlAfter('docs/topology.md', '### Hub and spokes'));
+    expect(p.connections!.map((c) => [c.name, c.mode, c.liveness.intervalMs, c.tunnels.length])).toEqual([
+      ['s01-hub', 'active-active', 100, 4],
+      ['s02-hub', 'active-passive', 50, 4],
+    ]);
+    expect(p.sites.s02.edges).toEqual(['s02-r1']);
   });
 });
