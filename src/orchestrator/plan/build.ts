@@ -111,7 +111,10 @@ export function buildPlan(topology: Topology): Plan {
       const why = multi
         ? `one per tunnel: ${ks.length} tunnels${own ? ` to ${far.name}` : ''}`
         : `one per tunnel: ${topology.onprem.routers.length} routers x ${topology.far.gateways.length} gateways x ${isps.length} ISP${isps.length > 1 ? 's' : ''}`;
-      const got = allocate30s(topology, pools, field, ks.length, why, issues, taken);
+      // A provider's fixed range cannot grow: say what can change instead.
+      const fixed = far.cloud && own && field[field.length - 1] === 'cloud' ? CLOUD_PROFILES[far.cloud] : undefined;
+      const fixedFix = fixed && `${fixed.title} takes tunnel inside addresses from ${fixed.innerRange.join(', ')} only: plan fewer tunnels to ${far.name} (fewer sites, routers or ISPs on it)`;
+      const got = allocate30s(topology, pools, field, ks.length, why, issues, taken, fixedFix);
       ks.forEach((k, i) => (inner[k] = got[i]));
     }
   }

@@ -297,6 +297,17 @@ describe('cloud limits', () => {
     });
   });
 
+  it('says what can change when Azure\'s APIPA range runs out of /30s', () => {
+    const many = HUB.replace(/spokes:[\s\S]*/, `spokes:\n${Array.from({ length: 33 }, (_, i) => `  - { name: s${i + 1}, asn: ${65101 + i}, prefixes: [10.${i + 1}.0.0/24] }`).join('\n')}\n`);
+    const text = edit(many, 'runs: bgpfo', 'runs: cloud\ncloud: azure');
+    expect(only(text)).toMatchObject({
+      path: 'hub.cloud',
+      line: lineOf(text, 'cloud: azure'),
+      message: '169.254.21.0/24, 169.254.22.0/24 holds 128 /30 blocks but the plan needs 132 (one per tunnel: 132 tunnels to hub)',
+      fix: 'Azure VPN Gateway takes tunnel inside addresses from 169.254.21.0/24, 169.254.22.0/24 only: plan fewer tunnels to hub (fewer sites, routers or ISPs on it)',
+    });
+  });
+
   it('warns that IPv6 does not cross an Azure gateway', () => {
     const text = edit(edit(edit(HUB, 'runs: bgpfo', 'runs: cloud\ncloud: azure'), 'prefixes: [10.0.0.0/16]', 'prefixes: [10.0.0.0/16, 2001:db8::/48]'), 'prefixes: [10.1.0.0/24]', 'prefixes: [10.1.0.0/24, 2001:db8:1::/48]');
     const p = plan(text);
