@@ -114,6 +114,9 @@ export function buildSessions(
     return { own: announced(s, true), remote };
   };
   const bgpOf = (s: SiteSpec) => (multi ? (connections.find((c) => c.onprem === s)?.onprem.bgp ?? topology.bgp) : topology.bgp);
+  // Inside a site that many sites connect to (a hub), twin and LAN sessions carry every connected site's routes:
+  // their import limit grows with the number of connections, so 50 spokes do not trip one spoke's limit.
+  const insideLimit = (s: SiteSpec) => bgpOf(s).maxPrefixes * Math.max(1, connections.filter((c) => c.onprem === s || c.far === s).length);
 
   // Twins carry both sides' prefixes: a router whose tunnels are all down reaches the far side through its
   // twin, and one cut off from its LAN router still reaches the LAN through its twin.
@@ -142,7 +145,7 @@ export function buildSessions(
       holdTime: bgp.holdTime,
       keepalive: bgp.keepalive,
       fixedTimers: false,
-      maxPrefixes: bgp.maxPrefixes,
+      maxPrefixes: insideLimit(tw.site),
       gracefulRestart: bgp.gracefulRestart,
       ...(tw.p2p6 ? { families: DUAL } : {}),
       a: end(tw.a, tw.b, tw.p2p.lowAddr, tw.p2p6?.lowAddr),
@@ -168,7 +171,7 @@ export function buildSessions(
         holdTime: bgp.holdTime,
         keepalive: bgp.keepalive,
         fixedTimers: false,
-        maxPrefixes: bgp.maxPrefixes,
+        maxPrefixes: insideLimit(site),
         gracefulRestart: bgp.gracefulRestart,
         ...(v6 ? { families: DUAL } : {}),
         a: {

@@ -198,6 +198,14 @@ describe('a hub with 50 spokes', () => {
     expect(new Set(asns).size).toBe(51);
   });
 
+  it('raises the import limit of the hub\'s own sessions with the number of spokes they carry', () => {
+    const limits = (kind: string, node: string) => [...new Set(p.sessions.filter((s) => s.kind === kind && (s.a.node === node || s.b.node === node)).map((s) => s.maxPrefixes))];
+    expect(limits('ibgp', 'hub1')).toEqual([50 * 1000]);
+    expect(limits('lan', 'hub1')).toEqual([50 * 1000]);
+    expect(limits('tunnel', 'hub1')).toEqual([1000]);
+    expect(limits('ibgp', 's01-r1')).toEqual([1000]);
+  });
+
   it('is deterministic', () => {
     expect(JSON.stringify(shipped('hub-50-spokes'))).toBe(JSON.stringify(p));
   });
