@@ -18,7 +18,7 @@ const KIND_WORDS: Record<FileKind, string> = { config: 'daemon config', topology
 /** Top-level keys that only one kind of file has (lab:, description: and liveness: are shared). */
 const DISTINCT_KEYS: Record<FileKind, readonly string[]> = {
   config: ['router', 'neighbors', 'originate', 'originate-allow-default', 'control', 'log', 'rib', 'metrics', 'alerts', 'stop', 'fib'],
-  topology: ['mode', 'tunnel', 'bgp', 'addressing', 'isps', 'onprem', 'far'],
+  topology: ['mode', 'tunnel', 'bgp', 'addressing', 'isps', 'onprem', 'far', 'far-sites', 'hub', 'spokes'],
   scenario: ['scenario', 'topology', 'requires', 'traffic', 'sample-ms', 'steps'],
   // `bgpfo render` writes it (*.clab.yml); told apart from a scenario by name: and no scenario:, below.
   containerlab: ['name', 'mgmt', 'prefix'],
@@ -32,7 +32,7 @@ export class UnknownFileKind extends Error {
     why: string,
   ) {
     super(
-      `${file}: ${why}; bgpfo validate checks a daemon config (router:, neighbors:), a topology (lab:, mode:, onprem:, far:), ` +
+      `${file}: ${why}; bgpfo validate checks a daemon config (router:, neighbors:), a topology (lab:, mode:, onprem:, far: or far-sites:, or hub: with spokes:), ` +
         `a scenario (scenario:, topology:, steps:) or a rendered containerlab file (name:, topology:); name the kind with --kind ${FILE_KINDS.join('|')}`,
     );
     this.name = 'UnknownFileKind';
@@ -115,7 +115,7 @@ export async function validateFile(file: string, kind?: FileKind): Promise<Valid
       ok: true,
       file,
       kind,
-      summary: `lab ${plan.lab}, ${plan.mode}, ${plan.nodes.length} nodes, ${plan.tunnels.length} tunnels, ${plan.sessions.length} BGP sessions`,
+      summary: `lab ${plan.lab}, ${plan.layout ? `${plan.layout}, ${Object.keys(plan.sites).length} sites` : plan.mode}, ${plan.nodes.length} nodes, ${plan.tunnels.length} tunnels, ${plan.sessions.length} BGP sessions`,
       warnings: plan.warnings,
       value: plan,
     };

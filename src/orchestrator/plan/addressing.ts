@@ -43,8 +43,11 @@ export function allocate30s(
   count: number,
   what: string,
   issues: TopologyIssue[],
+  taken?: Set<number>,
+  /** The fix when the pool cannot simply be made larger (a provider's fixed range). */
+  fixedFix?: string,
 ): P2p[] {
-  const alloc = new BlockAllocator(pools.map(toPrefix), 30);
+  const alloc = new BlockAllocator(pools.map(toPrefix), 30, taken);
   try {
     return alloc.takeMany(count).map(p2p);
   } catch (e) {
@@ -54,7 +57,7 @@ export function allocate30s(
       line: lineAt(topology.source, field),
       path: formatPath(field),
       message: `${pools.join(', ')} holds ${has} /30 block${has === 1 ? '' : 's'} but the plan needs ${count} (${what})`,
-      fix: `use a pool of at least a /${lengthFor(count)} (${count} /30s)`,
+      fix: fixedFix ?? `use a pool of at least a /${lengthFor(count)} (${count} /30s)`,
     });
     return Array.from({ length: count }, () => p2p(0));
   }

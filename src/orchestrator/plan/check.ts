@@ -17,8 +17,8 @@ const IFNAME_RE = /^[A-Za-z0-9_.-]+$/;
 const NEIGHBOR_RE = /^[a-z0-9](?:[a-z0-9-]{0,30}[a-z0-9])?$/;
 
 function valueAt(topology: Topology, path: (string | number)[]): string {
-  // The topology is camelCase; the few fields names are built from have the same spelling in both.
-  let v: unknown = topology;
+  // The file's own data (kebab-case keys, as the paths are written).
+  let v: unknown = topology.source.data ?? topology;
   for (const p of path) v = v === undefined || v === null ? undefined : (v as Record<string | number, unknown>)[p];
   return typeof v === 'string' ? v : '';
 }
@@ -59,7 +59,7 @@ export function checkPlan(plan: Plan, topology: Topology, blame: Blame): Topolog
         const ip = a.split('/')[0];
         const prior = owners.get(ip);
         if (prior && !(prior.startsWith('internet/') && node.name === 'internet')) {
-          at(['onprem'], `address ${ip} is planned twice: ${prior} and ${node.name}/${i.name}`, 'give the uplinks distinct addresses');
+          at([...topology.onprem.path], `address ${ip} is planned twice: ${prior} and ${node.name}/${i.name}`, 'give the uplinks distinct addresses');
         }
         owners.set(ip, `${node.name}/${i.name}`);
       }
@@ -72,9 +72,13 @@ export function checkPlan(plan: Plan, topology: Topology, blame: Blame): Topolog
     if (!n.routerId) return;
     const prior = ids.get(n.routerId);
     if (prior) {
-      const r = topology.onprem.routers.findIndex((x) => x.name === n.name);
-      const g = topology.far.gateways.findIndex((x) => x.name === n.name);
-      const path = r >= 0 ? ['onprem', 'routers', r, 'router-id'] : g >= 0 ? ['far', 'gateways', g, 'router-id'] : ['onprem'];
+      const o = topology.onpremSites.find((s) => s.routers.some((x) => x.name === n.name));
+      const f = topology.farSites.find((s) => s.gateways.some((x) => x.name === n.name));
+      const path = o
+        ? [...o.path, 'routers', o.routers.findIndex((x) => x.name === n.name), 'router-id']
+        : f
+          ? [...f.path, 'gateways', f.gateways.findIndex((x) => x.name === n.name), 'router-id']
+          : [...topology.onprem.path];
       at(path, `router id ${n.routerId} is used by both ${prior} and ${n.name}`, 'give each router a unique router-id');
     }
     ids.set(n.routerId, n.name);
@@ -85,7 +89,7 @@ export function checkPlan(plan: Plan, topology: Topology, blame: Blame): Topolog
     const names = new Set<string>();
     for (const { local } of sessionsOf(plan.sessions, node.name)) {
       if (!NEIGHBOR_RE.test(local.neighborName)) at(['lab'], `neighbor name "${local.neighborName}" on ${node.name} is not a valid bgpfo neighbor name`, 'shorten the node and ISP names');
-      if (names.has(local.neighborName)) at(['onprem'], `two sessions on ${node.name} are both named "${local.neighborName}"`, 'rename the node or ISP whose name repeats');
+      if (names.has(local.neighborName)) at([...topology.onprem.path], `two sessions on ${node.name} are both named "${local.neighborName}"`, 'rename the node or ISP whose name repeats');
       names.add(local.neighborName);
     }
   }

@@ -88,11 +88,11 @@ export class PoolExhausted extends Error {
  * blocks already taken. Deterministic: the same requests in the same order give the same blocks.
  */
 export class BlockAllocator {
-  private readonly taken = new Set<number>();
-
   constructor(
     private readonly pools: Ipv4Prefix[],
     private readonly length: number,
+    /** Blocks already handed out; shared between allocators whose pools may overlap (per-site inner pools). */
+    private readonly taken = new Set<number>(),
   ) {}
 
   /** Total blocks the pools could ever give (reserved ones excluded). */
@@ -117,7 +117,7 @@ export class BlockAllocator {
   takeMany(count: number): number[] {
     const all = this.candidates();
     const free = all.filter((b) => !this.taken.has(b));
-    if (free.length < count) throw new PoolExhausted(count + this.taken.size, this.length, all.length);
+    if (free.length < count) throw new PoolExhausted(count + (all.length - free.length), this.length, all.length);
     const got = free.slice(0, count);
     for (const b of got) this.taken.add(b);
     return got;

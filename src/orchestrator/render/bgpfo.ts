@@ -16,9 +16,9 @@ function describe(plan: Plan, s: PlanSession, local: SessionEnd): string {
   if (s.kind === 'tunnel') {
     const t = plan.tunnels.find((x) => x.name === s.tunnel)!;
     const end = t.onprem.node === local.node ? t.onprem : t.far;
-    const live =
-      local.liveness === 'bfd' ? `BFD ${ms(plan.liveness.intervalMs)} x ${plan.liveness.multiplier}` : local.liveness === 'probe' ? `probe ${ms(plan.liveness.intervalMs)} x ${plan.liveness.multiplier}` : 'BGP hold timer only';
-    return `tunnel ${t.id} ${t.name} (${t.role}, ${t.isp}) on ${end.ifname}; liveness: ${live}${s.fixedTimers ? '; the far end keeps 60/180 s timers' : ''}`;
+    const l = s.liveness ?? plan.liveness;
+    const live = local.liveness === 'bfd' ? `BFD ${ms(l.intervalMs)} x ${l.multiplier}` : local.liveness === 'probe' ? `probe ${ms(l.intervalMs)} x ${l.multiplier}` : 'BGP hold timer only';
+    return `tunnel ${t.id} ${t.name} (${t.role}, ${t.isp}) on ${end.ifname}; liveness: ${live}${s.fixedTimers ? `; the far end keeps ${s.keepalive}/${s.holdTime} s timers` : ''}`;
   }
   if (s.kind === 'ibgp') return 'iBGP to the twin: the way out when this node\'s own tunnels are down (next-hop-self)';
   const self = plan.nodes.find((n) => n.name === local.node)!;
@@ -49,14 +49,18 @@ export function renderBgpfoConfig(plan: Plan, nodeName: string, opts: BgpfoRende
     lines.push(`    hold-time: ${s.holdTime}`);
     lines.push(`    keepalive: ${s.keepalive}`);
     lines.push('    connect-retry: 5');
-    lines.push('    families: [ipv4-unicast]');
+    lines.push(`    families: [${(s.families ?? ['ipv4-unicast']).join(', ')}]`);
+    // IPv6 routes over this IPv4 session carry our IPv6 address on the same link as next hop (MP-BGP, RFC 4760).
+    if (s.families && local.address6) lines.push(`    next-hop-ipv6: ${yamlScalar(local.address6)}`);
     // RFC 4724: a restart of this daemon (upgrade, crash) keeps forwarding; liveness still drops a dead tunnel at once.
     if (s.gracefulRestart) lines.push('    graceful-restart: { enabled: true }');
     if (local.liveness !== 'none') {
       // The tunnel's own liveness (docs/liveness.md): failover in one detection time instead of the hold time.
-      lines.push('    liveness:', `      mode: ${local.liveness}`, `      interval-ms: ${plan.liveness.intervalMs}`, `      multiplier: ${plan.liveness.multiplier}`);
-      // A cloud gateway keeps its 180 s hold timer: more-specifics over the surviving tunnels move its traffic at once.
-      if (local.liveness === 'probe' && s.fixedTimers) lines.push('      steering: { more-specifics: true }');
+      const l = s.liveness ?? plan.liveness;
+      lines.push('    liveness:', `      mode: ${local.liveness}`, `      interval-ms: ${l.intervalMs}`, `      multiplier: ${l.multiplier}`);
+      // A cloud gateway keeps its long hold timer: more-specifics over the surviving tunnels move its traffic at once,
+      // unless its route limit has no room for them (the plan warned).
+      if (local.liveness === 'probe' && s.fixedTimers && !s.noSteering) lines.push('      steering: { more-specifics: true }');
     }
     lines.push('    import:');
     lines.push(`      allow: ${yamlFlowList(local.import)}`);

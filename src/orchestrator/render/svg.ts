@@ -1,8 +1,10 @@
 // Renders a plan as an SVG diagram: on-prem LAN on the left, far side on the right, tunnels between them
 // coloured by ISP (primary solid, backup dashed), each label placed on its own curve away from the others; the
 // underlay (uplinks to the ISPs) below; a table of every tunnel's interfaces, /30 addresses and underlay ends.
+// Multi-site plans (svg-multi.ts): the centre site with its edges, every other site a card on either side.
 
 import type { Plan, PlanNode } from '../plan/types';
+import { renderSvgMulti } from './svg-multi';
 
 export interface SvgOptions {
   /** Tunnel name -> state; 'down' tunnels are drawn grey with a cross. */
@@ -100,6 +102,7 @@ function line(a: Pos, b: Pos, attrs: string): string {
 }
 
 export function renderSvg(plan: Plan, opts: SvgOptions = {}): string {
+  if (plan.layout) return renderSvgMulti(plan, opts);
   const of = (site: string, role: string) => plan.nodes.filter((n) => n.site === site && n.role === role);
   const routers = of('onprem', 'onprem-router');
   const gateways = of('far', 'far-gateway');

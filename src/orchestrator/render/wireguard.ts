@@ -27,7 +27,7 @@ function renderEnd(plan: Plan, t: PlanTunnel, side: 'onprem' | 'far', keys: KeyS
     '[Interface]',
     `PrivateKey = ${mine.privateKey}`,
     `ListenPort = ${local.listenPort}`,
-    `Address = ${local.inner}`,
+    `Address = ${[local.inner, local.inner6].filter(Boolean).join(', ')}`,
     `MTU = ${t.mtu}`,
     '# Routes come from BGP, not from wg-quick.',
     'Table = off',
@@ -40,7 +40,7 @@ function renderEnd(plan: Plan, t: PlanTunnel, side: 'onprem' | 'far', keys: KeyS
     `PublicKey = ${theirs.publicKey}`,
     `Endpoint = ${remote.underlay}:${remote.listenPort}`,
     '# Route-based tunnel: any inner address may cross it; the routing table picks the tunnel.',
-    'AllowedIPs = 0.0.0.0/0',
+    `AllowedIPs = ${t.innerPrefix6 ? '0.0.0.0/0, ::/0' : '0.0.0.0/0'}`,
   );
   // The on-prem end is the one likely behind NAT; its keepalives hold the mapping open.
   if (side === 'onprem') lines.push('PersistentKeepalive = 25');

@@ -8,7 +8,7 @@ import { buildPlan } from '../../../src/orchestrator/plan/build';
 import { checkClab } from '../../../src/orchestrator/render/clab-check';
 import { renderAll } from '../../../src/orchestrator/render/index';
 import { loadTopology } from '../../../src/orchestrator/topology/load';
-import { FIXTURES, ROOT, SHIPPED, tempDir, VARIANTS } from './helpers';
+import { FIXTURES, ROOT, SHIPPED_ALL, tempDir, VARIANTS } from './helpers';
 
 /** containerlab's schemas/clab.schema.json, if a copy was provided (it is not part of this repository). */
 const UPSTREAM_PATH = process.env.BGPFO_CLAB_SCHEMA ?? '/work/shared/schemas/clab.schema.json';
@@ -24,12 +24,12 @@ function rendered(name: string, dir: string): { text: string; baseDir: string } 
 }
 
 describe('rendered containerlab files validate', () => {
-  it.each(SHIPPED)('committed topologies/%s.clab.yml', (name) => {
+  it.each(SHIPPED_ALL)('committed topologies/%s.clab.yml', (name) => {
     const text = readFileSync(join(ROOT, 'topologies', `${name}.clab.yml`), 'utf8');
     expect(checkClab(text, { baseDir: join(ROOT, 'topologies'), upstreamSchema: upstream })).toEqual([]);
   });
 
-  it.each([...SHIPPED.map((n) => [n, join(ROOT, 'topologies')]), ...VARIANTS.map((n) => [n, join(FIXTURES, 'topologies')])])('fresh render of %s', (name, dir) => {
+  it.each([...SHIPPED_ALL.map((n) => [n, join(ROOT, 'topologies')]), ...VARIANTS.map((n) => [n, join(FIXTURES, 'topologies')])])('fresh render of %s', (name, dir) => {
     const { text, baseDir } = rendered(name, dir);
     expect(checkClab(text, { baseDir, upstreamSchema: upstream })).toEqual([]);
   });

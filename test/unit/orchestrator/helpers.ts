@@ -8,7 +8,10 @@ import { TopologyError } from '../../../src/orchestrator/topology/errors';
 export const ROOT = join(__dirname, '..', '..', '..');
 export const FIXTURES = join(ROOT, 'test', 'fixtures', 'orchestrator');
 export const SHIPPED = ['four-tunnel-active-active', 'eight-tunnel-active-passive', 'cloud-gateway'] as const;
-export const VARIANTS = ['frr-bfd-ap', 'veth-bgpfo', 'ipsec-real-uplinks'] as const;
+/** Shipped multi-site topologies with committed renders (hub-50-spokes is checked without one: 1,000 files). */
+export const SHIPPED_MULTI = ['hub-10-dual-stack', 'multi-cloud'] as const;
+export const SHIPPED_ALL = [...SHIPPED, ...SHIPPED_MULTI] as const;
+export const VARIANTS = ['frr-bfd-ap', 'veth-bgpfo', 'ipsec-real-uplinks', 'hub-3-spokes'] as const;
 
 /** A valid active/active topology, one field per line so tests can point at lines. */
 export const BASE = `lab: t

@@ -20,12 +20,12 @@ type Pos = { x: number; y: number };
 import { renderSystemdUnit } from '../../../src/orchestrator/render/systemd';
 import { renderWireguard } from '../../../src/orchestrator/render/wireguard';
 import { loadTopology } from '../../../src/orchestrator/topology/load';
-import { expectTree, FIXTURES, readTree, ROOT, SHIPPED, tempDir, VARIANTS } from './helpers';
+import { expectTree, FIXTURES, readTree, ROOT, SHIPPED, SHIPPED_ALL, tempDir, VARIANTS } from './helpers';
 
 const has = (bin: string) => spawnSync('sh', ['-c', `command -v ${bin}`]).status === 0;
 const variant = (name: string) => buildPlan(loadTopology(join(FIXTURES, 'topologies', `${name}.yaml`)));
 const shipped = (name: string) => buildPlan(loadTopology(join(ROOT, 'topologies', `${name}.yaml`)));
-const ALL: [string, Plan][] = [...SHIPPED.map((n) => [n, shipped(n)] as [string, Plan]), ...VARIANTS.map((n) => [n, variant(n)] as [string, Plan])];
+const ALL: [string, Plan][] = [...SHIPPED_ALL.map((n) => [n, shipped(n)] as [string, Plan]), ...VARIANTS.map((n) => [n, variant(n)] as [string, Plan])];
 const nodesRunning = (daemon: string) => ALL.flatMap(([name, p]) => p.nodes.filter((n) => n.runs === daemon).map((n) => [`${name}/${n.name}`, p, n.name] as const));
 
 const temps: string[] = [];

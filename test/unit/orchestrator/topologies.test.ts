@@ -6,13 +6,13 @@ import { join } from 'node:path';
 import { buildPlan } from '../../../src/orchestrator/plan/build';
 import { renderAll } from '../../../src/orchestrator/render/index';
 import { loadTopology } from '../../../src/orchestrator/topology/load';
-import { expectTree, readTree, ROOT, SHIPPED, tempDir } from './helpers';
+import { expectTree, readTree, ROOT, SHIPPED_ALL, tempDir } from './helpers';
 
 const TOPOLOGIES = join(ROOT, 'topologies');
 const out = tempDir('topo');
 afterAll(() => rmSync(out, { recursive: true, force: true }));
 
-describe.each(SHIPPED)('topologies/%s', (name) => {
+describe.each(SHIPPED_ALL)('topologies/%s', (name) => {
   const plan = buildPlan(loadTopology(join(TOPOLOGIES, `${name}.yaml`)));
 
   it('has a committed render identical to a fresh one', () => {

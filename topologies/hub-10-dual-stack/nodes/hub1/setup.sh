@@ -1,0 +1,62 @@
+#!/bin/sh
+# Brings up hub1 (far-gateway) once containerlab has created its links.
+# Rendered by `bgpfo render` from hub-10-dual-stack.yaml (lab hs10); edit the topology and render again.
+set -eu
+ip link set lo up
+[ "$(sysctl -n net.ipv4.ip_forward)" = 1 ] || sysctl -qw net.ipv4.ip_forward=1
+[ "$(sysctl -n net.ipv4.conf.all.rp_filter)" = 0 ] || sysctl -qw net.ipv4.conf.all.rp_filter=0
+[ "$(sysctl -n net.ipv4.conf.default.rp_filter)" = 0 ] || sysctl -qw net.ipv4.conf.default.rp_filter=0
+[ "$(sysctl -n net.ipv4.fib_multipath_hash_policy)" = 1 ] || sysctl -qw net.ipv4.fib_multipath_hash_policy=1
+[ "$(sysctl -n net.ipv6.conf.all.forwarding)" = 1 ] || sysctl -qw net.ipv6.conf.all.forwarding=1
+[ "$(sysctl -n net.ipv6.fib_multipath_hash_policy)" = 1 ] || sysctl -qw net.ipv6.fib_multipath_hash_policy=1
+[ "$(sysctl -n net.ipv6.conf.all.accept_dad)" = 0 ] || sysctl -qw net.ipv6.conf.all.accept_dad=0
+[ "$(sysctl -n net.ipv6.conf.default.accept_dad)" = 0 ] || sysctl -qw net.ipv6.conf.default.accept_dad=0
+ip addr add 10.255.0.2/30 dev lan
+ip addr add fd00:aff::2/126 dev lan
+ip link set lan up
+ip addr add 10.255.0.9/30 dev ib-hub2
+ip addr add fd00:aff::9/126 dev ib-hub2
+ip link set ib-hub2 up
+ip addr add 198.18.0.82/30 dev uplink
+ip link set uplink up
+wg-quick up /etc/bgpfo-lab/wireguard/hs10-t1f.conf
+wg-quick up /etc/bgpfo-lab/wireguard/hs10-t3f.conf
+wg-quick up /etc/bgpfo-lab/wireguard/hs10-t5f.conf
+wg-quick up /etc/bgpfo-lab/wireguard/hs10-t7f.conf
+wg-quick up /etc/bgpfo-lab/wireguard/hs10-t9f.conf
+wg-quick up /etc/bgpfo-lab/wireguard/hs10-t11f.conf
+wg-quick up /etc/bgpfo-lab/wireguard/hs10-t13f.conf
+wg-quick up /etc/bgpfo-lab/wireguard/hs10-t15f.conf
+wg-quick up /etc/bgpfo-lab/wireguard/hs10-t17f.conf
+wg-quick up /etc/bgpfo-lab/wireguard/hs10-t19f.conf
+wg-quick up /etc/bgpfo-lab/wireguard/hs10-t21f.conf
+wg-quick up /etc/bgpfo-lab/wireguard/hs10-t23f.conf
+wg-quick up /etc/bgpfo-lab/wireguard/hs10-t25f.conf
+wg-quick up /etc/bgpfo-lab/wireguard/hs10-t27f.conf
+wg-quick up /etc/bgpfo-lab/wireguard/hs10-t29f.conf
+wg-quick up /etc/bgpfo-lab/wireguard/hs10-t31f.conf
+wg-quick up /etc/bgpfo-lab/wireguard/hs10-t33f.conf
+wg-quick up /etc/bgpfo-lab/wireguard/hs10-t35f.conf
+wg-quick up /etc/bgpfo-lab/wireguard/hs10-t37f.conf
+wg-quick up /etc/bgpfo-lab/wireguard/hs10-t39f.conf
+ip route replace 198.18.0.2/32 via 198.18.0.81 dev uplink
+ip route replace 198.18.0.6/32 via 198.18.0.81 dev uplink
+ip route replace 198.18.0.10/32 via 198.18.0.81 dev uplink
+ip route replace 198.18.0.14/32 via 198.18.0.81 dev uplink
+ip route replace 198.18.0.18/32 via 198.18.0.81 dev uplink
+ip route replace 198.18.0.22/32 via 198.18.0.81 dev uplink
+ip route replace 198.18.0.26/32 via 198.18.0.81 dev uplink
+ip route replace 198.18.0.30/32 via 198.18.0.81 dev uplink
+ip route replace 198.18.0.34/32 via 198.18.0.81 dev uplink
+ip route replace 198.18.0.38/32 via 198.18.0.81 dev uplink
+ip route replace 198.18.0.42/32 via 198.18.0.81 dev uplink
+ip route replace 198.18.0.46/32 via 198.18.0.81 dev uplink
+ip route replace 198.18.0.50/32 via 198.18.0.81 dev uplink
+ip route replace 198.18.0.54/32 via 198.18.0.81 dev uplink
+ip route replace 198.18.0.58/32 via 198.18.0.81 dev uplink
+ip route replace 198.18.0.62/32 via 198.18.0.81 dev uplink
+ip route replace 198.18.0.66/32 via 198.18.0.81 dev uplink
+ip route replace 198.18.0.70/32 via 198.18.0.81 dev uplink
+ip route replace 198.18.0.74/32 via 198.18.0.81 dev uplink
+ip route replace 198.18.0.78/32 via 198.18.0.81 dev uplink
+setsid -f bgpfo daemon --config /etc/bgpfo-lab/bgpfo.yaml >/run/bgpfo.log 2>&1

@@ -1,0 +1,26 @@
+#!/bin/sh
+# Brings up dc-lan (lan-router) once containerlab has created its links.
+# Rendered by `bgpfo render` from multi-cloud.yaml (lab mc); edit the topology and render again.
+set -eu
+ip link set lo up
+[ "$(sysctl -n net.ipv4.ip_forward)" = 1 ] || sysctl -qw net.ipv4.ip_forward=1
+[ "$(sysctl -n net.ipv4.conf.all.rp_filter)" = 0 ] || sysctl -qw net.ipv4.conf.all.rp_filter=0
+[ "$(sysctl -n net.ipv4.conf.default.rp_filter)" = 0 ] || sysctl -qw net.ipv4.conf.default.rp_filter=0
+[ "$(sysctl -n net.ipv4.fib_multipath_hash_policy)" = 1 ] || sysctl -qw net.ipv4.fib_multipath_hash_policy=1
+[ "$(sysctl -n net.ipv6.conf.all.forwarding)" = 1 ] || sysctl -qw net.ipv6.conf.all.forwarding=1
+[ "$(sysctl -n net.ipv6.fib_multipath_hash_policy)" = 1 ] || sysctl -qw net.ipv6.fib_multipath_hash_policy=1
+[ "$(sysctl -n net.ipv6.conf.all.accept_dad)" = 0 ] || sysctl -qw net.ipv6.conf.all.accept_dad=0
+[ "$(sysctl -n net.ipv6.conf.default.accept_dad)" = 0 ] || sysctl -qw net.ipv6.conf.default.accept_dad=0
+ip link add lan0 type bridge
+ip link set lan0 up
+ip addr add 10.10.0.1/24 dev lan0
+ip addr add 2001:db8:10::1/64 dev lan0
+ip link set dc-h1 master lan0
+ip link set dc-h1 up
+ip addr add 10.255.0.49/30 dev r1
+ip addr add fd00:aff::31/126 dev r1
+ip link set r1 up
+ip addr add 10.255.0.53/30 dev r2
+ip addr add fd00:aff::35/126 dev r2
+ip link set r2 up
+bird -c /etc/bgpfo-lab/bird.conf -s /run/bird.ctl

@@ -1,0 +1,26 @@
+#!/bin/sh
+# Brings up gcp-lan (lan-router) once containerlab has created its links.
+# Rendered by `bgpfo render` from multi-cloud.yaml (lab mc); edit the topology and render again.
+set -eu
+ip link set lo up
+[ "$(sysctl -n net.ipv4.ip_forward)" = 1 ] || sysctl -qw net.ipv4.ip_forward=1
+[ "$(sysctl -n net.ipv4.conf.all.rp_filter)" = 0 ] || sysctl -qw net.ipv4.conf.all.rp_filter=0
+[ "$(sysctl -n net.ipv4.conf.default.rp_filter)" = 0 ] || sysctl -qw net.ipv4.conf.default.rp_filter=0
+[ "$(sysctl -n net.ipv4.fib_multipath_hash_policy)" = 1 ] || sysctl -qw net.ipv4.fib_multipath_hash_policy=1
+[ "$(sysctl -n net.ipv6.conf.all.forwarding)" = 1 ] || sysctl -qw net.ipv6.conf.all.forwarding=1
+[ "$(sysctl -n net.ipv6.fib_multipath_hash_policy)" = 1 ] || sysctl -qw net.ipv6.fib_multipath_hash_policy=1
+[ "$(sysctl -n net.ipv6.conf.all.accept_dad)" = 0 ] || sysctl -qw net.ipv6.conf.all.accept_dad=0
+[ "$(sysctl -n net.ipv6.conf.default.accept_dad)" = 0 ] || sysctl -qw net.ipv6.conf.default.accept_dad=0
+ip link add lan0 type bridge
+ip link set lan0 up
+ip addr add 10.40.0.1/24 dev lan0
+ip addr add 2001:db8:40::1/64 dev lan0
+ip link set gcp-h1 master lan0
+ip link set gcp-h1 up
+ip addr add 10.255.0.25/30 dev gcp-a
+ip addr add fd00:aff::19/126 dev gcp-a
+ip link set gcp-a up
+ip addr add 10.255.0.29/30 dev gcp-b
+ip addr add fd00:aff::1d/126 dev gcp-b
+ip link set gcp-b up
+bird -c /etc/bgpfo-lab/bird.conf -s /run/bird.ctl
