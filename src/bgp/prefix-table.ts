@@ -185,6 +185,9 @@ export class PrefixTable {
   private readonly v6: FamilyStore;
   /** Scratch key for parsing, so a lookup allocates nothing for IPv4. */
   private readonly key = new Uint32Array(4);
+  /** The last string parsed into `key` and its result: a find() then insert() of one prefix parses it once. */
+  private lastText: string | undefined;
+  private lastLen = -1;
 
   constructor(readonly ncols: number) {
     this.v4 = new FamilyStore(1, ncols);
@@ -302,6 +305,14 @@ export class PrefixTable {
    * prefix. IPv4 is parsed by hand (the hot path: every NLRI goes through here); IPv6 by the codec's parser.
    */
   private parse(p: string): number {
+    if (p === this.lastText) return this.lastLen;
+    const len = this.parseText(p);
+    this.lastText = p;
+    this.lastLen = len;
+    return len;
+  }
+
+  private parseText(p: string): number {
     const slash = p.indexOf('/');
     if (slash < 0) return -1;
     const len = parseLen(p, slash + 1);

@@ -75,6 +75,12 @@ export function ipRouteGet(netns?: string, log?: Logger): InterfaceResolver {
     });
 }
 
+function countMissing(missing: Map<unknown, Set<string>>): number {
+  let n = 0;
+  for (const s of missing.values()) n += s.size;
+  return n;
+}
+
 function isIpv4Mapped(address: string): boolean {
   const b = parseAddress(address);
   if (!b || b.length !== 16) return false;
@@ -99,6 +105,12 @@ export class FibBridge implements ForwardingStage {
   private readonly pending = new Set<Promise<unknown>>();
   /** Tier lists by their next hops, so prefixes with the same paths share one array (the FIB caches by identity). */
   private tierCache = new Map<string, NextHop[][]>();
+  /**
+   * Tiers per Loc-RIB ranking (RibChange.ranking: interned, shared by every prefix with the same paths), for the
+   * family: a full table is converted with one tiers computation per distinct ranking instead of per prefix. Dropped
+   * whenever what a path resolves to may change (a tunnel's config or its gateways' interfaces).
+   */
+  private byRanking = { v4: new WeakMap<object, NextHop[][]>(), v6: new WeakMap<object, NextHop[][]>() };
   private readonly warned = new Set<string>();
   private closed = false;
   /** Shutting down: what the daemon's teardown does to sessions and liveness must not reach the kernel. */
@@ -116,6 +128,7 @@ export class FibBridge implements ForwardingStage {
   private addTunnel(config: NeighborConfig): void {
     this.tunnels.set(config.name, { config, hops: new Map() });
     this.tierCache.clear();
+    this.forgetRankings();
   }
 
   /** Subscribes to the speaker's events; call before speaker.start(). */
@@ -177,6 +190,7 @@ export class FibBridge implements ForwardingStage {
     // Interfaces may have changed while the session was down: look them up again.
     t.hops.clear();
     this.tierCache.clear();
+    this.forgetRankings();
     if (!t.config.interface) void this.lookup(t, t.config.address);
   }
 
@@ -278,9 +292,22 @@ export class FibBridge implements ForwardingStage {
     const out: FibRoute[] = new Array<FibRoute>(changes.length);
     for (let i = 0; i < changes.length; i++) {
       const c = changes[i];
-      out[i] = { prefix: c.prefix, tiers: this.tiersOf(c.prefix, c.tiers, missing) };
+      const ranking = c.ranking;
+      const memo = c.prefix.includes(':') ? this.byRanking.v6 : this.byRanking.v4;
+      let tiers = ranking ? memo.get(ranking) : undefined;
+      if (!tiers) {
+        const unknownBefore = missing ? countMissing(missing) : 0;
+        tiers = this.tiersOf(c.prefix, c.tiers, missing);
+        // A result with a gateway still being looked up is provisional: not remembered.
+        if (ranking && (!missing || countMissing(missing) === unknownBefore)) memo.set(ranking, tiers);
+      }
+      out[i] = { prefix: c.prefix, tiers };
     }
     return out;
+  }
+
+  private forgetRankings(): void {
+    this.byRanking = { v4: new WeakMap(), v6: new WeakMap() };
   }
 
   private tiersOf(prefix: Prefix, tiers: readonly (readonly Path[])[], missing: Map<Tunnel, Set<string>> | undefined): NextHop[][] {
@@ -319,6 +346,7 @@ export class FibBridge implements ForwardingStage {
     if (t.config.interface) {
       const hop = { tunnel: t.config.name, gateway, ifname: t.config.interface };
       t.hops.set(gateway, hop);
+      this.forgetRankings();
       this.noteInterface(hop.ifname);
       return hop;
     }
@@ -355,10 +383,12 @@ export class FibBridge implements ForwardingStage {
     try {
       const ifname = await this.resolve(gateway);
       t.hops.set(gateway, { tunnel: t.config.name, gateway, ifname });
+      this.forgetRankings();
       this.warned.delete(`lookup:${gateway}`);
       this.noteInterface(ifname);
     } catch (err) {
       t.hops.set(gateway, { failedAt: Date.now() });
+      this.forgetRankings();
       this.warnOnce(`lookup:${gateway}`, { neighbor: t.config.name, gateway, err: (err as Error).message }, `no interface reaches next hop ${gateway}: its routes are not installed until one does`);
     }
   }

@@ -1,6 +1,7 @@
 // The daemon entry point: wires the config into the BGP speaker, the BGP listener and the control API, and runs
 // until SIGTERM/SIGINT, when every session is closed with Cease/Administrative Shutdown (RFC 4486, RFC 8203).
 
+import { limitYoungGeneration } from './memory-reclaim';
 import type { Logger } from 'pino';
 import { startControlServer, type ControlServer } from '../api/server';
 import { resolveGroup } from '../api/socket-file';
@@ -219,6 +220,7 @@ export interface RunDaemonOptions {
  * reloads the config file; a bad file is logged and the running config stays.
  */
 export async function runDaemon(config: DaemonConfig, logger: Logger, ropts: RunDaemonOptions = {}): Promise<void> {
+  limitYoungGeneration();
   const daemon = await startDaemon(config, logger, {
     autoFib: process.platform === 'linux' && process.getuid?.() === 0 ? 'kernel' : 'none',
     ...(ropts.configPath !== undefined ? { configPath: ropts.configPath } : {}),

@@ -53,6 +53,18 @@ export class MemoryReclaimer {
   }
 }
 
+/**
+ * Caps V8's young generation for the daemon process (set before the heap grows: V8 reads it when it sizes new
+ * space). Node's default lets new space grow to 3 x 16 MB and keeps it at that size once a burst grew it: about
+ * 40 MB of RSS for a daemon whose live heap at full table is ~15 MB. Short-lived objects (decoded UPDATEs, changes)
+ * are scavenged more often instead; measured in bench/bgp-ingest.ts (docs/benchmarks.md).
+ */
+export const YOUNG_GENERATION_SEMI_SPACE_MB = 2;
+
+export function limitYoungGeneration(): void {
+  setFlagsFromString(`--max-semi-space-size=${YOUNG_GENERATION_SEMI_SPACE_MB}`);
+}
+
 let exposed: (() => void) | undefined;
 
 /** V8's full collection, exposed at run time (`--expose-gc` would otherwise have to be on the command line). */

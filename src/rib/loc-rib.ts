@@ -113,6 +113,13 @@ export class RibChange {
   get oldTiers(): readonly (readonly Path[])[] {
     return tiersOf(this.before);
   }
+  /**
+   * The new ranking's identity: rankings are interned, so two changes with the same `ranking` have the same best
+   * path, ECMP set and tiers (consumers memoize what they derive from them by it). Undefined when no path is left.
+   */
+  get ranking(): object | undefined {
+    return this.after;
+  }
   /** False when only lower tiers (or the rest of the ECMP set) changed: Adj-RIB-Outs can skip the prefix. */
   get bestChanged(): boolean {
     return bestOf(this.before) !== bestOf(this.after);
