@@ -28,15 +28,17 @@ export function formatLabStatus(s: LabStatus): string {
 export function formatLabTraffic(r: LabTrafficResult): string {
   const total = r.tunnels.reduce((a, t) => a + t.out + t.in, 0) || 1;
   const rows = [['TUNNEL', 'NAME', 'ISP', 'ROLE', 'PACKETS', 'SHARE']];
-  for (const t of r.tunnels) {
+  // A hub has a tunnel or two per spoke: past a screenful, the ones this traffic did not touch are only counted.
+  const shown = r.tunnels.length > 16 ? r.tunnels.filter((t) => t.out + t.in > 0) : r.tunnels;
+  for (const t of shown) {
     const n = t.out + t.in;
     rows.push([t.id, t.name, t.isp, t.role, String(n), `${((100 * n) / total).toFixed(1)}% ${'#'.repeat(Math.round((40 * n) / total))}`]);
   }
   const p = r.report;
   return [
-    `traffic ${r.from} -> ${r.to}: ${p.flows} UDP flows, ${p.sent} packets sent, ${p.received} received`,
+    `traffic ${r.from} -> ${r.to}: ${p.flows} UDP${r.family === 6 ? ' (IPv6)' : ''} flows, ${p.sent} packets sent, ${p.received} received`,
     '',
-    table(rows),
+    table(rows) + (shown.length < r.tunnels.length ? `\n(${r.tunnels.length - shown.length} other tunnels carried none of it)` : ''),
     '',
     `lost: ${p.lost} packets (${((100 * p.lost) / Math.max(1, p.sent)).toFixed(2)}%) in ${p.flowsWithLoss} of ${p.flows} flows; longest gap in a flow: ${p.longestGapMs} ms (normal spacing ${p.flowIntervalMs} ms)` +
       (p.flowsNotRecovered ? `\n${p.flowsNotRecovered} flows were still cut off when the traffic stopped (no failover yet?)` : ''),

@@ -155,10 +155,11 @@ export function registerLabCommands(program: Command, io: CliIo): void {
     .option('--pps <n>', 'packets per second over all flows', int(1, 200000), 2000)
     .option('--seconds <n>', 'how long', int(1, 3600), 5)
     .option('--port <n>', 'UDP port', int(1, 65535), DEFAULT_TRAFFIC_PORT)
+    .option('-6, --ipv6', "between the hosts' IPv6 addresses (dual-stack topologies)")
     .option('--json', 'print JSON')
-    .action(async (name: string, o: { from: string; to: string; flows: number; pps: number; seconds: number; port: number; json?: boolean }) => {
+    .action(async (name: string, o: { from: string; to: string; flows: number; pps: number; seconds: number; port: number; ipv6?: boolean; json?: boolean }) => {
       const { runLabTraffic } = await lab();
-      const r = await runLabTraffic(name, { ...o, env });
+      const r = await runLabTraffic(name, { ...o, family: o.ipv6 ? 6 : 4, env });
       io.out(o.json ? JSON.stringify(r, null, 2) + '\n' : formatLabTraffic(r) + '\n');
     });
 
@@ -167,7 +168,8 @@ export function registerLabCommands(program: Command, io: CliIo): void {
   agent
     .command('recv')
     .option('--port <n>', 'UDP port', int(0, 65535), DEFAULT_TRAFFIC_PORT)
-    .action(async (o: { port: number }) => (await lab()).receiverAgent(o.port, io.out));
+    .addOption(new Option('--family <n>', 'IP version to listen on').choices(['4', '6']).default('4'))
+    .action(async (o: { port: number; family: string }) => (await lab()).receiverAgent(o.port, io.out, o.family === '6' ? 6 : 4));
   agent
     .command('send')
     .requiredOption('--to <address>', 'receiver address')

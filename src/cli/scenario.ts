@@ -109,7 +109,8 @@ export function registerScenarioCommands(program: Command, io: CliIo): void {
     .command('recv')
     .option('--port <n>', 'UDP port', num(0, 65535), 47100)
     .option('--gap-ms <n>', 'record gaps at least this long', num(1, 10000), 5)
-    .action(async (o: { port: number; gapMs: number }) => (await scenario()).receiverMain(o.port, o.gapMs, io.out));
+    .addOption(new Option('--family <n>', 'IP version to listen on').choices(['4', '6']).default('4'))
+    .action(async (o: { port: number; gapMs: number; family: string }) => (await scenario()).receiverMain(o.port, o.gapMs, io.out, o.family === '6' ? 6 : 4));
   agent
     .command('send')
     .requiredOption('--to <address>', 'receiver address')

@@ -81,6 +81,12 @@ function countMissing(missing: Map<unknown, Set<string>>): number {
   return n;
 }
 
+/** fe80::/10: meaningful on one link only. */
+function isLinkLocal(address: string): boolean {
+  const b = parseAddress(address);
+  return b !== null && b.length === 16 && b[0] === 0xfe && (b[1]! & 0xc0) === 0x80;
+}
+
 function isIpv4Mapped(address: string): boolean {
   const b = parseAddress(address);
   if (!b || b.length !== 16) return false;
@@ -381,7 +387,9 @@ export class FibBridge implements ForwardingStage {
 
   private async lookup(t: Tunnel, gateway: string): Promise<void> {
     try {
-      const ifname = await this.resolve(gateway);
+      // A link-local next hop (fe80::/10) belongs to the link the session runs over; the kernel's answer for the
+      // address alone would be whichever interface it lists first. The session's own address names that link.
+      const ifname = await this.resolve(isLinkLocal(gateway) ? t.config.address : gateway);
       t.hops.set(gateway, { tunnel: t.config.name, gateway, ifname });
       this.forgetRankings();
       this.warned.delete(`lookup:${gateway}`);

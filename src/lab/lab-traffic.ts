@@ -9,7 +9,7 @@ import { inNetns, systemRunner, type Runner } from './exec';
 import { TunnelFlowCounters } from './counters';
 import { requireState } from './state';
 import { findNode } from './steps';
-import { DEFAULT_TRAFFIC_PORT, receiveFlows, sendFlows, trafficReport, type FlowStats, type SenderReport, type TrafficReport } from './traffic';
+import { DEFAULT_TRAFFIC_PORT, receiveFlows, sendFlows, trafficReport, type FlowStats, type IpVersion, type SenderReport, type TrafficReport } from './traffic';
 
 export interface LabTrafficOptions {
   from: string;
@@ -18,6 +18,8 @@ export interface LabTrafficOptions {
   pps?: number;
   seconds?: number;
   port?: number;
+  /** IPv4 (default) or IPv6 between the hosts' addresses of that family. */
+  family?: IpVersion;
   runner?: Runner;
   env?: NodeJS.ProcessEnv;
   bgpfoCommand?: string[];
@@ -38,14 +40,15 @@ export interface TunnelTraffic {
 export interface LabTrafficResult {
   from: string;
   to: string;
+  family: IpVersion;
   report: TrafficReport;
   tunnels: TunnelTraffic[];
 }
 
-/** A host's address (its LAN interface's first address, without the length). */
-export function hostAddress(node: PlanNode): string {
-  const a = node.interfaces.flatMap((i) => i.addresses)[0];
-  if (!a) throw new LabError('ERR_LAB_USAGE', `${node.name} has no address`);
+/** A host's address of a family (its interfaces' first one, without the length). */
+export function hostAddress(node: PlanNode, family: IpVersion = 4): string {
+  const a = node.interfaces.flatMap((i) => i.addresses).find((x) => x.includes(':') === (family === 6));
+  if (!a) throw new LabError('ERR_LAB_USAGE', `${node.name} has no IPv${family} address${family === 6 ? ' (the topology has no IPv6 prefixes for its site)' : ''}`);
   return a.split('/')[0];
 }
 
@@ -75,8 +78,10 @@ export async function runLabTraffic(lab: string, o: LabTrafficOptions): Promise<
   const flows = o.flows ?? 64;
   const pps = o.pps ?? 2000;
   const seconds = o.seconds ?? 5;
+  const family = o.family ?? 4;
+  const toAddress = hostAddress(to, family);
 
-  const recvArgv = inNetns(to.namespace, [...bgpfo, 'lab', 'traffic-agent', 'recv', '--port', String(port)]);
+  const recvArgv = inNetns(to.namespace, [...bgpfo, 'lab', 'traffic-agent', 'recv', '--port', String(port), ...(family === 6 ? ['--family', '6'] : [])]);
   const recv = spawn(recvArgv[0], recvArgv.slice(1), { stdio: ['ignore', 'pipe', 'pipe'] });
   const rx = collect(recv);
   try {
@@ -94,7 +99,7 @@ export async function runLabTraffic(lab: string, o: LabTrafficOptions): Promise<
     if (!ready) throw new Error(`the traffic receiver on ${to.name} did not start:\n${rx.stdout()}`);
     const counters = await TunnelFlowCounters.install(runner, plan, port);
     try {
-      const sendArgv = inNetns(from.namespace, [...bgpfo, 'lab', 'traffic-agent', 'send', '--to', hostAddress(to), '--port', String(port), '--flows', String(flows), '--pps', String(pps), '--seconds', String(seconds)]);
+      const sendArgv = inNetns(from.namespace, [...bgpfo, 'lab', 'traffic-agent', 'send', '--to', toAddress, '--port', String(port), '--flows', String(flows), '--pps', String(pps), '--seconds', String(seconds)]);
       const send = spawn(sendArgv[0], sendArgv.slice(1), { stdio: ['ignore', 'pipe', 'pipe'] });
       const tx = collect(send);
       await o.during?.();
@@ -110,6 +115,7 @@ export async function runLabTraffic(lab: string, o: LabTrafficOptions): Promise<
       return {
         from: from.name,
         to: to.name,
+        family,
         report: trafficReport(sent, received),
         tunnels: plan.tunnels.map((t) => ({ id: t.id, name: t.name, isp: t.isp, role: t.role, out: c.get(t.name)?.out ?? 0, in: c.get(t.name)?.in ?? 0 })),
       };
@@ -122,8 +128,8 @@ export async function runLabTraffic(lab: string, o: LabTrafficOptions): Promise<
 }
 
 /** `bgpfo lab traffic-agent recv`: binds, prints "ready PORT", and on SIGTERM/SIGINT prints the per-flow JSON. */
-export async function receiverAgent(port: number, out: (t: string) => void): Promise<void> {
-  const r = await receiveFlows(port);
+export async function receiverAgent(port: number, out: (t: string) => void, family: IpVersion = 4): Promise<void> {
+  const r = await receiveFlows(port, undefined, family);
   out(`ready ${r.port}\n`);
   await new Promise<void>((resolve) => {
     process.once('SIGTERM', () => resolve());

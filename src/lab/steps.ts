@@ -23,20 +23,38 @@ export interface LabStep {
   parallel: boolean;
 }
 
+/** The plan gives some interface an IPv6 address (a dual-stack topology). */
+export function planHasIpv6(plan: Plan): boolean {
+  return plan.nodes.some((n) => n.interfaces.some((i) => i.addresses.some((a) => a.includes(':'))));
+}
+
 /**
  * Per-namespace settings the lab adds to the plan's. All namespaces share the kernel's one random multipath hash
  * secret, so two ECMP stages in a row (LAN router, then edge) would hash a flow alike and polarize: a flow sent to
  * r1 would always take r1's first tunnel. A seed per namespace (kernel >= 6.11; `sysctl -e` skips it on older
- * kernels) makes each stage choose on its own, as separate boxes do. IPv6 is off: the lab is IPv4-only, and
- * neighbour discovery chatter would show up in the tunnels' packet counters.
+ * kernels; IPv6 multipath uses the same seed) makes each stage choose on its own, as separate boxes do.
+ * An IPv4-only plan gets IPv6 off: neighbour discovery chatter would show up in the tunnels' packet counters.
+ * A dual-stack plan gets it on, without duplicate address detection (set as the default before any interface
+ * exists, so every veth and tunnel inherits it: an address is usable at once instead of ~1 s later, and a
+ * lab's addresses are unique by construction), and keeping addresses on an interface set down (a `tunnel-down`
+ * fault must not lose the tunnel's IPv6 address, as IPv4 ones are kept).
  */
 export function labSysctls(plan: Plan, node: PlanNode): Record<string, string> {
   const seed = createHash('sha256').update(`${plan.lab}/${node.name}`).digest().readUInt32BE(0) || 1;
-  return {
-    'net.ipv6.conf.all.disable_ipv6': '1',
-    'net.ipv6.conf.default.disable_ipv6': '1',
-    'net.ipv4.fib_multipath_hash_seed': String(seed),
-  };
+  const ipv6: Record<string, string> = planHasIpv6(plan)
+    ? {
+        'net.ipv6.conf.all.disable_ipv6': '0',
+        'net.ipv6.conf.default.disable_ipv6': '0',
+        'net.ipv6.conf.all.accept_dad': '0',
+        'net.ipv6.conf.default.accept_dad': '0',
+        'net.ipv6.conf.all.keep_addr_on_down': '1',
+        'net.ipv6.conf.default.keep_addr_on_down': '1',
+        // Routers do not learn addresses or routes from router advertisements; hosts get theirs from the plan.
+        'net.ipv6.conf.all.accept_ra': '0',
+        'net.ipv6.conf.default.accept_ra': '0',
+      }
+    : { 'net.ipv6.conf.all.disable_ipv6': '1', 'net.ipv6.conf.default.disable_ipv6': '1' };
+  return { ...ipv6, 'net.ipv4.fib_multipath_hash_seed': String(seed) };
 }
 
 /** Nodes that run a routing daemon, in plan order. */

@@ -9,6 +9,18 @@ const MAGIC = Buffer.from('BFT1');
 const HEADER = 10;
 export const DEFAULT_TRAFFIC_PORT = 47000;
 
+export type IpVersion = 4 | 6;
+
+/** The socket type for an address: "udp6" for IPv6 text (it has a colon), else "udp4". */
+export function udpType(address: string): 'udp4' | 'udp6' {
+  return address.includes(':') ? 'udp6' : 'udp4';
+}
+
+/** Where a receiver of that family listens: every address of it. IPv6-only, so an IPv4 packet is never counted twice. */
+export function anyAddress(family: IpVersion): string {
+  return family === 6 ? '::' : '0.0.0.0';
+}
+
 export function encodeProbe(flow: number, seq: number, size = 64): Buffer {
   const b = Buffer.alloc(Math.max(HEADER, size));
   MAGIC.copy(b, 0);
@@ -82,7 +94,7 @@ export async function sendFlows(o: SenderOptions): Promise<SenderReport> {
   if (o.flows < 1 || o.flows > 65535) throw new Error('flows must be 1..65535');
   const sockets: Socket[] = [];
   for (let i = 0; i < o.flows; i++) {
-    const s = createSocket('udp4');
+    const s = createSocket(udpType(o.to));
     await new Promise<void>((resolve, reject) => {
       s.once('error', reject);
       s.bind(0, () => resolve());
@@ -169,13 +181,13 @@ export function trafficReport(sender: SenderReport, received: Record<string, Flo
 }
 
 /** Binds a receiver; `stop()` closes it and returns the per-flow stats. */
-export async function receiveFlows(port: number, clock: Clock = realClock): Promise<{ port: number; stop: () => Record<string, FlowStats> }> {
+export async function receiveFlows(port: number, clock: Clock = realClock, family: IpVersion = 4): Promise<{ port: number; stop: () => Record<string, FlowStats> }> {
   const rx = new FlowReceiver(clock);
-  const s = createSocket('udp4');
+  const s = createSocket({ type: family === 6 ? 'udp6' : 'udp4', ipv6Only: family === 6 });
   s.on('message', (m) => rx.onPacket(m));
   await new Promise<void>((resolve, reject) => {
     s.once('error', reject);
-    s.bind(port, () => resolve());
+    s.bind(port, anyAddress(family), () => resolve());
   });
   return {
     port: s.address().port,

@@ -95,11 +95,12 @@ export function updateToRoutes(msg: UpdateMessage, receiver?: Receiver): FamilyR
     appendAll(r.announce, msg.nlri);
   }
   if (mp && mpFamily && mp.nlri.length > 0) {
-    // The RIB keeps one next hop per path: the global address (RFC 2545 §3; a link-local second one is
-    // not needed, our sessions run between global tunnel addresses).
+    // The RIB keeps one next hop per path: the global address (RFC 2545 §3), or the link-local one when a peer
+    // on a link without global addresses sends "::" as the global part (BGP unnumbered style).
     const { mpReach: _r, mpUnreach: _u, ...rest } = a;
     const r = entry(out, mpFamily);
-    r.attributes = internAttrs({ ...rest, nextHop: mp.nextHops[0] });
+    const nextHop = mp.nextHops[0] === '::' && mp.nextHops[1] ? mp.nextHops[1] : mp.nextHops[0];
+    r.attributes = internAttrs({ ...rest, nextHop });
     appendAll(r.announce, mp.nlri);
   }
   return out;

@@ -32,6 +32,14 @@ export function checkScenario(s: LoadedScenario, plan: Plan): void {
     }
     const a = node(t.from);
     const b = node(t.to);
+    if (t.family === 6) {
+      for (const end of ['from', 'to'] as const) {
+        const n = node(t[end]);
+        if (n?.role === 'host' && !n.interfaces.some((x) => x.addresses.some((ad) => ad.includes(':')))) {
+          add(`${base}.family`, `${t[end]} has no IPv6 address: its site has no IPv6 prefix in the topology`, 'give the site an IPv6 prefix (dual-stack), or drop family: ipv6');
+        }
+      }
+    }
     if (a && b && a.role === 'host' && b.role === 'host' && a.site === b.site) add(`${base}.to`, `${t.from} and ${t.to} are both on the ${a.site} site: their traffic never crosses a tunnel`, `pick a host of the other site (${hosts.filter((h) => node(h)!.site !== a.site).join(', ')})`);
   });
   const total = s.traffic.reduce((a, t) => a + t.flows * t.ppsPerFlow, 0);

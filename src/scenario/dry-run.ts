@@ -29,7 +29,7 @@ export async function dryRunScenario(s: LoadedScenario, engine: ScenarioEngine &
     switch (step.kind) {
       case 'converge':
         await engine.sessions();
-        for (const t of s.traffic) await log.run(['ip', 'netns', 'exec', engine.namespace(t.from), 'ping', '-c', '1', '-W', '1', hostAddress(plan, t.to)]);
+        for (const t of s.traffic) await log.run(['ip', 'netns', 'exec', engine.namespace(t.from), 'ping', '-c', '1', '-W', '1', hostAddress(plan, t.to, t.family)]);
         flush(`${title}: until every session is Established (at most ${step.timeoutS} s)`);
         break;
       case 'traffic':
@@ -39,8 +39,8 @@ export async function dryRunScenario(s: LoadedScenario, engine: ScenarioEngine &
           for (const n of plan.nodes.filter((x) => x.role === 'onprem-router' || x.role === 'far-gateway')) engine.spawn(['ip', '-n', engine.namespace(n.name), '-ts', 'monitor', 'route', 'nexthop']);
           s.traffic.forEach((t, k) => {
             const p = streamPorts(k);
-            engine.spawn(['ip', 'netns', 'exec', engine.namespace(t.to), ...engine.bgpfoCommand(), 'scenario', 'agent', 'recv', '--port', String(p.dport), '--gap-ms', String(Math.max(2, Math.round(5000 / t.ppsPerFlow)))]);
-            engine.spawn(['ip', 'netns', 'exec', engine.namespace(t.from), ...engine.bgpfoCommand(), 'scenario', 'agent', 'send', '--to', hostAddress(plan, t.to), '--port', String(p.dport), '--flows', String(t.flows), '--pps-per-flow', String(t.ppsPerFlow), '--sport-base', String(p.sportBase), '--size', String(t.size), '--max-seconds', String(SENDER_MAX_S)]);
+            engine.spawn(['ip', 'netns', 'exec', engine.namespace(t.to), ...engine.bgpfoCommand(), 'scenario', 'agent', 'recv', '--port', String(p.dport), '--gap-ms', String(Math.max(2, Math.round(5000 / t.ppsPerFlow))), ...(t.family === 6 ? ['--family', '6'] : [])]);
+            engine.spawn(['ip', 'netns', 'exec', engine.namespace(t.from), ...engine.bgpfoCommand(), 'scenario', 'agent', 'send', '--to', hostAddress(plan, t.to, t.family), '--port', String(p.dport), '--flows', String(t.flows), '--pps-per-flow', String(t.ppsPerFlow), '--sport-base', String(p.sportBase), '--size', String(t.size), '--max-seconds', String(SENDER_MAX_S)]);
           });
           const r0 = tunnelRouters(plan)[0];
           if (r0) await log.run(['ip', 'netns', 'exec', engine.namespace(r0.node), 'nft', '-j', 'list', 'table', 'inet', 'bgpfo_scn_flows']);

@@ -29,7 +29,8 @@ async function bindAll(o: SendOptions): Promise<Socket[]> {
       // Not connect()ed: a connected socket stamps its packets with a random flow hash (sk_txhash) that every
       // namespace of this one kernel reuses for ECMP instead of hashing the 5-tuple, so all stages would choose
       // alike. The address is an IP: a lookup that answers at once saves the DNS module's work per packet.
-      const s = createSocket({ type: 'udp4', lookup: (host, _o, cb) => (cb as (e: null, a: string, f: number) => void)(null, host, 4) });
+      const v6 = o.to.includes(':');
+      const s = createSocket({ type: v6 ? 'udp6' : 'udp4', lookup: (host, _o, cb) => (cb as (e: null, a: string, f: number) => void)(null, host, v6 ? 6 : 4) });
       sockets.push(s);
       await new Promise<void>((resolve, reject) => {
         s.once('error', reject);
@@ -90,13 +91,27 @@ export async function sendConstantRate(o: SendOptions, stop: Promise<void>, onSt
   return { startedAt: start, stoppedAt, ppsPerFlow: o.ppsPerFlow, sent, sendErrors: errors, sportBase: o.sportBase, stalls };
 }
 
-/** UDP RcvbufErrors of this process's network namespace (/proc/net/snmp), or 0 when unreadable. */
+/** UDP RcvbufErrors of this process's network namespace, IPv4 (/proc/net/snmp) plus IPv6 (/proc/net/snmp6). */
 export function udpRcvbufErrors(): number {
+  return udp4RcvbufErrors() + udp6RcvbufErrors();
+}
+
+function udp4RcvbufErrors(): number {
   try {
     const lines = readFileSync('/proc/net/snmp', 'utf8').split('\n').filter((l) => l.startsWith('Udp:'));
     const names = lines[0]!.split(/\s+/);
     const values = lines[1]!.split(/\s+/);
     return Number(values[names.indexOf('RcvbufErrors')] ?? 0);
+  } catch {
+    return 0;
+  }
+}
+
+/** "Udp6RcvbufErrors   3" in /proc/net/snmp6 (absent or unreadable without IPv6: 0). */
+function udp6RcvbufErrors(): number {
+  try {
+    const m = /^Udp6RcvbufErrors\s+(\d+)/m.exec(readFileSync('/proc/net/snmp6', 'utf8'));
+    return m ? Number(m[1]) : 0;
   } catch {
     return 0;
   }
@@ -115,17 +130,17 @@ export function lagMonitor(): { stop: () => SenderStall[] } {
 }
 
 /** Binds the receiver; `stop()` closes it and returns what arrived. */
-export async function receiveRecorded(port: number, gapMs: number): Promise<{ port: number; stop: () => ReturnType<FlowRecorder['report']> }> {
+export async function receiveRecorded(port: number, gapMs: number, family: 4 | 6 = 4): Promise<{ port: number; stop: () => ReturnType<FlowRecorder['report']> }> {
   const rec = new FlowRecorder(gapMs, epochMs);
   const errors0 = udpRcvbufErrors();
-  const s = createSocket({ type: 'udp4', recvBufferSize: 4 << 20 });
+  const s = createSocket({ type: family === 6 ? 'udp6' : 'udp4', ipv6Only: family === 6, recvBufferSize: 4 << 20 });
   s.on('message', (m) => {
     const p = decodeProbe(m);
     if (p) rec.onPacket(p.flow, p.seq);
   });
   await new Promise<void>((resolve, reject) => {
     s.once('error', reject);
-    s.bind(port, () => resolve());
+    s.bind(port, family === 6 ? '::' : '0.0.0.0', () => resolve());
   });
   const bound = s.address().port;
   const lag = lagMonitor();
@@ -145,8 +160,8 @@ const untilSignal = () =>
   });
 
 /** `bgpfo scenario agent recv`: prints {"ready":PORT}, and on SIGTERM/SIGINT the report as one JSON line. */
-export async function receiverMain(port: number, gapMs: number, out: (t: string) => void): Promise<void> {
-  const r = await receiveRecorded(port, gapMs);
+export async function receiverMain(port: number, gapMs: number, out: (t: string) => void, family: 4 | 6 = 4): Promise<void> {
+  const r = await receiveRecorded(port, gapMs, family);
   out(JSON.stringify({ ready: r.port }) + '\n');
   await untilSignal();
   out(JSON.stringify(r.stop()) + '\n');

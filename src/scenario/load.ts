@@ -85,6 +85,7 @@ export function parseScenario(text: string, file: string): LoadedScenario {
     flows: s.flows ?? TRAFFIC_DEFAULTS.flows,
     ppsPerFlow: s['pps-per-flow'] ?? TRAFFIC_DEFAULTS.ppsPerFlow,
     size: s.size ?? TRAFFIC_DEFAULTS.size,
+    family: s.family === 'ipv6' ? 6 : 4,
   }));
   const l = raw.lab ?? {};
   return {

@@ -27,6 +27,8 @@ export interface StepRecord {
 export interface StreamSummary {
   from: string;
   to: string;
+  /** Present for IPv6 streams only (reports of IPv4-only runs stay as they were). */
+  family?: 6;
   direction: 'out' | 'in';
   flows: number;
   ppsPerFlow: number;
@@ -81,6 +83,7 @@ export function streamSummary(r: StreamRun): StreamSummary {
   return {
     from: r.stream.from,
     to: r.stream.to,
+    ...(r.stream.family === 6 ? { family: 6 as const } : {}),
     direction: r.direction,
     flows: r.stream.flows,
     ppsPerFlow: r.stream.ppsPerFlow,
@@ -151,7 +154,7 @@ export function formatSummary(r: ScenarioReport, plan?: Plan): string {
   L.push(`  lab ${r.lab} (${r.engine}, ${r.tunnelType} tunnels), liveness ${r.liveness}${r.liveness !== 'off' ? ` (detection ${r.detectionMs} ms)` : ''}`);
   if (r.streams.length) {
     const total = r.streams.reduce((a, s) => ({ sent: a.sent + s.sent, lost: a.lost + s.lost }), { sent: 0, lost: 0 });
-    L.push(`  traffic: ${r.streams.map((s) => `${s.from} -> ${s.to} ${s.flows} flows x ${n(s.ppsPerFlow)}/s`).join(', ')}; ${n(total.sent)} packets, ${n(total.lost)} lost`);
+    L.push(`  traffic: ${r.streams.map((s) => `${s.from} -> ${s.to}${s.family === 6 ? ' (IPv6)' : ''} ${s.flows} flows x ${n(s.ppsPerFlow)}/s`).join(', ')}; ${n(total.sent)} packets, ${n(total.lost)} lost`);
     const stall = Math.max(...r.streams.map((s) => Math.max(s.maxSenderStallMs, s.maxReceiverStallMs)));
     if (stall >= 20) L.push(`  note: a traffic agent stalled for up to ${stall} ms (a busy machine); gaps exclude such stalls`);
     const drops = r.streams.reduce((a, s) => a + s.receiverDrops, 0);

@@ -116,7 +116,7 @@ async function converge(engine: ScenarioEngine, s: Scenario, plan: Plan, timeout
   }
   // Sessions up is not routes in the kernel: wait until each stream's hosts reach each other.
   for (const t of s.traffic) {
-    const to = hostAddress(plan, t.to);
+    const to = hostAddress(plan, t.to, t.family);
     for (;;) {
       const r = await engine.runner.run(inNetns(engine.namespace(t.from), ['ping', '-c', '1', '-W', '1', to]));
       if (r.code === 0) break;

@@ -87,6 +87,8 @@ const stream = obj({
   flows: int(1, 256, 'a number of flows 1..256').optional(),
   'pps-per-flow': int(10, 10_000, 'packets per second per flow 10..10000 (1000 or more resolves an outage to 1 ms)').optional(),
   size: int(16, 1400, 'a UDP payload size 16..1400 bytes').optional(),
+  // A refinement, not an enum: inside the traffic union an enum's failure would hide behind "expected a stream".
+  family: z.string({ error: 'expected ipv4 or ipv6' }).refine((v) => v === 'ipv4' || v === 'ipv6', { error: 'expected ipv4 or ipv6' }).optional(),
 });
 
 export const scenarioSchema = z.strictObject(

@@ -71,11 +71,11 @@ export interface StreamPorts {
 
 export const streamPorts = (i: number): StreamPorts => ({ dport: BASE_DPORT + i, sportBase: BASE_SPORT + 1000 * i });
 
-/** The address a host receives on: its LAN interface's first address. */
-export function hostAddress(plan: Plan, node: string): string {
+/** The address a host receives on: its interfaces' first address of the family. */
+export function hostAddress(plan: Plan, node: string, family: 4 | 6 = 4): string {
   const n = plan.nodes.find((x) => x.name === node);
-  const a = n?.interfaces.flatMap((i) => i.addresses)[0];
-  if (!a) throw new ScenarioRunError(`${node} has no address`);
+  const a = n?.interfaces.flatMap((i) => i.addresses).find((x) => x.includes(':') === (family === 6));
+  if (!a) throw new ScenarioRunError(`${node} has no IPv${family} address${family === 6 ? ' (its site has no IPv6 prefix in the topology)' : ''}`);
   return a.split('/')[0]!;
 }
 
@@ -108,14 +108,14 @@ export class TrafficRun {
     this.receivers = this.streams.map((s, i) => {
       // A gap is recorded from 5 packet intervals on (5 ms at 1000 packets/s): finer than any failover.
       const gapMs = Math.max(2, Math.round((5 * 1000) / s.ppsPerFlow));
-      return this.agent(s.to, ['recv', '--port', String(streamPorts(i).dport), '--gap-ms', String(gapMs)]);
+      return this.agent(s.to, ['recv', '--port', String(streamPorts(i).dport), '--gap-ms', String(gapMs), ...(s.family === 6 ? ['--family', '6'] : [])]);
     });
     await Promise.all(this.receivers.map((a, i) => waitLine(a, 'ready', 20_000, `the traffic receiver on ${this.streams[i]!.to}`)));
     this.sampler.start();
     this.senders = this.streams.map((s, i) =>
       this.agent(s.from, [
         'send',
-        '--to', hostAddress(this.plan, s.to),
+        '--to', hostAddress(this.plan, s.to, s.family),
         '--port', String(streamPorts(i).dport),
         '--flows', String(s.flows),
         '--pps-per-flow', String(s.ppsPerFlow),

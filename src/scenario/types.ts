@@ -66,6 +66,8 @@ export interface TrafficStream {
   ppsPerFlow: number;
   /** UDP payload bytes. */
   size: number;
+  /** IPv4 or IPv6 between the hosts (a dual-stack topology gives each host one address of each). */
+  family: 4 | 6;
 }
 
 /** Features a scenario needs from the bgpfo it runs; checked against the rendered configs before it starts. */

@@ -179,6 +179,23 @@ describe('Loc-RIB to kernel FIB', () => {
     expect(r.setup.bridge.stats.skippedPaths).toBeGreaterThan(0);
   });
 
+  test('IPv6 over an IPv4 session: a link-local next hop takes the interface of the session, not a guess for fe80::', async () => {
+    const r = await rig();
+    r.s('tun-a1').establish({ families: ['ipv4-unicast', 'ipv6-unicast'] });
+    r.s('tun-b1').establish({ families: ['ipv4-unicast', 'ipv6-unicast'] });
+    // Both peers sit behind the same fe80:: address on their own links (common: addresses made from one MAC scheme).
+    r.s('tun-a1').emit('update', announce6(['2001:db8:52::/48'], FAR, 'fe80::1'));
+    r.s('tun-b1').emit('update', announce6(['2001:db8:52::/48'], FAR, 'fe80::1'));
+    await r.settle();
+    expect(tiersOf(r, '2001:db8:52::/48')).toEqual([['tun-a1:fe80::1%wg-a1', 'tun-b1:fe80::1%wg-b1']]);
+    expect(r.lookups).not.toContain('fe80::1');
+    expect(r.kernel.resolve('2001:db8:52::/48')).toEqual(['fe80::1%wg-a1', 'fe80::1%wg-b1']);
+    // The tunnel's failure takes its link-local member out like any other.
+    r.s('tun-a1').goDown();
+    await r.settle();
+    expect(r.kernel.resolve('2001:db8:52::/48')).toEqual(['fe80::1%wg-b1']);
+  });
+
   test('interface: from the config is used as is; an unreachable gateway leaves its paths out until it resolves', async () => {
     const yamlText = `
 router: { asn: 65001, router-id: 10.0.0.1 }

@@ -62,4 +62,15 @@ describe('flows over the loopback', () => {
     expect(Object.keys(got)).toHaveLength(8);
     expect(trafficReport(sent, got)).toMatchObject({ flows: 8, sent: 200, lost: 0, flowsWithLoss: 0 });
   });
+
+  it('over IPv6 too: the sender follows the address, the receiver listens on IPv6 only', async () => {
+    const rx = await receiveFlows(0, undefined, 6);
+    const sent = await sendFlows({ to: '::1', port: rx.port, flows: 4, pps: 400, seconds: 0.5 });
+    // An IPv4 datagram to the same port is not the IPv6 receiver's.
+    await sendFlows({ to: '127.0.0.1', port: rx.port, flows: 1, pps: 100, seconds: 0.1 }).catch(() => undefined);
+    await new Promise((r) => setTimeout(r, 100));
+    const got = rx.stop();
+    expect(trafficReport(sent, got)).toMatchObject({ flows: 4, sent: 200, received: 200, lost: 0 });
+    expect(Object.values(got).reduce((a, f) => a + f.received, 0)).toBe(200);
+  });
 });

@@ -35,6 +35,11 @@ describe('updateToRoutes', () => {
     expect(again[0].attributes).toBe(v4.attributes);
   });
 
+  it('an IPv6 next hop whose global part is "::" uses the link-local part that follows (peers on unnumbered links)', () => {
+    const [v6] = updateToRoutes(upd({ attributes: { ...base, mpReach: { afi: AFI_IPV6, safi: SAFI_UNICAST, nextHops: ['::', 'fe80::1'], nlri: ['2001:db8:1::/48'] } } }));
+    expect(v6.attributes?.nextHop).toBe('fe80::1');
+  });
+
   it('treat-as-withdraw turns every announced prefix into a withdrawal', () => {
     const msg = upd({
       softErrors: [{ action: 'treat-as-withdraw', attrType: 1, reason: 'bad ORIGIN' }],

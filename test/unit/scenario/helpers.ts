@@ -50,7 +50,7 @@ export function syntheticRun(plan: Plan, o: { t0: number; seconds: number; pps: 
   const to = plan.nodes.find((x) => x.role === 'host' && x.site === 'far')!.name;
   return {
     index: 0,
-    stream: { from, to, flows: o.flows.length, ppsPerFlow: o.pps, size: 64 },
+    stream: { from, to, flows: o.flows.length, ppsPerFlow: o.pps, size: 64, family: 4 },
     direction: o.direction ?? 'out',
     dport: 47100,
     sportBase: 41000,

@@ -29,7 +29,7 @@ describe('scenario files', () => {
     expect(s.name).toBe('test-one');
     expect(s.lab).toEqual({ name: 'sc1', tunnel: 'veth', liveness: 'off' });
     expect(s.requires).toEqual(['liveness']);
-    expect(s.traffic).toEqual([{ from: 'hq-h1', to: 'dc-h1', flows: 16, ppsPerFlow: 1000, size: 64 }]);
+    expect(s.traffic).toEqual([{ from: 'hq-h1', to: 'dc-h1', flows: 16, ppsPerFlow: 1000, size: 64, family: 4 }]);
     expect(s.sampleMs).toBe(100);
     expect(s.steps.map((x) => [x.kind, x.line])).toEqual([
       ['converge', 9],
@@ -64,6 +64,18 @@ describe('scenario files', () => {
       'x.yaml:14: steps[7].expect: expected at least one of outage-max-ms, unaffected-lossless, lost-max, traffic-on, traffic-off, no-flap, sessions-up (got a mapping)',
       'x.yaml:15: steps[8].sleep: unknown key "sleep"; fix: use one of converge, traffic, wait, fault, expect',
       'x.yaml:15: steps[8]: expected one of converge, traffic, wait, fault, expect (got a mapping)',
+    ]);
+  });
+
+  it('take IPv6 streams, and refuse them between hosts without IPv6 addresses', () => {
+    const text = 'scenario: test-six\ntopology: TOPO\ntraffic:\n  - { from: hq-h1, to: dc-h1, family: ipv6 }\n  - { from: dc-h1, to: hq-h1, family: ip6 }\nsteps:\n  - traffic: start\n';
+    expect(issues(text.replace('TOPO', scenarioText().split('\n')[1]!.slice('topology: '.length)))).toEqual(['x.yaml:5: traffic[1].family: expected ipv4 or ipv6 (got "ip6")']);
+    const ok = parseScenario(text.replace('TOPO', 'x.yaml').replace('ip6 }', 'ipv4 }'), 'x.yaml');
+    expect(ok.traffic.map((t) => t.family)).toEqual([6, 4]);
+    // The four-tunnel topology is IPv4-only.
+    expect(issues(scenarioText().replace('  to: dc-h1\n', '  to: dc-h1\n  family: ipv6\n'))).toEqual([
+      'x.yaml:6: traffic.family: hq-h1 has no IPv6 address: its site has no IPv6 prefix in the topology; fix: give the site an IPv6 prefix (dual-stack), or drop family: ipv6',
+      'x.yaml:6: traffic.family: dc-h1 has no IPv6 address: its site has no IPv6 prefix in the topology; fix: give the site an IPv6 prefix (dual-stack), or drop family: ipv6',
     ]);
   });
 
