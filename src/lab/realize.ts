@@ -6,12 +6,12 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { renderAll, type Plan } from '../orchestrator';
 import { startNodeDaemon, bgpfoCommand as defaultBgpfoCommand } from './daemons';
 import { LabError } from './errors';
-import { inNetns, listNamespaces, mustRun, systemRunner, type Runner } from './exec';
+import { inNetns, LabCommandError, listNamespaces, mustRun, systemRunner, type Runner } from './exec';
 import { labLayout, wireguardSocket, type LabLayout } from './layout';
 import { loadLabPlan, type LabPlanOptions } from './plan-source';
 import { notEstablished, sessionStates, type SessionEndState } from './sessions';
 import { loadState, saveState, STATE_FORMAT, type LabState } from './state';
-import { findNode, labSteps, type LabAction } from './steps';
+import { batchIpActions, daemonNodes, findNode, labSteps, type LabAction } from './steps';
 import { labDown } from './teardown';
 import { startWireguard } from './wireguard';
 
@@ -78,6 +78,9 @@ async function runAction(a: LabAction, plan: Plan, layout: LabLayout, runner: Ru
     case 'cmd':
       await mustRun(runner, a.ns ? inNetns(a.ns, a.argv) : a.argv);
       return;
+    case 'ip-batch':
+      await runIpBatch(runner, a.ns, a.lines);
+      return;
     case 'wireguard':
       await startWireguard({
         runner,
@@ -112,8 +115,21 @@ async function runAction(a: LabAction, plan: Plan, layout: LabLayout, runner: Ru
   }
 }
 
-/** Runs actions; with `parallel`, those of different nodes at once (each node's still in order). */
-async function runActions(actions: LabAction[], parallel: boolean, run: (a: LabAction) => Promise<void>, signal?: AbortSignal): Promise<void> {
+/** `ip [-n ns] -batch -`; a failure names the line the kernel refused (ip stops there without -force). */
+async function runIpBatch(runner: Runner, ns: string | undefined, lines: string[][]): Promise<void> {
+  const argv = ['ip', ...(ns ? ['-n', ns] : []), '-batch', '-'];
+  const r = await runner.run(argv, { input: lines.map((l) => l.join(' ')).join('\n') + '\n', timeoutMs: 120_000 });
+  if (r.code === 0) return;
+  const at = /Command failed -:(\d+)/.exec(r.stderr);
+  const line = at ? lines[Number(at[1]) - 1] : undefined;
+  throw new LabCommandError(line ? ['ip', ...(ns ? ['-n', ns] : []), ...line] : argv, r);
+}
+
+/**
+ * Runs actions; with `parallel`, those of different nodes at once (each node's still in order), at most
+ * `concurrency` nodes at a time.
+ */
+async function runActions(actions: LabAction[], parallel: boolean, run: (a: LabAction) => Promise<void>, signal?: AbortSignal, concurrency = Infinity): Promise<void> {
   const check = () => {
     if (signal?.aborted) throw new LabError('ERR_LAB_ABORTED', 'interrupted');
   };
@@ -129,16 +145,23 @@ async function runActions(actions: LabAction[], parallel: boolean, run: (a: LabA
     const key = ('node' in a && a.node) || '';
     groups.set(key, [...(groups.get(key) ?? []), a]);
   }
-  const results = await Promise.allSettled(
-    [...groups.values()].map(async (g) => {
-      for (const a of g) {
-        check();
-        await run(a);
+  const queue = [...groups.values()];
+  let failure: unknown;
+  // Workers take the next node's actions until none are left; after a failure they stop taking new ones.
+  const worker = async () => {
+    for (let g = queue.shift(); g && failure === undefined; g = queue.shift()) {
+      try {
+        for (const a of g) {
+          check();
+          await run(a);
+        }
+      } catch (e) {
+        failure ??= e;
       }
-    }),
-  );
-  const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-  if (failed) throw failed.reason;
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(concurrency, queue.length)) }, worker));
+  if (failure !== undefined) throw failure;
 }
 
 /** Polls the daemons until every session is Established at both ends; throws naming the ones that are not. */
@@ -167,7 +190,8 @@ export async function waitForSessions(
         `${pending.length} of ${total} BGP sessions did not reach Established within ${opts.timeoutMs / 1000} s:\n  ${pending.join('\n  ')}\n(daemon logs are in ${layout.dir}/run/<node>/)`,
       );
     }
-    await sleep(250);
+    // Every poll asks every daemon; a hub with 50 spokes has ~150 of them, so the poll slows down with their number.
+    await sleep(Math.max(250, 20 * daemonNodes(plan).length));
   }
 }
 
@@ -208,7 +232,7 @@ export async function labUp(file: string, opts: LabUpOptions = {}): Promise<LabU
     for (const n of plan.nodes) mkdirSync(layout.runDir(n.name), { recursive: true, mode: 0o700 });
     for (const [i, step] of steps.entries()) {
       progress(`[${i + 2}/${total}] ${step.title}`);
-      await runActions(step.actions, step.parallel, (a) => runAction(a, plan, layout, runner, state, save, bgpfo), opts.signal);
+      await runActions(batchIpActions(step.actions), step.parallel, (a) => runAction(a, plan, layout, runner, state, save, bgpfo), opts.signal, step.concurrency);
     }
     const timeoutMs = opts.sessionTimeoutMs ?? 90_000;
     progress(`[${total}/${total}] waiting for ${plan.sessions.length} BGP sessions to reach Established (timeout ${timeoutMs / 1000} s)`);

@@ -13,7 +13,9 @@ export type LabAction =
   | { kind: 'cmd'; node?: string; ns?: string; argv: string[] }
   /** A wireguard-go interface configured from a rendered wg-quick file. */
   | { kind: 'wireguard'; node: string; ns: string; ifname: string; wgQuickFile: string }
-  | { kind: 'daemon'; node: string; ns: string; daemon: Daemon };
+  | { kind: 'daemon'; node: string; ns: string; daemon: Daemon }
+  /** Several `ip` commands as one `ip [-n ns] -batch -` (argv of each line without the leading "ip"). */
+  | { kind: 'ip-batch'; node?: string; ns?: string; lines: string[][] };
 
 export interface LabStep {
   /** Progress text ("creating 13 veth links"). */
@@ -21,6 +23,35 @@ export interface LabStep {
   actions: LabAction[];
   /** Actions of different nodes may run at once (each node's in order); namespaces and links go one by one. */
   parallel: boolean;
+  /**
+   * How many nodes' actions at once (default: all). Daemons start a few at a time: a hub with 50 spokes starts
+   * ~100 of them, and all at once on 2 cores each waits past its start-up timeout for CPU.
+   */
+  concurrency?: number;
+}
+
+/** Nodes whose daemons start at once: bgpfo costs ~0.5 s of CPU to start, BIRD almost nothing. */
+export const DAEMON_CONCURRENCY = 4;
+
+/**
+ * Consecutive plain `ip` commands of one node (or of the root namespace) as one `ip -batch -`: a hub with 50
+ * spokes has thousands of addresses, routes and links, and one process per command costs more than the kernel
+ * work. Order is kept; anything else (sysctl, netns, daemons) stays as it is and splits the batches.
+ */
+export function batchIpActions(actions: LabAction[]): LabAction[] {
+  const out: LabAction[] = [];
+  for (const a of actions) {
+    const batchable = a.kind === 'cmd' && a.argv[0] === 'ip' && a.argv[1] !== '-n' && a.argv[1] !== 'netns' && !a.argv.some((w) => w.includes('\n'));
+    if (!batchable) {
+      out.push(a);
+      continue;
+    }
+    const last = out[out.length - 1];
+    const line = a.argv.slice(1);
+    if (last?.kind === 'ip-batch' && last.node === a.node && last.ns === a.ns) last.lines.push(line);
+    else out.push({ kind: 'ip-batch', ...(a.node !== undefined ? { node: a.node } : {}), ...(a.ns !== undefined ? { ns: a.ns } : {}), lines: [line] });
+  }
+  return out;
 }
 
 /** The plan gives some interface an IPv6 address (a dual-stack topology). */
@@ -119,8 +150,9 @@ export function labSteps(plan: Plan, layout: LabLayout): LabStep[] {
   const byDaemon = new Map<Daemon, string[]>();
   for (const n of daemons) byDaemon.set(n.runs, [...(byDaemon.get(n.runs) ?? []), n.name]);
   steps.push({
-    title: `starting daemons: ${[...byDaemon].map(([d, names]) => `${d} on ${names.join(', ')}`).join('; ')}`,
+    title: `starting daemons: ${[...byDaemon].map(([d, names]) => `${d} on ${names.length > 12 ? `${names.length} nodes (${names.slice(0, 3).join(', ')}, ...)` : names.join(', ')}`).join('; ')}`,
     parallel: true,
+    concurrency: DAEMON_CONCURRENCY,
     actions: daemons.map((n) => ({ kind: 'daemon' as const, node: n.name, ns: n.namespace, daemon: n.runs })),
   });
   return steps;

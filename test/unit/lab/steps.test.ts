@@ -2,7 +2,7 @@
 // order that works (namespaces, links, node setup, tunnels, daemons), with no shell and no untracked process.
 
 import { labLayout } from '../../../src/lab/layout';
-import { labSteps, labSysctls, nodeNetworkCommands, findTunnel, findNode } from '../../../src/lab/steps';
+import { batchIpActions, labSteps, labSysctls, nodeNetworkCommands, findTunnel, findNode } from '../../../src/lab/steps';
 import type { LabAction } from '../../../src/lab/steps';
 import { AA4, AP8, plan, tempEnv } from './helpers';
 
@@ -87,6 +87,49 @@ describe('nodeNetworkCommands', () => {
     expect(cmds[0]).toBe('ip link set lo up');
     expect(cmds).toContain('sysctl -qw net.ipv4.fib_multipath_hash_policy=1');
     expect(cmds).toContain('sysctl -qw net.ipv4.ip_forward=1');
+  });
+});
+
+describe('batchIpActions', () => {
+  it('runs each node\'s consecutive ip commands as one batch, in order; anything else splits them', () => {
+    const p = plan(AP8);
+    const steps = labSteps(p, layout(p.lab));
+    // The links: one batch in the root namespace, every line naming its two namespaces.
+    const links = batchIpActions(steps[1].actions);
+    expect(links).toHaveLength(1);
+    expect(links[0]).toEqual({ kind: 'ip-batch', lines: steps[1].actions.map((a) => (a as { argv: string[] }).argv.slice(1)) });
+    // The node setup: per node, the sysctl call stays a command, the ip commands around it become batches.
+    const setup = batchIpActions(steps[2].actions);
+    const r1 = setup.filter((a) => 'node' in a && a.node === 'r1');
+    const flat = r1.flatMap((a) => (a.kind === 'ip-batch' ? a.lines.map((l) => ['ip', ...l].join(' ')) : a.kind === 'cmd' ? [a.argv.join(' ')] : []));
+    expect(flat).toEqual(steps[2].actions.filter((a) => 'node' in a && a.node === 'r1').map((a) => (a as { argv: string[] }).argv.join(' ')));
+    expect(r1.length).toBeLessThan(flat.length / 3);
+    expect(r1.every((a) => a.kind !== 'ip-batch' || a.ns === findNode(p, 'r1').namespace)).toBe(true);
+  });
+
+  it('leaves alone ip commands that pick their own namespace', () => {
+    const a = { kind: 'cmd' as const, argv: ['ip', 'netns', 'add', 'x'] };
+    const b = { kind: 'cmd' as const, argv: ['ip', '-n', 'x', 'link', 'show'] };
+    expect(batchIpActions([a, b])).toEqual([a, b]);
+  });
+});
+
+describe('labSysctls and IPv6', () => {
+  it('an IPv4-only plan turns IPv6 off in its namespaces', () => {
+    const p = plan(AA4);
+    expect(labSysctls(p, p.nodes[0])).toMatchObject({ 'net.ipv6.conf.all.disable_ipv6': '1', 'net.ipv6.conf.default.disable_ipv6': '1' });
+  });
+  it('a dual-stack plan turns it on, without duplicate address detection, keeping addresses on a downed link', () => {
+    const p = plan(AA4);
+    const n = p.nodes.find((x) => x.role === 'host')!;
+    n.interfaces[0]!.addresses.push('2001:db8:20::a/64');
+    expect(labSysctls(p, p.nodes[0])).toMatchObject({
+      'net.ipv6.conf.all.disable_ipv6': '0',
+      'net.ipv6.conf.default.accept_dad': '0',
+      'net.ipv6.conf.all.accept_dad': '0',
+      'net.ipv6.conf.default.keep_addr_on_down': '1',
+      'net.ipv6.conf.all.accept_ra': '0',
+    });
   });
 });
 
