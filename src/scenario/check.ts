@@ -40,7 +40,9 @@ export function checkScenario(s: LoadedScenario, plan: Plan): void {
         }
       }
     }
-    if (a && b && a.role === 'host' && b.role === 'host' && a.site === b.site) add(`${base}.to`, `${t.from} and ${t.to} are both on the ${a.site} site: their traffic never crosses a tunnel`, `pick a host of the other site (${hosts.filter((h) => node(h)!.site !== a.site).join(', ')})`);
+    // Multi-site plans name each node's site (siteName); two-site plans key sites by the side.
+    const siteOf = (n: NonNullable<ReturnType<typeof node>>) => n.siteName ?? n.site;
+    if (a && b && a.role === 'host' && b.role === 'host' && siteOf(a) === siteOf(b)) add(`${base}.to`, `${t.from} and ${t.to} are both on the ${siteOf(a)} site: their traffic never crosses a tunnel`, `pick a host of ${plan.layout ? 'another' : 'the other'} site (${hosts.filter((h) => siteOf(node(h)!) !== siteOf(a)).join(', ')})`);
   });
   const total = s.traffic.reduce((a, t) => a + t.flows * t.ppsPerFlow, 0);
   if (total > 100_000) add('traffic', `${total} packets/s in all: more than this machine can send and count reliably (100000)`, 'fewer flows or a lower pps-per-flow');

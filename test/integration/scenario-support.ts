@@ -4,6 +4,7 @@
 
 import { join } from 'node:path';
 import { labDown } from '../../src/lab';
+import type { Plan } from '../../src/orchestrator';
 import { formatSummary, loadScenario, NetnsEngine, runScenario, type LoadedScenario, type ScenarioReport } from '../../src/scenario';
 import { ensureBuilt, REPO } from './harness';
 
@@ -14,7 +15,13 @@ export class ScenarioLab {
   private constructor(
     readonly lab: string,
     private readonly made: NetnsEngine,
+    private readonly upPlan: Plan,
   ) {}
+
+  /** The plan the lab was brought up from. */
+  plan(): Plan {
+    return this.upPlan;
+  }
 
   /** Brings the lab of `file` up (removing a copy left by a crashed run first). */
   static async up(file: string): Promise<ScenarioLab> {
@@ -25,13 +32,14 @@ export class ScenarioLab {
     await labDown(name);
     const engine = new NetnsEngine({ topology: s.topology, lab: s.lab, sessionTimeoutMs: 60_000 });
     const progress: string[] = [];
+    let plan: Plan;
     try {
-      await engine.up((l) => progress.push(l));
+      plan = await engine.up((l) => progress.push(l));
     } catch (e) {
       (e as Error).message += `\n${progress.join('\n')}`;
       throw e;
     }
-    return new ScenarioLab(name, engine);
+    return new ScenarioLab(name, engine, plan);
   }
 
   /** Runs a shipped scenario on this lab; once more if it failed while the machine disturbed the measurement. */
