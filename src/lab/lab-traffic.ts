@@ -57,7 +57,8 @@ function collect(child: ChildProcess): { stdout: () => string; exited: Promise<n
   let err = '';
   child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
   child.stderr?.on('data', (d: Buffer) => (err += d.toString()));
-  const exited = new Promise<number>((resolve) => child.once('exit', (code) => resolve(code ?? 1)));
+  // 'close' (stdio drained), not 'exit': the report is the agent's last line.
+  const exited = new Promise<number>((resolve) => child.once('close', (code) => resolve(code ?? 1)));
   return { stdout: () => (out || err), exited };
 }
 

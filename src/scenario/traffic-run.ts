@@ -28,7 +28,9 @@ function watch(child: ChildProcess): Agent {
   child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
   child.stderr?.on('data', (d: Buffer) => (err += d.toString()));
   child.on('error', (e) => (err += `\n${e.message}`));
-  const exited = new Promise<number>((resolve) => child.once('exit', (code) => resolve(code ?? 1)));
+  // 'close', not 'exit': an agent's last lines (its report) may still be in the pipe when it has exited, and on a
+  // busy machine 'exit' came first, so the report was missed ("exited (status 0)" with only its first line).
+  const exited = new Promise<number>((resolve) => child.once('close', (code) => resolve(code ?? 1)));
   return { child, out: () => out + (err ? `\n${err}` : ''), exited };
 }
 
