@@ -120,7 +120,8 @@ export function peerEvent(peer: PeerState, conn: number, event: FsmEvent, now = 
     const view = (c: PeerConnection) => ({
       state: c.fsm.state,
       initiatedBy: c.initiatedBy,
-      gracefulRestart: c.fsm.negotiated?.gracefulRestart !== undefined,
+      // Only a peer that listed a family can restart gracefully; one that is merely aware has nothing to resume.
+      gracefulRestart: (c.fsm.negotiated?.gracefulRestart?.families.length ?? 0) > 0,
     });
     switch (collisionOnOpen(peer.config, event.open, view(arrived), view(other))) {
       case 'dump-arrived':
