@@ -1,17 +1,16 @@
 // The kernel FIB in the daemon: Loc-RIB changes become FibRoutes (tunnel, gateway, interface per path), one
 // replaceRoutes per batch; a lost or dead tunnel leaves every nexthop group at once (convention 9), before withdrawals.
 
-import { execFile } from 'node:child_process';
 import type { Logger } from 'pino';
 import { parseAddress } from '../bgp/prefix';
 import type { Prefix } from '../bgp/types';
 import type { NeighborConfig } from '../config';
 import type { Fib, FibResult, FibRoute, NextHop } from '../fib';
 import type { Path, RibChange } from '../rib';
+import { ipRouteGet, type InterfaceResolver } from './route-get';
 import type { ForwardingAck, ForwardingStage, Speaker } from './speaker';
 
-/** Finds the interface an address is reached over. Rejects when there is no route. */
-export type InterfaceResolver = (address: string) => Promise<string>;
+export { ipRouteGet, type InterfaceResolver } from './route-get';
 
 export interface FibBridgeOptions {
   /** null: no FIB (mode none); the bridge still tracks tunnel liveness for graceful restart. */
@@ -54,26 +53,6 @@ export interface RoutesGate {
 
 const RETRY_MS = 5000;
 const NO_TIERS: NextHop[][] = [];
-
-/** The default resolver: the kernel's own answer for the address, in the FIB's namespace. */
-export function ipRouteGet(netns?: string, log?: Logger): InterfaceResolver {
-  return (address) =>
-    new Promise((resolve, reject) => {
-      const args = [...(netns ? ['-n', netns] : []), '-json', 'route', 'get', address];
-      execFile('ip', args, { timeout: 5000 }, (err, stdout, stderr) => {
-        if (err) return reject(new Error(`ip route get ${address}: ${stderr.trim() || err.message}`));
-        try {
-          const r = (JSON.parse(stdout) as { dev?: string; gateway?: string; type?: string }[])[0];
-          if (!r?.dev) return reject(new Error(`ip route get ${address}: no interface (${r?.type ?? 'no route'})`));
-          // A nexthop object needs an on-link gateway; through another router the kernel refuses it.
-          if (r.gateway) log?.warn({ address, via: r.gateway, dev: r.dev }, `next hop ${address} is not directly connected (via ${r.gateway}); the kernel may refuse it`);
-          resolve(r.dev);
-        } catch (e) {
-          reject(new Error(`ip route get ${address}: ${(e as Error).message}`));
-        }
-      });
-    });
-}
 
 function countMissing(missing: Map<unknown, Set<string>>): number {
   let n = 0;

@@ -90,11 +90,15 @@ export async function setupFib(config: DaemonConfig, logger: Logger, opts: FibSe
     logHostSettings(log, report, todo);
   };
   if (mode === 'kernel') {
-    const ifnames: string[] = [];
-    for (const n of config.neighbors) {
-      const i = n.interface ?? (await resolveInterface(n.address).catch((e: Error) => void log.warn({ neighbor: n.name, err: e.message }, 'cannot tell which interface reaches this neighbor yet: its rp_filter is checked when its session comes up')));
-      if (i && !ifnames.includes(i)) ifnames.push(i);
-    }
+    // Asked all at once: the resolver answers them with one `ip -batch` (a hub has hundreds of neighbors).
+    const found = await Promise.all(
+      config.neighbors.map(
+        (n) =>
+          n.interface ??
+          resolveInterface(n.address).catch((e: Error) => void log.warn({ neighbor: n.name, err: e.message }, 'cannot tell which interface reaches this neighbor yet: its rp_filter is checked when its session comes up')),
+      ),
+    );
+    const ifnames = [...new Set(found.filter((i): i is string => !!i))];
     await checkInterfaces(ifnames, true);
   }
 
