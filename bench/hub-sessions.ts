@@ -10,8 +10,8 @@
 // the hub one address per session (10.(70+i).0.1 and up: BIRD keys a BFD session by the remote address, so each
 // session of one instance needs its own hub address, as each tunnel has its own inner address on a real hub), the
 // spoke one per session (10.(70+i).100.1 and up). ARP entries are static (the kernel's neighbour-table limits are
-// shared by every namespace of the machine, 1,024 entries by default). Spoke
-// session j announces PREFIXES /24s from 10.128.0.0/9 under its own AS 4200000000 + j; the hub announces 10.200.0.0/16.
+// shared by every namespace of the machine, 1,024 entries by default). Spoke session j announces PREFIXES /24s from
+// 10.128.0.0/9 under its own AS 4200000000 + j; the hub announces 10.200.0.0/16.
 // Start-up is measured from the hub's start (its first process spawned), on BIRD's side, which is the same for both
 // hubs: every BGP protocol Established, every BFD session Up; and on the hub's side every spoke prefix in its kernel
 // table. Then, over the window: CPU seconds of the hub's processes (/proc/PID/stat), RSS at the end and its peak
