@@ -67,7 +67,7 @@ class FamilyStore {
     }
   }
 
-  /** The entry for the key, created (columns zero) when absent; `created` is set to whether it was. */
+  /** The entry for the key, created (columns zero) when absent. */
   insert(k: Uint32Array, ko: number, len: number): number {
     if ((this.occupied + 1) * 4 > this.index.length * 3) this.rebuildIndex(this.live + 1);
     // One probe: stop at the key, or at an empty slot (the key is absent: take the first tombstone seen, if any).
@@ -80,7 +80,6 @@ class FamilyStore {
       if (x === DELETED) {
         if (tomb < 0) tomb = s;
       } else if (this.equals(x, k, ko, len)) {
-        this.created = false;
         return x;
       }
       s = (s + 1) & mask;
@@ -96,12 +95,8 @@ class FamilyStore {
     else this.occupied++;
     this.index[s] = e;
     this.live++;
-    this.created = true;
     return e;
   }
-
-  /** Set by insert(): whether the last call created its entry. */
-  created = false;
 
   remove(e: number): void {
     const w = this.words;
@@ -217,18 +212,6 @@ export class PrefixTable {
     if (len < 0) throw new Error(`prefix table: "${prefix}" is not a prefix`);
     if (len < 64) return this.v4.insert(this.key, 0, len);
     return this.v6.insert(this.key, 0, len - 64) | V6;
-  }
-
-  /** Like insert(), and tells whether the entry is new. */
-  upsert(prefix: Prefix): { id: number; created: boolean } {
-    const len = this.parse(prefix);
-    if (len < 0) throw new Error(`prefix table: "${prefix}" is not a prefix`);
-    if (len < 64) {
-      const id = this.v4.insert(this.key, 0, len);
-      return { id, created: this.v4.created };
-    }
-    const id = this.v6.insert(this.key, 0, len - 64);
-    return { id: id | V6, created: this.v6.created };
   }
 
   /** Removes an entry by id (its id may be handed out again by the next insert). */
