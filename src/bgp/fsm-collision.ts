@@ -21,10 +21,7 @@ export function resolveCollision(localId: string, remoteId: string, localAsn: nu
 export interface ConnectionView {
   state: BgpState;
   initiatedBy: Initiator;
-  /**
-   * The other connection's session negotiated graceful restart and the peer listed at least one address family in
-   * its capability, i.e. it can restart gracefully (only looked at when Established).
-   */
+  /** The other connection's session negotiated graceful restart (only looked at when Established). */
   gracefulRestart?: boolean;
 }
 
@@ -33,12 +30,10 @@ export interface ConnectionView {
  * - 'dump-arrived' / 'dump-other': send OpenCollisionDump (Cease/7) to that connection's FSM;
  * - 'abandon-other': the other never got past TCP setup (Connect/Active/Idle), or both came from the peer and
  *   the other is still waiting for its OPEN: discard it silently;
- * - 'replace-other': the other is Established and the peer can restart gracefully (its graceful-restart capability
- *   lists an address family): the peer restarted, close the old session without a NOTIFICATION and go on with the
- *   new one (RFC 4724 §4.2). A capability without any family (RFC 4724 §3: "not capable of preserving its forwarding
- *   state", BIRD's default "aware") is no such peer: there the new OPEN is a collision like any other;
- *   otherwise an Established other stays and the new connection is closed (RFC 4271 §6.8), or, when
- *   config.collisionDetectEstablished is set, is judged like one in OpenConfirm (§8.1.1 CollisionDetectEstablishedState);
+ * - 'replace-other': the other is Established with graceful restart negotiated: the peer restarted,
+ *   close the old session without a NOTIFICATION and go on with the new one (RFC 4724 §4.2);
+ *   without graceful restart an Established other is judged like one in OpenConfirm when
+ *   config.collisionDetectEstablished is set (RFC 4271 §8.1.1 CollisionDetectEstablishedState);
  * - 'none': nothing to resolve yet (the other is in OpenSent: its OPEN will bring the decision).
  * An OPEN that fails validation is not looked at: the FSM rejects it with its own NOTIFICATION.
  */
@@ -65,13 +60,11 @@ export function collisionOnOpen(
       // deciding on the same facts (deciding now could drop a connection the peer has already kept).
       return 'none';
     case 'Established':
-      // A peer that can restart gracefully and sends an OPEN on a new connection has restarted (RFC 4724 §4.2).
+      // The peer only opens a new connection when it thinks the old session is gone (it restarted).
       if (other.gracefulRestart) return 'replace-other';
-      // §6.8 by default closes the new connection, and BIRD and FRR do the same: a late connection of the peer's
-      // (its connect was in flight while our session came up) must not cost the session. With
-      // CollisionDetectEstablishedState the identifiers decide as in OpenConfirm; two ends that both do that always
-      // agree, but against a peer that keeps its Established session (all of the above) replacing ours closes
-      // both connections whenever the peer has the higher identifier.
+      // §6.8 by default closes the new connection. With CollisionDetectEstablishedState the identifiers
+      // decide as in OpenConfirm: both ends then always agree, even when one end had already seen the
+      // losing connection reach Established (without it, simultaneous opens can close both connections).
       if (!config.collisionDetectEstablished) return 'dump-arrived';
       return byIdentifier(config, open, arrived, other);
     case 'OpenConfirm':

@@ -120,8 +120,7 @@ export function peerEvent(peer: PeerState, conn: number, event: FsmEvent, now = 
     const view = (c: PeerConnection) => ({
       state: c.fsm.state,
       initiatedBy: c.initiatedBy,
-      // Only a peer that listed a family can restart gracefully; one that is merely aware has nothing to resume.
-      gracefulRestart: (c.fsm.negotiated?.gracefulRestart?.families.length ?? 0) > 0,
+      gracefulRestart: c.fsm.negotiated?.gracefulRestart !== undefined,
     });
     switch (collisionOnOpen(peer.config, event.open, view(arrived), view(other))) {
       case 'dump-arrived':

@@ -101,9 +101,7 @@ export interface FsmConfig {
   stableTime: number;
   /**
    * RFC 4271 CollisionDetectEstablishedState: a valid OPEN on a new connection is compared with an
-   * Established session by BGP identifier too, and may replace it (default false: the Established session
-   * stays and the new connection is closed, as BIRD and FRR do; a peer that keeps its Established session
-   * while we replace ours would leave neither, see fsm-collision.ts).
+   * Established session by BGP identifier too, and may replace it (default true).
    */
   collisionDetectEstablished: boolean;
   /** RFC 4271 §10 jitter (factor 0.75..1) on ConnectRetry, Keepalive and IdleHold timers. */
@@ -135,7 +133,7 @@ export const FSM_DEFAULTS = {
   idleHold: { min: 1, max: 120 },
   stableTime: 60,
   jitter: true,
-  collisionDetectEstablished: false,
+  collisionDetectEstablished: true,
 } as const;
 
 export interface LastError {
