@@ -55,11 +55,6 @@ export class RouteTable {
     return this.table.size;
   }
 
-  /** Memory held by the table's arrays (benchmarks' breakdown). */
-  get bytes(): number {
-    return this.table.bytes;
-  }
-
   find(prefix: Prefix): number {
     return this.table.find(prefix);
   }
@@ -174,10 +169,6 @@ export class StaleRoutes {
     for (const id of this.table.ids()) {
       if (!keep(this.table.prefixOf(id), this.table.get(id, 0), this.table.get(id, 1), this.table.get(id, 2) === 1)) this.table.removeId(id);
     }
-  }
-
-  [Symbol.iterator](): IterableIterator<[Prefix, { nhid: number; metric: number }]> {
-    return this.entries();
   }
 }
 
