@@ -29,6 +29,8 @@ interface ConnIo {
   socket?: net.Socket;
   framer?: Framer;
   timers: Map<TimerName, TimerRecord>;
+  /** Set while an outbound connect waits for the connections we closed to finish closing. */
+  connectWaiting?: () => void;
 }
 
 const LINGER_MS = 2000;
@@ -45,6 +47,8 @@ export class BgpSession extends EventEmitter<BgpSessionEvents> {
   private readonly log: Logger;
   private readonly preOpenCtx: CodecContext;
   private readonly counters: SessionCounters = { sent: emptyMessageCounts(), received: emptyMessageCounts(), establishedTransitions: 0 };
+  /** Connections we ended (after a NOTIFICATION, say) that the peer has not closed yet. */
+  private readonly lingering = new Set<net.Socket>();
 
   constructor(private readonly opts: SessionOptions) {
     super();
@@ -297,8 +301,26 @@ export class BgpSession extends EventEmitter<BgpSessionEvents> {
 
   // ---- TCP ------------------------------------------------------------------------------------------
 
+  /**
+   * A new outbound connection waits until the connections we ended have closed (at most LINGER_MS): a peer that has
+   * not read our NOTIFICATION yet must not see the new connection first. FRR, say, takes a new connection from a peer it
+   * holds an Established session with as that peer restarting (RFC 4724), and drops the old session as closed, the
+   * NOTIFICATION (an operator's Administrative Reset, a Cease with its message) unread.
+   */
   private connect(io: ConnIo): void {
     this.drop(io);
+    if (this.lingering.size === 0) return this.connectNow(io);
+    const go = () => {
+      if (io.connectWaiting !== go) return;
+      io.connectWaiting = undefined;
+      if (this.io.get(io.id) === io && !io.socket) this.connectNow(io);
+    };
+    io.connectWaiting = go;
+    const pending = [...this.lingering].map((s) => new Promise<void>((resolve) => s.once('close', () => resolve())));
+    void Promise.all(pending).then(go);
+  }
+
+  private connectNow(io: ConnIo): void {
     const socket = net.connect({
       host: this.opts.peerAddress,
       port: this.opts.port ?? BGP_PORT,
@@ -368,7 +390,11 @@ export class BgpSession extends EventEmitter<BgpSessionEvents> {
     const socket = io.socket;
     io.socket = undefined;
     io.framer = undefined;
-    if (socket) endSocket(socket);
+    io.connectWaiting = undefined;
+    if (socket && endSocket(socket)) {
+      this.lingering.add(socket);
+      socket.once('close', () => this.lingering.delete(socket));
+    }
   }
 
   private discard(conn: number): void {
@@ -410,19 +436,23 @@ export class BgpSession extends EventEmitter<BgpSessionEvents> {
   }
 }
 
-/** Close after what was written is flushed; destroy if the peer does not close its side soon. */
-function endSocket(socket: net.Socket): void {
+/**
+ * Close after what was written is flushed; destroy if the peer does not close its side soon. True when the socket
+ * lingers (its 'close' is still to come).
+ */
+function endSocket(socket: net.Socket): boolean {
   socket.removeAllListeners('data');
   socket.on('error', () => {});
   if (socket.connecting || socket.destroyed) {
     socket.destroy();
-    return;
+    return false;
   }
   socket.end();
   socket.resume();
   const t = setTimeout(() => socket.destroy(), LINGER_MS);
   t.unref();
   socket.once('close', () => clearTimeout(t));
+  return true;
 }
 
 /** Drop undefined values so optional properties stay absent (exactOptionalPropertyTypes-friendly spreads). */

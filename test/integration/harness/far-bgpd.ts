@@ -29,6 +29,8 @@ export function farBgpd(o: FarBgpdOptions): string {
     ' bgp router-id 10.255.0.1',
     ' no bgp ebgp-requires-policy',
     ' no bgp network import-check',
+    // NOTIFICATIONs received and sent, and neighbor up/down, in bgpd's log (tests read it).
+    ' bgp log-neighbor-changes',
     ...(o.multipathRelax ? [' bgp bestpath as-path multipath-relax'] : []),
     ...neighbor(LINKS.a.us4),
     ...neighbor(LINKS.b.us4),

@@ -90,6 +90,11 @@ export class Frr {
     return true;
   }
 
+  /** What one daemon has logged so far (bgpd's NOTIFICATION lines, say). */
+  log(daemon: FrrDaemon): string {
+    return this.processes.find((p) => p.name === `${this.pathspace}-${daemon}`)?.log() ?? '';
+  }
+
   /** Output of a vtysh command. */
   vtysh(cmd: string): Promise<string> {
     return exec(['vtysh', '-N', this.pathspace, '-c', cmd]);
