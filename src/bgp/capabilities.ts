@@ -102,8 +102,11 @@ export function buildOpen(local: LocalCapabilityConfig): OpenMessage {
       restarting: gr.restarting,
       notification: false,
       restartTime: Math.min(gr.restartTime, 4095),
-      // Every family we run is listed (we are at least a helper for it); F says whether we kept forwarding.
-      families: local.families.map((f) => ({ ...FAMILIES[f], forwardingPreserved: gr.preserved.includes(f) })),
+      // Graceful restart on (a restart time): every family we run is listed, F says whether we kept forwarding. Aware
+      // only (restart time 0): none, as RFC 4724 §3 words it ("not capable of preserving its forwarding state ... but
+      // supports procedures for the Receiving Speaker"). Listing them would ask the peer to keep our routes as stale
+      // when our daemon dies: BIRD then went on forwarding into the dead gateway for a moment it did not bound.
+      families: gr.restartTime > 0 || gr.restarting ? local.families.map((f) => ({ ...FAMILIES[f], forwardingPreserved: gr.preserved.includes(f) })) : [],
     });
   }
   return {

@@ -54,6 +54,11 @@ describe('buildOpen', () => {
       ],
     });
   });
+
+  test('graceful restart aware only (restart time 0) lists no family, so peers do not keep our routes when we die', () => {
+    const open = buildOpen({ ...local, gracefulRestart: { restartTime: 0, restarting: false, preserved: [] } });
+    expect(open.capabilities.find((c) => c.kind === 'graceful-restart')).toEqual({ code: 64, kind: 'graceful-restart', restarting: false, notification: false, restartTime: 0, families: [] });
+  });
 });
 
 describe('negotiate', () => {
