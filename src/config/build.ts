@@ -52,6 +52,7 @@ function buildNeighbor(n: RawNeighbor, routerAsn: number): NeighborConfig {
     },
     gracefulRestart: { enabled: gr.enabled ?? false, restartTime: gr['restart-time'] ?? DEFAULTS.restartTime },
   };
+  if (exp.med !== undefined) out.export.med = exp.med;
   if (n['local-address'] !== undefined) out.localAddress = n['local-address'];
   if (n['next-hop-ipv6'] !== undefined) out.nextHopIpv6 = n['next-hop-ipv6'];
   if (imp['max-prefixes'] !== undefined) {

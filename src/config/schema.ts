@@ -61,6 +61,7 @@ export const neighborSchema = obj({
     learned: list(prefixFilter(), 'prefix filters').optional(),
     communities: list(community(), 'communities').optional(),
     'large-communities': list(largeCommunity(), 'large communities').optional(),
+    med: int(0, 4294967295).optional(),
   }).optional(),
   'graceful-restart': obj({
     enabled: bool().optional(),

@@ -59,6 +59,8 @@ export interface ExportConfig {
   communities: number[];
   /** RFC 8092 large communities. */
   largeCommunities: [number, number, number][];
+  /** MULTI_EXIT_DISC put on every route sent (RFC 4271 §5.1.4): a provider that compares MED takes the lowest. */
+  med?: number;
 }
 
 export interface GracefulRestartConfig {

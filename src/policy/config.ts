@@ -33,6 +33,8 @@ export interface ExportPolicyConfig {
   communities?: readonly number[];
   /** RFC 8092 large communities added to everything sent. */
   largeCommunities?: readonly (readonly [number, number, number])[];
+  /** MULTI_EXIT_DISC set on everything sent (RFC 4271 §5.1.4), replacing any MED the route had. */
+  med?: number;
 }
 
 export interface NeighborPolicyConfig {

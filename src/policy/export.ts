@@ -65,6 +65,7 @@ export class ExportPolicy implements ExportFilter {
   private readonly denyReasons = new Map<CompiledFilter, string>();
   private readonly baseCommunities: readonly number[];
   private readonly baseLarge: readonly (readonly [number, number, number])[];
+  private readonly med: number | undefined;
   private nextHops: LocalNextHops;
   private dyn: DynamicExportSettings = { extraPrepend: 0, communities: [], largeCommunities: [] };
   /** Rewritten attributes by input set, one cache per (family, originated?) since both change the result. */
@@ -80,6 +81,7 @@ export class ExportPolicy implements ExportFilter {
     for (const e of this.deny.entries) this.denyReasons.set(e, `denied by export filter "${e.text}"`);
     this.baseCommunities = cfg.export?.communities ?? [];
     this.baseLarge = cfg.export?.largeCommunities ?? [];
+    this.med = cfg.export?.med;
     this.nextHops = { ...nextHops };
   }
 
@@ -162,6 +164,8 @@ export class ExportPolicy implements ExportFilter {
       out.asPath = a.asPath ? a.asPath.slice() : [];
       out.localPref = effectiveLocalPref(a);
     }
+    // A configured MED is ours to send to this neighbor (a backup tunnel towards a cloud that ranks by MED).
+    if (this.med !== undefined) out.med = this.med;
     out.communities = addUnique(a.communities, [...this.baseCommunities, ...this.dyn.communities], (x, y) => x === y);
     out.largeCommunities = addUnique(
       a.largeCommunities,

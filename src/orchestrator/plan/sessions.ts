@@ -2,7 +2,7 @@
 // preferred), iBGP between twins (next-hop-self), eBGP from each edge to its site's LAN router. Dual-stack
 // sessions carry IPv6 over the same IPv4 session (MP-BGP), each end giving its IPv6 address on the link as next hop.
 
-import type { CloudProfile } from '../topology/cloud';
+import { BACKUP_MED, type CloudProfile } from '../topology/cloud';
 import type { FarSite, Liveness, OnpremSite, SiteSpec, Topology } from '../topology/types';
 import { TOPOLOGY_DEFAULTS } from '../topology/types';
 import type { P2p } from './addressing';
@@ -65,6 +65,8 @@ export function buildSessions(
         ...(t.onprem.inner6 ? { address6: addrOf(t.onprem.inner6) } : {}),
         asn: c.onprem.asn,
         prepend: backup ? bgp.backupPrepend : 0,
+        // A provider that ranks our tunnels by MED (GCP's route priority; AWS after the AS path) gets it too.
+        ...(backup && c.profile?.honours.med ? { med: BACKUP_MED } : {}),
         localPref: localPrefFor(backup),
         import: farPrefixes,
         exportLearned: onpremPrefixes,

@@ -67,6 +67,7 @@ export function renderBgpfoConfig(plan: Plan, nodeName: string, opts: BgpfoRende
     lines.push(`      max-prefixes: ${s.maxPrefixes}`);
     lines.push('    export:');
     lines.push(`      learned: ${yamlFlowList(local.exportLearned)}`);
+    if (local.med !== undefined) lines.push(`      med: ${local.med}`);
   }
   return lines.join('\n') + '\n';
 }

@@ -268,6 +268,12 @@ neighbors:
     expect(errorsOf(withNeighbor(`    shutdown-message: "${'é'.repeat(128)}"\n`))[0]).toContain('at most 255 bytes');
   });
 
+  test('export med: a 32-bit MED, kept as given; absent means none', () => {
+    expect(parseConfig(withNeighbor('    export: { med: 200 }\n'), 'bgpfo.yaml').neighbors[0]!.export.med).toBe(200);
+    expect(parseConfig(withNeighbor('    export: { communities: [] }\n'), 'bgpfo.yaml').neighbors[0]!.export.med).toBeUndefined();
+    expect(errorsOf(withNeighbor('    export: { med: 4294967296 }\n'))[0]).toBe("bgpfo.yaml:6: neighbors[0].export.med: expected an integer 0..4294967295 (got 4294967296)");
+  });
+
   test('types: booleans, lists and mappings', () => {
     expect(errorsOf(withNeighbor('    passive: yes\n'))).toEqual(['bgpfo.yaml:6: neighbors[0].passive: expected true or false (got "yes")']);
     expect(errorsOf(withNeighbor('    families: ipv4-unicast\n'))[0]).toContain('expected a list of ipv4-unicast / ipv6-unicast (got "ipv4-unicast")');

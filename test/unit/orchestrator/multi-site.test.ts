@@ -270,6 +270,19 @@ describe('one on-prem site with several far sites of different kinds', () => {
     // A cloud gateway applies no policy of ours: no prepends on its side, no BFD.
     expect(gcp).not.toMatch(/as-path prepend|bfd/);
   });
+
+  it('puts MED 200 on our routes over backup tunnels to a cloud that compares MED (GCP, AWS), none to Azure or on primaries', () => {
+    const r1 = parseConfig(renderBgpfoConfig(p, 'r1'), 'r1.yaml');
+    const med = (name: string) => r1.neighbors.find((n) => n.name === name)!.export.med;
+    const names = r1.neighbors.map((n) => n.name);
+    for (const [prefix, want] of [['gcp-', 200], ['aws-', 200], ['az-', undefined]] as const) {
+      const backups = names.filter((n) => n.startsWith(prefix) && n.endsWith('-isp2'));
+      const primaries = names.filter((n) => n.startsWith(prefix) && n.endsWith('-isp1'));
+      expect(backups.length).toBeGreaterThan(0);
+      expect(backups.map(med)).toEqual(backups.map(() => want));
+      expect(primaries.map(med)).toEqual(primaries.map(() => undefined));
+    }
+  });
 });
 
 describe('cloud limits', () => {

@@ -54,6 +54,15 @@ describe('ExportPolicy on eBGP', () => {
     expect(pol.explain('10.50.0.0/16', back)).toBe('learned from this neighbor');
   });
 
+  it('a configured MED goes on every route sent, originated or learned, replacing the route\'s own', () => {
+    const pol = policy({ role: 'backup', export: { learned: ['10.50.0.0/16'], med: 200 } });
+    expect(pol.exportRoute('10.1.0.0/16', own)?.med).toBe(200);
+    const far = new Path(peer({ key: 'far', asn: 65200 }), attrs([65200], { med: 40 }));
+    expect(pol.exportRoute('10.50.0.0/16', far)?.med).toBe(200);
+    const ibgp = new ExportPolicy({ name: 'twin', remoteAsn: LOCAL_ASN, export: { med: 5 } }, router, nh);
+    expect(ibgp.exportRoute('10.1.0.0/16', own)?.med).toBe(5);
+  });
+
   it('honours NO_EXPORT and the export deny list', () => {
     const tagged = new Path(localPeer, internAttrs({ origin: Origin.Igp, asPath: [], communities: [COMMUNITY_NO_EXPORT] }));
     expect(policy().exportRoute('10.1.0.0/16', tagged)).toBeUndefined();
