@@ -2,6 +2,7 @@
 // two channels each so nexthop objects never wait behind route batches; state read back with `ip -json`, carrier from `ip monitor link`.
 
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import type { Prefix } from '../bgp/types';
 import type { Dataplane, KernelObject, KernelOp, KernelRoute, OpFailure } from './dataplane';
 import { IpBatchWriter } from './ip-batch';
@@ -173,7 +174,8 @@ export class LinuxDataplane implements Dataplane {
   }
 
   private startMonitor(): void {
-    const child = spawn(this.options.ipPath ?? 'ip', this.ipArgs(['-o', 'monitor', 'link']), { stdio: ['ignore', 'pipe', 'ignore'] });
+    const [cmd, ...args] = diesWithParent([this.options.ipPath ?? 'ip', ...this.ipArgs(['-o', 'monitor', 'link'])]);
+    const child = spawn(cmd!, args, { stdio: ['ignore', 'pipe', 'ignore'] });
     this.monitor = child;
     child.on('error', () => undefined);
     let partial = '';
@@ -189,6 +191,16 @@ export class LinuxDataplane implements Dataplane {
       }
     });
   }
+}
+
+const SETPRIV = ['/usr/bin/setpriv', '/bin/setpriv'].find((p) => existsSync(p));
+
+/**
+ * A long-lived child that only writes when something happens (`ip monitor`) would outlive a daemon killed with
+ * SIGKILL until its next write: setpriv (util-linux) has the kernel kill it with its parent instead.
+ */
+export function diesWithParent(argv: string[]): string[] {
+  return SETPRIV ? [SETPRIV, '--pdeathsig', 'KILL', '--', ...argv] : argv;
 }
 
 /** "3: vb@if3: <NO-CARRIER,BROADCAST,MULTICAST,UP> ..." or "Deleted 5: x@NONE: <...>" from `ip -o monitor link`. */

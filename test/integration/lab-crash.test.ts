@@ -1,9 +1,9 @@
 // Two labs at once, and a crash: `bgpfo lab up` killed (SIGKILL) half-way leaves a state file that lets
 // `bgpfo lab down` remove everything it had made, without touching the other lab. Also the CLI end to end:
-// status --json, exec, a second `up` of a lab that is up.
+// status --json, exec, a second `up` of a lab that is up. And a daemon killed with SIGKILL takes its helpers along.
 
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { labDown, labLayout, loadState, sessionStates, statePath, systemRunner, type LabUpResult } from '../../src/lab';
 import { AA4, CLI, leftovers, upLab } from './lab-support';
 import { exec, execAny, waitFor } from './harness';
@@ -58,6 +58,48 @@ test('lab up killed half-way is removed completely by lab down, and the other la
   // Lab A still has every namespace and session.
   const states = await sessionStates(systemRunner, labLayout(A), a.plan);
   expect(states.filter((s) => s.state !== 'Established')).toEqual([]);
+});
+
+/** Live (not zombie) descendants of a process, from /proc: pid -> command. */
+function descendants(root: number): Map<number, string> {
+  const procs = readdirSync('/proc')
+    .filter((d) => /^\d+$/.test(d))
+    .flatMap((d) => {
+      try {
+        const stat = readFileSync(`/proc/${d}/stat`, 'utf8');
+        const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+        return [{ pid: Number(d), ppid: Number(rest[1]), state: rest[0]!, comm: stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')) }];
+      } catch {
+        return [];
+      }
+    });
+  const out = new Map<number, string>();
+  const walk = (pid: number) => {
+    for (const p of procs.filter((x) => x.ppid === pid)) {
+      if (p.state !== 'Z') out.set(p.pid, p.comm);
+      walk(p.pid);
+    }
+  };
+  walk(root);
+  return out;
+}
+
+test('a daemon killed with SIGKILL leaves none of its helpers running (BFD, netlink writer, lock, link monitor)', async () => {
+  const daemon = loadState(A)!.processes.find((p) => p.node === 'gw1' && p.role === 'daemon')!;
+  const helpers = descendants(daemon.pid);
+  expect([...helpers.values()]).toEqual(expect.arrayContaining(['ip', 'bgpfo-netlink', 'flock']));
+  process.kill(daemon.pid, 'SIGKILL');
+  const running = (pid: number) => {
+    try {
+      return !/\) Z /.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+    } catch {
+      return false;
+    }
+  };
+  const alive = () => [...helpers].filter(([pid]) => running(pid)).map(([pid, comm]) => `${comm} (${pid})`);
+  await waitFor(() => alive().length === 0, 5_000, { what: "gw1's helpers to exit with the daemon" }).catch(() => {
+    throw new Error(`still running 5 s after the daemon was killed: ${alive().join(', ')}`);
+  });
 });
 
 test('lab down FILE --name works from the topology file too, and leaves nothing', async () => {
