@@ -131,6 +131,30 @@ describe('bash (readline)', () => {
   });
 });
 
+describe('option values with fixed choices (--log-format, --kind, --engine), for the command typed', () => {
+  test('bash: with a space or "="', () => {
+    const { ran } = bashTyped(['bgpfo daemon --log-format \t', 'bgpfo daemon --log-format=j\t', 'bgpfo validate --kind t\t', 'bgpfo scenario run --engine \t']);
+    expect(ran).toEqual(['daemon --log-format json pretty', 'daemon --log-format=json', 'validate --kind topology', 'scenario run --engine containerlab netns']);
+  });
+
+  test.each(['fpath', 'source'] as const)('zsh (installed by %s): with a space or "="', (install) => {
+    const { ran } = zshTyped(['bgpfo daemon --log-format \t', 'bgpfo daemon --log-format=j\t', 'bgpfo validate --kind t\t', 'bgpfo scenario run --engine \t'], install);
+    expect(ran).toEqual(['daemon --log-format json pretty', 'daemon --log-format=json', 'validate --kind topology', 'scenario run --engine containerlab netns']);
+  });
+
+  test('fish', () => {
+    const script = join(dir, 'bgpfo.fish');
+    writeFileSync(script, fishScript(program()));
+    if (spawnSync('fish', ['--version']).status !== 0) throw new Error('fish is not installed: run scripts/setup.sh (it installs the fish package)');
+    const cmd = [`source ${script}`, `echo '--1'; complete -C'bgpfo daemon --log-format '`, `echo '--2'; complete -C'bgpfo validate --kind t'`].join('; ');
+    const r = spawnSync('fish', ['--no-config', '-c', cmd], { encoding: 'utf8', cwd });
+    expect(r.stderr).toBe('');
+    const [, one, two] = r.stdout.split(/--\d\n/);
+    expect(one.trim().split('\n').map((l) => l.split('\t')[0]).sort()).toEqual(['json', 'pretty']);
+    expect(two.trim().split('\n').map((l) => l.split('\t')[0])).toEqual(['topology']);
+  });
+});
+
 describe.each(['fpath', 'source'] as const)('zsh (line editor on a pty), script installed by %s', (install) => {
   test('bgpfo <TAB> offers the subcommands; validate <TAB> files, validate --<TAB> its options; paths after -c and --out=', () => {
     const { ran } = zshTyped(['bgpfo \t', 'bgpfo val\t', 'bgpfo validate \t', 'bgpfo validate --\t', 'bgpfo status -c \t', 'bgpfo render --out=t\t'], install);
