@@ -31,6 +31,8 @@ interface ConnIo {
   timers: Map<TimerName, TimerRecord>;
   /** Set while an outbound connect waits for the connections we closed to finish closing. */
   connectWaiting?: () => void;
+  /** We sent a NOTIFICATION on this connection while it carried the Established session (clear, Cease, errors). */
+  notifiedEstablished?: boolean;
 }
 
 const LINGER_MS = 2000;
@@ -47,7 +49,7 @@ export class BgpSession extends EventEmitter<BgpSessionEvents> {
   private readonly log: Logger;
   private readonly preOpenCtx: CodecContext;
   private readonly counters: SessionCounters = { sent: emptyMessageCounts(), received: emptyMessageCounts(), establishedTransitions: 0 };
-  /** Connections we ended (after a NOTIFICATION, say) that the peer has not closed yet. */
+  /** Established connections we ended with a NOTIFICATION that the peer has not closed yet. */
   private readonly lingering = new Set<net.Socket>();
 
   constructor(private readonly opts: SessionOptions) {
@@ -247,6 +249,7 @@ export class BgpSession extends EventEmitter<BgpSessionEvents> {
         }
         if (!io.socket) return;
         io.socket.write(encodeMessage(msg, this.ctxOf(io.id)));
+        if (a.type === 'send-notification' && this.established?.conn === io.id) io.notifiedEstablished = true;
         if (a.type === 'send-notification') this.sentNotification(a.notification);
         else countMessage(this.counters.sent, msg.type as 'open' | 'keepalive');
         return;
@@ -302,8 +305,9 @@ export class BgpSession extends EventEmitter<BgpSessionEvents> {
   // ---- TCP ------------------------------------------------------------------------------------------
 
   /**
-   * A new outbound connection waits until the connections we ended have closed (at most LINGER_MS): a peer that has
-   * not read our NOTIFICATION yet must not see the new connection first. FRR, say, takes a new connection from a peer it
+   * A new outbound connection waits until the Established connections we ended with a NOTIFICATION have closed (at
+   * most LINGER_MS): a peer that has not read our NOTIFICATION yet must not see the new connection first. (Collision
+   * dumps and connections that never carried the session do not hold it up.) FRR, say, takes a new connection from a peer it
    * holds an Established session with as that peer restarting (RFC 4724), and drops the old session as closed, the
    * NOTIFICATION (an operator's Administrative Reset, a Cease with its message) unread.
    */
@@ -391,7 +395,9 @@ export class BgpSession extends EventEmitter<BgpSessionEvents> {
     io.socket = undefined;
     io.framer = undefined;
     io.connectWaiting = undefined;
-    if (socket && endSocket(socket)) {
+    const notified = io.notifiedEstablished === true;
+    io.notifiedEstablished = undefined;
+    if (socket && endSocket(socket) && notified) {
       this.lingering.add(socket);
       socket.once('close', () => this.lingering.delete(socket));
     }

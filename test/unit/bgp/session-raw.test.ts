@@ -185,6 +185,10 @@ describe('connections', () => {
     await waitFor(() => rl.accepted.length === 1, 'our connection');
     const old = cleanup.add(new RawPeer(rl.accepted[0]!), (r) => r.destroy());
     await old.next('open');
+    old.send(rawOpen('10.0.0.2'));
+    await old.next('keepalive');
+    old.send({ type: 'keepalive' });
+    await waitFor(() => A.state === 'Established', 'Established');
     old.socket.pause(); // it never reads, so never closes its side
     const stoppedAt = Date.now();
     A.stop();
@@ -192,6 +196,22 @@ describe('connections', () => {
     await waitFor(() => rl.accepted.length === 2, 'the new connection once the old one is given up', 4000);
     expect(Date.now() - stoppedAt).toBeGreaterThanOrEqual(1900); // LINGER_MS, 2 s
     expect(A.info.connections).toBe(1);
+  });
+
+  test('a connection that never carried the session does not hold up the next one', async () => {
+    const rl = cleanup.add(await Listener.on(HOST), (l) => l.close());
+    rl.onConnection = () => {};
+    const { A } = await withListener({ port: rl.port });
+    A.start();
+    await waitFor(() => rl.accepted.length === 1, 'our connection');
+    const old = cleanup.add(new RawPeer(rl.accepted[0]!), (r) => r.destroy());
+    await old.next('open');
+    old.socket.pause();
+    const stoppedAt = Date.now();
+    A.stop(); // in OpenSent: a NOTIFICATION, but no session to mistake for a restart
+    A.start();
+    await waitFor(() => rl.accepted.length === 2, 'the new connection at once', 1000);
+    expect(Date.now() - stoppedAt).toBeLessThan(1000);
   });
 
   test('send() before Established throws a SessionError', () => {
