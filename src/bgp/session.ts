@@ -29,10 +29,6 @@ interface ConnIo {
   socket?: net.Socket;
   framer?: Framer;
   timers: Map<TimerName, TimerRecord>;
-  /** Set while an outbound connect waits for the connections we closed to finish closing. */
-  connectWaiting?: () => void;
-  /** We sent a NOTIFICATION on this connection while it carried the Established session (clear, Cease, errors). */
-  notifiedEstablished?: boolean;
 }
 
 const LINGER_MS = 2000;
@@ -49,8 +45,6 @@ export class BgpSession extends EventEmitter<BgpSessionEvents> {
   private readonly log: Logger;
   private readonly preOpenCtx: CodecContext;
   private readonly counters: SessionCounters = { sent: emptyMessageCounts(), received: emptyMessageCounts(), establishedTransitions: 0 };
-  /** Established connections we ended with a NOTIFICATION that the peer has not closed yet. */
-  private readonly lingering = new Set<net.Socket>();
 
   constructor(private readonly opts: SessionOptions) {
     super();
@@ -249,7 +243,6 @@ export class BgpSession extends EventEmitter<BgpSessionEvents> {
         }
         if (!io.socket) return;
         io.socket.write(encodeMessage(msg, this.ctxOf(io.id)));
-        if (a.type === 'send-notification' && this.established?.conn === io.id) io.notifiedEstablished = true;
         if (a.type === 'send-notification') this.sentNotification(a.notification);
         else countMessage(this.counters.sent, msg.type as 'open' | 'keepalive');
         return;
@@ -304,27 +297,8 @@ export class BgpSession extends EventEmitter<BgpSessionEvents> {
 
   // ---- TCP ------------------------------------------------------------------------------------------
 
-  /**
-   * A new outbound connection waits until the Established connections we ended with a NOTIFICATION have closed (at
-   * most LINGER_MS): a peer that has not read our NOTIFICATION yet must not see the new connection first. (Collision
-   * dumps and connections that never carried the session do not hold it up.) FRR, say, takes a new connection from a peer it
-   * holds an Established session with as that peer restarting (RFC 4724), and drops the old session as closed, the
-   * NOTIFICATION (an operator's Administrative Reset, a Cease with its message) unread.
-   */
   private connect(io: ConnIo): void {
     this.drop(io);
-    if (this.lingering.size === 0) return this.connectNow(io);
-    const go = () => {
-      if (io.connectWaiting !== go) return;
-      io.connectWaiting = undefined;
-      if (this.io.get(io.id) === io && !io.socket) this.connectNow(io);
-    };
-    io.connectWaiting = go;
-    const pending = [...this.lingering].map((s) => new Promise<void>((resolve) => s.once('close', () => resolve())));
-    void Promise.all(pending).then(go);
-  }
-
-  private connectNow(io: ConnIo): void {
     const socket = net.connect({
       host: this.opts.peerAddress,
       port: this.opts.port ?? BGP_PORT,
@@ -394,13 +368,7 @@ export class BgpSession extends EventEmitter<BgpSessionEvents> {
     const socket = io.socket;
     io.socket = undefined;
     io.framer = undefined;
-    io.connectWaiting = undefined;
-    const notified = io.notifiedEstablished === true;
-    io.notifiedEstablished = undefined;
-    if (socket && endSocket(socket) && notified) {
-      this.lingering.add(socket);
-      socket.once('close', () => this.lingering.delete(socket));
-    }
+    if (socket) endSocket(socket);
   }
 
   private discard(conn: number): void {
@@ -442,23 +410,19 @@ export class BgpSession extends EventEmitter<BgpSessionEvents> {
   }
 }
 
-/**
- * Close after what was written is flushed; destroy if the peer does not close its side soon. True when the socket
- * lingers (its 'close' is still to come).
- */
-function endSocket(socket: net.Socket): boolean {
+/** Close after what was written is flushed; destroy if the peer does not close its side soon. */
+function endSocket(socket: net.Socket): void {
   socket.removeAllListeners('data');
   socket.on('error', () => {});
   if (socket.connecting || socket.destroyed) {
     socket.destroy();
-    return false;
+    return;
   }
   socket.end();
   socket.resume();
   const t = setTimeout(() => socket.destroy(), LINGER_MS);
   t.unref();
   socket.once('close', () => clearTimeout(t));
-  return true;
 }
 
 /** Drop undefined values so optional properties stay absent (exactOptionalPropertyTypes-friendly spreads). */

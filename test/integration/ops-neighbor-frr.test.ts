@@ -101,7 +101,8 @@ describe('neighbor views and resets against FRR', () => {
     const out = await bgpfo.cli(['clear', 'tun-a1']);
     expect(out).toBe('tun-a1: hard reset - NOTIFICATION Cease/Administrative Reset (6/4) sent; the session starts again at once\n');
     // FRR logs the NOTIFICATION it read (bgp log-neighbor-changes), with our message (RFC 8203). Its own "last reset"
-    // reason is no proof: the collision when both ends reconnect can overwrite it.
+    // reason is no proof: our reconnect at once, which a busy FRR may handle as the peer restarting, overwrites it
+    // ("NSF peer closed the session").
     const line = await waitFor(
       () => FRR_NOTIFICATION.exec(frr.log('bgpd').slice(logFrom).split('\n').filter((l) => l.includes(`neighbor ${LINKS.a.us4} `)).join('\n'))?.[0],
       10_000,

@@ -152,68 +152,6 @@ describe('connections', () => {
     expect(A.info.connectRetryCounter).toBe(2);
   });
 
-  test('after a reset, the new connection waits until the peer has closed the old one (it read our NOTIFICATION first)', async () => {
-    const rl = cleanup.add(await Listener.on(HOST), (l) => l.close());
-    rl.onConnection = () => {};
-    const { A } = await withListener({ port: rl.port });
-    A.start();
-    await waitFor(() => rl.accepted.length === 1, 'our connection');
-    const old = cleanup.add(new RawPeer(rl.accepted[0]!), (r) => r.destroy());
-    await old.next('open');
-    old.send(rawOpen('10.0.0.2'));
-    await old.next('keepalive');
-    old.send({ type: 'keepalive' });
-    await waitFor(() => A.state === 'Established', 'Established');
-    // What `bgpfo clear` does: Cease/Administrative Reset, then start again at once.
-    old.socket.pause(); // a busy peer: it has not read the NOTIFICATION yet
-    A.stop({ code: 6, subcode: 4, message: 'clear' });
-    A.start();
-    await new Promise((r) => setTimeout(r, 300));
-    expect(rl.accepted.length).toBe(1);
-    old.socket.resume();
-    await old.next('notification');
-    expect(old.of('notification')[0]).toMatchObject({ code: 6, subcode: 4 });
-    old.socket.end(); // read it, closes its side
-    await waitFor(() => rl.accepted.length === 2, 'the new connection after the old one closed');
-  });
-
-  test('the new connection does not wait past the linger time for a peer that never closes', async () => {
-    const rl = cleanup.add(await Listener.on(HOST), (l) => l.close());
-    rl.onConnection = () => {};
-    const { A } = await withListener({ port: rl.port });
-    A.start();
-    await waitFor(() => rl.accepted.length === 1, 'our connection');
-    const old = cleanup.add(new RawPeer(rl.accepted[0]!), (r) => r.destroy());
-    await old.next('open');
-    old.send(rawOpen('10.0.0.2'));
-    await old.next('keepalive');
-    old.send({ type: 'keepalive' });
-    await waitFor(() => A.state === 'Established', 'Established');
-    old.socket.pause(); // it never reads, so never closes its side
-    const stoppedAt = Date.now();
-    A.stop();
-    A.start();
-    await waitFor(() => rl.accepted.length === 2, 'the new connection once the old one is given up', 4000);
-    expect(Date.now() - stoppedAt).toBeGreaterThanOrEqual(1900); // LINGER_MS, 2 s
-    expect(A.info.connections).toBe(1);
-  });
-
-  test('a connection that never carried the session does not hold up the next one', async () => {
-    const rl = cleanup.add(await Listener.on(HOST), (l) => l.close());
-    rl.onConnection = () => {};
-    const { A } = await withListener({ port: rl.port });
-    A.start();
-    await waitFor(() => rl.accepted.length === 1, 'our connection');
-    const old = cleanup.add(new RawPeer(rl.accepted[0]!), (r) => r.destroy());
-    await old.next('open');
-    old.socket.pause();
-    const stoppedAt = Date.now();
-    A.stop(); // in OpenSent: a NOTIFICATION, but no session to mistake for a restart
-    A.start();
-    await waitFor(() => rl.accepted.length === 2, 'the new connection at once', 1000);
-    expect(Date.now() - stoppedAt).toBeLessThan(1000);
-  });
-
   test('send() before Established throws a SessionError', () => {
     const A = session({ peerAddress: HOST });
     expect(() => A.send([])).toThrow(SessionError);
