@@ -138,8 +138,8 @@ describe('option values with fixed choices (--log-format, --kind, --engine), for
   });
 
   test.each(['fpath', 'source'] as const)('zsh (installed by %s): with a space or "="', (install) => {
-    const { ran } = zshTyped(['bgpfo daemon --log-format \t', 'bgpfo daemon --log-format=j\t', 'bgpfo validate --kind t\t', 'bgpfo scenario run --engine \t'], install);
-    expect(ran).toEqual(['daemon --log-format json pretty', 'daemon --log-format=json', 'validate --kind topology', 'scenario run --engine containerlab netns']);
+    const { ran } = zshTyped(['bgpfo daemon --log-format \t', 'bgpfo daemon --log-format=j\t', 'bgpfo validate --kind t\t', 'bgpfo scenario run --engine \t', 'bgpfo validate --kin\t'], install);
+    expect(ran).toEqual(['daemon --log-format json pretty', 'daemon --log-format=json', 'validate --kind topology', 'scenario run --engine containerlab netns', 'validate --kind']);
   });
 
   test('fish', () => {
