@@ -41,6 +41,7 @@ export function formatLabTraffic(r: LabTrafficResult): string {
     table(rows) + (shown.length < r.tunnels.length ? `\n(${r.tunnels.length - shown.length} other tunnels carried none of it)` : ''),
     '',
     `lost: ${p.lost} packets (${((100 * p.lost) / Math.max(1, p.sent)).toFixed(2)}%) in ${p.flowsWithLoss} of ${p.flows} flows; longest gap in a flow: ${p.longestGapMs} ms (normal spacing ${p.flowIntervalMs} ms)` +
+      (p.droppedByReceiver ? `\nof which ${p.droppedByReceiver} reached ${r.to} and were dropped by the receiving agent's socket, its buffer full (a busy machine, not the network)` : '') +
       (p.flowsNotRecovered ? `\n${p.flowsNotRecovered} flows were still cut off when the traffic stopped (no failover yet?)` : ''),
   ].join('\n');
 }

@@ -8,7 +8,7 @@ export { labStatus, type LabStatus, type TunnelStatus, type TunnelEndStatus } fr
 export { labFault, type FaultRequest, type FaultOptions } from './faults';
 export { labExec } from './node-exec';
 export { runLabTraffic, hostAddress, receiverAgent, senderAgent, type LabTrafficOptions, type LabTrafficResult, type TunnelTraffic } from './lab-traffic';
-export { sendFlows, receiveFlows, trafficReport, FlowReceiver, DEFAULT_TRAFFIC_PORT, type TrafficReport, type FlowStats, type SenderReport } from './traffic';
+export { sendFlows, receiveFlows, trafficReport, FlowReceiver, DEFAULT_TRAFFIC_PORT, type TrafficReport, type FlowStats, type ReceivedFlows, type SenderReport } from './traffic';
 export { sessionStates, notEstablished, type SessionEndState } from './sessions';
 export { loadLabPlan, withDaemons, DAEMONS, type LabPlanOptions } from './plan-source';
 export { labLayout, type LabLayout } from './layout';

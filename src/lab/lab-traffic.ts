@@ -9,7 +9,7 @@ import { inNetns, systemRunner, type Runner } from './exec';
 import { TunnelFlowCounters } from './counters';
 import { requireState } from './state';
 import { findNode } from './steps';
-import { DEFAULT_TRAFFIC_PORT, receiveFlows, sendFlows, trafficReport, type FlowStats, type IpVersion, type SenderReport, type TrafficReport } from './traffic';
+import { DEFAULT_TRAFFIC_PORT, receiveFlows, sendFlows, trafficReport, type IpVersion, type ReceivedFlows, type SenderReport, type TrafficReport } from './traffic';
 
 export interface LabTrafficOptions {
   from: string;
@@ -111,7 +111,7 @@ export async function runLabTraffic(lab: string, o: LabTrafficOptions): Promise<
       await new Promise((r) => setTimeout(r, 300));
       recv.kill('SIGTERM');
       await rx.exited;
-      const received = lastJson<Record<string, FlowStats>>(rx.stdout(), 'receiver');
+      const received = lastJson<ReceivedFlows>(rx.stdout(), 'receiver');
       const c = await counters.read();
       return {
         from: from.name,

@@ -3,8 +3,8 @@
 // numbers (src/lab/traffic.ts datagrams), and a receiver that records arrivals (flow-record.ts). JSON lines out.
 
 import { createSocket, type Socket } from 'node:dgram';
-import { readFileSync } from 'node:fs';
 import { decodeProbe, encodeProbe } from '../lab/traffic';
+import { udpRcvbufErrors } from '../lab/udp-drops';
 import { FlowRecorder, type SenderReport, type SenderStall } from './flow-record';
 
 /** Wall-clock milliseconds with sub-millisecond resolution, comparable across processes on one machine. */
@@ -89,32 +89,6 @@ export async function sendConstantRate(o: SendOptions, stop: Promise<void>, onSt
   await new Promise((r) => setTimeout(r, 20));
   for (const s of sockets) s.close();
   return { startedAt: start, stoppedAt, ppsPerFlow: o.ppsPerFlow, sent, sendErrors: errors, sportBase: o.sportBase, stalls };
-}
-
-/** UDP RcvbufErrors of this process's network namespace, IPv4 (/proc/net/snmp) plus IPv6 (/proc/net/snmp6). */
-export function udpRcvbufErrors(): number {
-  return udp4RcvbufErrors() + udp6RcvbufErrors();
-}
-
-function udp4RcvbufErrors(): number {
-  try {
-    const lines = readFileSync('/proc/net/snmp', 'utf8').split('\n').filter((l) => l.startsWith('Udp:'));
-    const names = lines[0]!.split(/\s+/);
-    const values = lines[1]!.split(/\s+/);
-    return Number(values[names.indexOf('RcvbufErrors')] ?? 0);
-  } catch {
-    return 0;
-  }
-}
-
-/** "Udp6RcvbufErrors   3" in /proc/net/snmp6 (absent or unreadable without IPv6: 0). */
-function udp6RcvbufErrors(): number {
-  try {
-    const m = /^Udp6RcvbufErrors\s+(\d+)/m.exec(readFileSync('/proc/net/snmp6', 'utf8'));
-    return m ? Number(m[1]) : 0;
-  } catch {
-    return 0;
-  }
 }
 
 /** Records the times a 1 ms timer fired at least 5 ms late: this process was not running. */

@@ -53,7 +53,11 @@ export function clabSysctls(plan: Plan, node: PlanNode): Record<string, string> 
  * to start without SYS_ADMIN. WireGuard nodes also need the /dev/net/tun device for wireguard-go.
  */
 export function nodeCapabilities(node: PlanNode): string[] {
-  return node.runs === 'frr' ? ['NET_ADMIN', 'SYS_ADMIN'] : ['NET_ADMIN'];
+  if (node.runs === 'frr') return ['NET_ADMIN', 'SYS_ADMIN'];
+  // bgpfo puts its BFD process at SCHED_RR or nice -10: without SYS_NICE it runs at normal priority, and a busy host
+  // delays its packets past the detection time (a live tunnel declared dead).
+  if (node.runs === 'bgpfo') return ['NET_ADMIN', 'SYS_NICE'];
+  return ['NET_ADMIN'];
 }
 
 function imageOf(node: PlanNode, images: ClabImages): string {

@@ -44,6 +44,9 @@ export function installedBgpfo(env: NodeJS.ProcessEnv = process.env): { bin: str
   return { bin };
 }
 
+/** What the daemon needs and nothing more (test/integration/systemd-unit.test.ts runs it with exactly these). */
+export const UNIT_CAPABILITIES = ['CAP_NET_ADMIN', 'CAP_NET_BIND_SERVICE', 'CAP_NET_RAW', 'CAP_CHOWN', 'CAP_SYS_NICE'];
+
 export function renderSystemdUnit(plan: Plan, nodeName: string, opts: SystemdOptions = {}): string {
   const node = nodeByName(plan, nodeName);
   if (node.runs !== 'bgpfo') throw new Error(`${nodeName} runs ${node.runs}, not bgpfo`);
@@ -79,9 +82,10 @@ export function renderSystemdUnit(plan: Plan, nodeName: string, opts: SystemdOpt
     'Restart=on-failure',
     'RestartSec=2s',
     '# Routes and nexthops in the kernel, port 179, BFD packets with TTL 255, probes; CAP_CHOWN gives the control',
-    '# socket and its directory to control.group.',
-    'CapabilityBoundingSet=CAP_NET_ADMIN CAP_NET_BIND_SERVICE CAP_NET_RAW CAP_CHOWN',
-    'AmbientCapabilities=CAP_NET_ADMIN CAP_NET_BIND_SERVICE CAP_NET_RAW CAP_CHOWN',
+    '# socket and its directory to control.group; CAP_SYS_NICE puts the BFD process at SCHED_RR (else nice -10), so a',
+    '# busy router does not starve BFD into declaring a live tunnel dead.',
+    `CapabilityBoundingSet=${UNIT_CAPABILITIES.join(' ')}`,
+    `AmbientCapabilities=${UNIT_CAPABILITIES.join(' ')}`,
     'NoNewPrivileges=yes',
     '# systemd creates /run/bgpfo as root:root 0750; the daemon then gives it to control.group (still 0750), so the',
     "# group's members reach the socket. RuntimeDirectoryPreserve=restart keeps it over a restart.",

@@ -50,6 +50,8 @@ export interface BgpfoStartOptions {
   /** The config as a kebab-case object (as in YAML); control.socket is set to the lab's temp dir. */
   config: Record<string, unknown>;
   logLevel?: string;
+  /** Runs the daemon under this command (e.g. setpriv with a unit's capability set). */
+  wrap?: string[];
 }
 
 export class BgpfoDaemon {
@@ -72,7 +74,7 @@ export class BgpfoDaemon {
     writeFileSync(configFile, stringify({ ...opts.config, control }));
     // BGPFO_NODE_ARGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof") profiles the daemon in benchmarks.
     const nodeArgs = (process.env.BGPFO_NODE_ARGS ?? '').split(' ').filter(Boolean);
-    const p = ns.spawn(name, [process.execPath, ...nodeArgs, MAIN, 'daemon', '--config', configFile, '--log-level', opts.logLevel ?? 'debug']);
+    const p = ns.spawn(name, [...(opts.wrap ?? []), process.execPath, ...nodeArgs, MAIN, 'daemon', '--config', configFile, '--log-level', opts.logLevel ?? 'debug']);
     const d = new BgpfoDaemon(ns, name, configFile, socketPath, p);
     await waitFor(
       async () => {

@@ -40,15 +40,22 @@ describe('FlowReceiver', () => {
 
 describe('trafficReport', () => {
   it('counts loss per flow against what was sent; a flow never heard from lost everything', () => {
-    const r = trafficReport({ sent: [10, 10, 100], pps: 30, seconds: 1 }, { '0': { received: 10, maxSeq: 9, maxGapMs: 110, reordered: 0 }, '1': { received: 7, maxSeq: 9, maxGapMs: 290.5, reordered: 2 } });
+    const r = trafficReport({ sent: [10, 10, 100], pps: 30, seconds: 1 }, { flows: { '0': { received: 10, maxSeq: 9, maxGapMs: 110, reordered: 0 }, '1': { received: 7, maxSeq: 9, maxGapMs: 290.5, reordered: 2 } }, rcvbufErrors: 0 });
     // Flow 2 sent 100 packets 100 ms apart and none arrived: cut off for the whole run.
-    expect(r).toEqual({ flows: 3, sent: 120, received: 17, lost: 103, flowsWithLoss: 2, flowsNotRecovered: 1, longestGapMs: 10000, flowIntervalMs: 100, reordered: 2 });
+    expect(r).toEqual({ flows: 3, sent: 120, received: 17, lost: 103, flowsWithLoss: 2, flowsNotRecovered: 1, longestGapMs: 10000, flowIntervalMs: 100, reordered: 2, droppedByReceiver: 0 });
   });
 
   it('a flow cut off at the end counts its lost tail as a gap, though no later packet closed it', () => {
     // 40 packets each 100 ms apart; the last one received was seq 19: 20 more never arrived.
-    const r = trafficReport({ sent: [40], pps: 10, seconds: 4 }, { '0': { received: 20, maxSeq: 19, maxGapMs: 101, reordered: 0 } });
+    const r = trafficReport({ sent: [40], pps: 10, seconds: 4 }, { flows: { '0': { received: 20, maxSeq: 19, maxGapMs: 101, reordered: 0 } }, rcvbufErrors: 0 });
     expect(r).toMatchObject({ lost: 20, flowsNotRecovered: 1, longestGapMs: 2100 });
+  });
+
+  it('packets the receiving socket dropped are told apart from the loss, never more than it', () => {
+    const flows = { '0': { received: 30, maxSeq: 39, maxGapMs: 101, reordered: 0 } };
+    expect(trafficReport({ sent: [40], pps: 10, seconds: 4 }, { flows, rcvbufErrors: 6 })).toMatchObject({ lost: 10, droppedByReceiver: 6 });
+    // Drops of another socket in the namespace cannot make the network's loss negative.
+    expect(trafficReport({ sent: [40], pps: 10, seconds: 4 }, { flows, rcvbufErrors: 50 })).toMatchObject({ lost: 10, droppedByReceiver: 10 });
   });
 });
 
@@ -59,7 +66,7 @@ describe('flows over the loopback', () => {
     await new Promise((r) => setTimeout(r, 100));
     const got = rx.stop();
     expect(sent.sent.reduce((a, b) => a + b, 0)).toBe(200);
-    expect(Object.keys(got)).toHaveLength(8);
+    expect(Object.keys(got.flows)).toHaveLength(8);
     expect(trafficReport(sent, got)).toMatchObject({ flows: 8, sent: 200, lost: 0, flowsWithLoss: 0 });
   });
 
@@ -71,6 +78,6 @@ describe('flows over the loopback', () => {
     await new Promise((r) => setTimeout(r, 100));
     const got = rx.stop();
     expect(trafficReport(sent, got)).toMatchObject({ flows: 4, sent: 200, received: 200, lost: 0 });
-    expect(Object.values(got).reduce((a, f) => a + f.received, 0)).toBe(200);
+    expect(Object.values(got.flows).reduce((a, f) => a + f.received, 0)).toBe(200);
   });
 });
