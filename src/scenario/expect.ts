@@ -2,6 +2,7 @@
 // the last fault before it to the moment it was reached, on the flows' own sequence numbers and arrival times
 // and on the per-tunnel counters. A failed check says what was expected, what was measured, and where.
 
+import { STEAL_DISTURBS } from './machine-load';
 import type { Plan } from '../orchestrator';
 import { carrying, flowWindowStats, tunnelPackets, type StreamRun, type Window } from './analyze';
 import { resolveTunnelRef } from './check';
@@ -35,7 +36,10 @@ export interface CheckResult {
   measured: string;
   /** Why, flow by flow or tunnel by tunnel, when it failed (and a few lines when it passed). */
   details: string[];
-  /** Set when the traffic agents themselves stalled in the window (a busy machine): the figures may be off. */
+  /**
+   * Set when the machine itself was not all there in the window: the traffic agents stalled, or the hypervisor took
+   * CPU time from this virtual machine (steal). The figures may be off.
+   */
   disturbed?: string;
 }
 
@@ -53,6 +57,8 @@ export interface EvalContext {
   /** The topology's liveness detection time (interval x multiplier), for "detection + N". */
   detectionMs: number;
   trafficStartedAt: number;
+  /** The share of CPU time the hypervisor took within a window (machine-load.ts), when it was sampled. */
+  stealShare?: (w: Window) => number | undefined;
 }
 
 /** The window a steady-state check reads: the last few sample intervals before `at`. */
@@ -100,7 +106,12 @@ export function evaluateCheckpoint(ctx: EvalContext, c: CheckpointRecord): Check
   const since = fault ? `since the ${fault.fault.kind} at step ${fault.step + 1}` : 'since the traffic started';
   const out: CheckResult[] = [];
   const stalls = agentStalls(runs, w, 50);
-  const disturbed = stalls.length ? `the traffic agents stalled ${stalls.length} time(s) in this window, up to ${Math.max(...stalls.map((x) => x.ms))} ms (a busy machine): run it again` : undefined;
+  const steal = ctx.stealShare?.(w);
+  const causes = [
+    ...(stalls.length ? [`the traffic agents stalled ${stalls.length} time(s) in this window, up to ${Math.max(...stalls.map((x) => x.ms))} ms (a busy machine)`] : []),
+    ...(steal !== undefined && steal >= STEAL_DISTURBS ? [`the hypervisor took ${(100 * steal).toFixed(1)}% of the CPU time in this window (steal: a shared host)`] : []),
+  ];
+  const disturbed = causes.length ? `${causes.join('; ')}: run it again` : undefined;
   const result = (check: string, ok: boolean, expected: string, measured: string, details: string[] = []) =>
     out.push({ step: c.step, line: c.line, name, check, ok, expected, measured, details, ...(disturbed && check !== 'sessions-up' ? { disturbed } : {}) });
 

@@ -1,6 +1,7 @@
 // A scenario run's report: JSON for machines, a short text summary for the change review, both from one
 // ScenarioReport. Times in the report are milliseconds since the traffic started ("+2000 ms").
 
+import { STEAL_DISTURBS } from './machine-load';
 import type { Plan } from '../orchestrator';
 import { decodeBitmap, missingIn, seqAt } from './flow-record';
 import type { StreamRun, TunnelSeries } from './analyze';
@@ -64,6 +65,8 @@ export interface ScenarioReport {
   error?: string;
   /** A failed check was measured while the traffic agents stalled (a busy machine): worth running again. */
   disturbed: boolean;
+  /** The most CPU time the hypervisor took from this machine in any second of the traffic (steal), percent. */
+  maxStealPct?: number;
   /** Epoch ms the traffic started: every "+N ms" counts from here. */
   t0: number;
   streams: StreamSummary[];
@@ -157,6 +160,7 @@ export function formatSummary(r: ScenarioReport, plan?: Plan): string {
     L.push(`  traffic: ${r.streams.map((s) => `${s.from} -> ${s.to}${s.family === 6 ? ' (IPv6)' : ''} ${s.flows} flows x ${n(s.ppsPerFlow)}/s`).join(', ')}; ${n(total.sent)} packets, ${n(total.lost)} lost`);
     const stall = Math.max(...r.streams.map((s) => Math.max(s.maxSenderStallMs, s.maxReceiverStallMs)));
     if (stall >= 20) L.push(`  note: a traffic agent stalled for up to ${stall} ms (a busy machine); gaps exclude such stalls`);
+    if ((r.maxStealPct ?? 0) >= 100 * STEAL_DISTURBS) L.push(`  note: the hypervisor took up to ${r.maxStealPct}% of this machine's CPU time in a second (steal: a shared host)`);
     const drops = r.streams.reduce((a, s) => a + s.receiverDrops, 0);
     if (drops) L.push(`  note: the receivers' sockets overflowed and dropped ${n(drops)} packets (counted as lost; not the network's)`);
   }

@@ -8,10 +8,11 @@ import { notEstablished } from '../lab/sessions';
 import { inNetns } from '../lab/exec';
 import { loadLabPlan } from '../lab/plan-source';
 import type { Plan } from '../orchestrator';
-import { tunnelSeries, type StreamRun } from './analyze';
+import { tunnelSeries, type StreamRun, type Window } from './analyze';
 import { checkScenario, resolveTunnelRef } from './check';
 import type { ScenarioEngine } from './engine';
 import { ScenarioRunError } from './errors';
+import { StealSampler } from './machine-load';
 import { evaluateCheckpoint, settleWindow, trafficCondition, type CheckpointRecord, type CheckResult } from './expect';
 import { epochMs } from './flow-agent';
 import type { LoadedScenario } from './load';
@@ -176,7 +177,9 @@ export async function runScenario(s: LoadedScenario, o: RunScenarioOptions): Pro
   let error: string | undefined;
   let missing: MissingFeature[] = [];
   const ifTunnel = new Map(plan.tunnels.flatMap((t) => [[t.onprem.ifname, t.name] as const, [t.far.ifname, t.name] as const]));
+  const steal = new StealSampler();
   const startCollectors = async () => {
+    steal.start(s.sampleMs, epochMs);
     for (const n of plan.nodes) {
       const api = engine.control(n.name);
       if (api) followers.push(new EventFollower(plan, n.name, (cb) => api.events(cb)));
@@ -300,7 +303,8 @@ export async function runScenario(s: LoadedScenario, o: RunScenarioOptions): Pro
   const timeline: TimelineEntry[] = [...followers.flatMap((f) => f.entries), ...monitors.flatMap((m) => m.entries())].sort((a, b) => a.at - b.at);
   const t0 = runs.length ? Math.min(...runs.map((r) => r.sender.startedAt)) : (traffic?.startedAt[0] ?? started);
   const samples = traffic?.sampler.samples ?? [];
-  const ctx = { plan, runs, samples, faults, sampleMs: s.sampleMs, detectionMs: plan.liveness.intervalMs * plan.liveness.multiplier, trafficStartedAt: t0 };
+  steal.stop();
+  const ctx = { plan, runs, samples, faults, sampleMs: s.sampleMs, detectionMs: plan.liveness.intervalMs * plan.liveness.multiplier, trafficStartedAt: t0, stealShare: (w: Window) => steal.shareWithin(w) };
   const checks: CheckResult[] = runs.length ? checkpoints.flatMap((c) => evaluateCheckpoint(ctx, c)) : [];
   const end = runs.length ? Math.max(...runs.map((r) => r.sender.stoppedAt)) : epochMs();
   const measurements = runs.length
@@ -323,6 +327,7 @@ export async function runScenario(s: LoadedScenario, o: RunScenarioOptions): Pro
     missing,
     ...(error ? { error } : {}),
     disturbed: checks.some((c) => !c.ok && c.disturbed !== undefined),
+    ...(steal.samples.length > 1 ? { maxStealPct: Math.round(1000 * steal.maxShare(1000)) / 10 } : {}),
     t0,
     streams: runs.map(streamSummary),
     steps,

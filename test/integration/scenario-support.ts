@@ -62,7 +62,15 @@ export class ScenarioLab {
   }
 }
 
-/** Passes when the scenario passed; otherwise fails showing its summary (what was expected, measured, missing). */
+/**
+ * Passes when the scenario passed; otherwise fails showing what failed first (CI shows only the start of a failure),
+ * then its whole summary (what was expected, measured, missing).
+ */
 export function expectPassed(r: ScenarioReport): void {
-  expect({ scenario: r.scenario, result: r.passed ? 'passed' : formatSummary(r) }).toEqual({ scenario: r.scenario, result: 'passed' });
+  const failed = [
+    ...(r.error ? [`error: ${r.error.split('\n')[0]}`] : []),
+    ...r.missing.map((m) => `missing: ${m.detail}`),
+    ...r.checks.filter((c) => !c.ok).map((c) => `FAILED ${c.name} (line ${c.line}) ${c.check}: expected ${c.expected}; measured ${c.measured}${c.disturbed ? ` [${c.disturbed}]` : ''}`),
+  ];
+  expect({ scenario: r.scenario, result: r.passed ? 'passed' : `${failed.join('\n')}\n\n${formatSummary(r)}` }).toEqual({ scenario: r.scenario, result: 'passed' });
 }

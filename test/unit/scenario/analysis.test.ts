@@ -97,6 +97,15 @@ describe('the per-flow analysis', () => {
     expect(r).toMatchObject({ ok: false, disturbed: 'the traffic agents stalled 1 time(s) in this window, up to 400 ms (a busy machine): run it again' });
   });
 
+  it('flags a failed check disturbed when the hypervisor took CPU time in its window, not when it took little', () => {
+    const { run, samples } = blackholeRun();
+    const judge = (share: number) =>
+      evaluateCheckpoint({ plan, runs: [run], samples, faults: [fault], sampleMs: 100, detectionMs: 300, trafficStartedAt: T0, stealShare: () => share }, { step: 6, line: 30, expect: { outageMaxMs: { ms: 250 } }, began: T0 + 2000, at: T0 + 2000 })[0];
+    expect(judge(0.12)).toMatchObject({ ok: false, disturbed: 'the hypervisor took 12.0% of the CPU time in this window (steal: a shared host): run it again' });
+    expect(judge(0.02)).toMatchObject({ ok: false });
+    expect(judge(0.02)?.disturbed).toBeUndefined();
+  });
+
   it('calls a flow that never came back not recovered, with the gap up to the end', () => {
     const run = syntheticRun(plan, { t0: T0, seconds: 3, pps: 1000, flows: [{ outages: [[FAULT, T0 + 9999]] }] });
     const [a] = flowWindowStats(run, { from: FAULT, to: T0 + 2000 });
