@@ -4,7 +4,7 @@
 
 import { STEAL_DISTURBS } from './machine-load';
 import type { Plan } from '../orchestrator';
-import { carrying, flowWindowStats, tunnelPackets, type StreamRun, type Window } from './analyze';
+import { carrying, flowWindowStats, tunnelPackets, type FlowWindowStats, type StreamRun, type Window } from './analyze';
 import { resolveTunnelRef } from './check';
 import type { CounterSample } from './flow-counters';
 import { faultStart, flowsOn, preFaultWindow, type FaultRecord } from './measure';
@@ -97,6 +97,22 @@ function windowFault(ctx: EvalContext, e: Expectation, at: number): FaultRecord 
   return ctx.faults.filter((f) => f.began <= at && (!e.since || f.fault.kind === e.since)).at(-1);
 }
 
+/**
+ * Where a flow's packets went missing over the whole run: sent, counted at the on-prem routers' tunnel interfaces
+ * (going in for on-prem -> far, coming out for far -> on-prem), received. Tells a loss on the far side or in the
+ * tunnel from one between the on-prem router and the host.
+ */
+export function wholeRunPath(ctx: EvalContext, f: FlowWindowStats): string {
+  const run = ctx.runs.find((r) => r.index === f.stream);
+  const last = ctx.samples.at(-1);
+  if (!run || !last) return 'no counters';
+  const sent = run.sender.sent[f.flow] ?? 0;
+  const received = run.receiver.flows.find((x) => x.flow === f.flow)?.received ?? 0;
+  const counted = ctx.plan.tunnels.reduce((a, t) => a + (last.counts.get(`${t.onprem.ifname}/${run.direction}/${run.sportBase + f.flow}`) ?? 0), 0);
+  const where = run.direction === 'out' ? 'into the tunnels at the on-prem routers' : 'out of the tunnels at the on-prem routers';
+  return `whole run: sent ${sent}, ${counted} ${where}, received ${received}`;
+}
+
 export function evaluateCheckpoint(ctx: EvalContext, c: CheckpointRecord): CheckResult[] {
   const { plan, runs, samples } = ctx;
   const e = c.expect;
@@ -151,7 +167,7 @@ export function evaluateCheckpoint(ctx: EvalContext, c: CheckpointRecord): Check
   if (e.lostMax !== undefined) {
     const lost = flows.reduce((a, f) => a + f.lost, 0);
     const lossy = flows.filter((f) => f.lost > 0).sort((a, b) => b.lost - a.lost);
-    result('lost-max', lost <= e.lostMax, `at most ${e.lostMax} packets lost ${since}`, `${lost} lost in ${lossy.length} of ${flows.length} flows`, lossy.slice(0, 8).map((f) => `${f.label}: ${f.lost} lost, longest gap ${f.longestGapMs} ms`));
+    result('lost-max', lost <= e.lostMax, `at most ${e.lostMax} packets lost ${since}`, `${lost} lost in ${lossy.length} of ${flows.length} flows`, lossy.slice(0, 8).map((f) => `${f.label}: ${f.lost} lost, longest gap ${f.longestGapMs} ms; ${wholeRunPath(ctx, f)}`));
   }
 
   if (e.trafficOn || e.trafficOff) {

@@ -163,6 +163,8 @@ export function formatSummary(r: ScenarioReport, plan?: Plan): string {
     if ((r.maxStealPct ?? 0) >= 100 * STEAL_DISTURBS) L.push(`  note: the hypervisor took up to ${r.maxStealPct}% of this machine's CPU time in a second (steal: a shared host)`);
     const drops = r.streams.reduce((a, s) => a + s.receiverDrops, 0);
     if (drops) L.push(`  note: the receivers' sockets overflowed and dropped ${n(drops)} packets (counted as lost; not the network's)`);
+    const refused = r.streams.reduce((a, s) => a + s.sendErrors, 0);
+    if (refused) L.push(`  note: the senders' hosts refused ${n(refused)} sends (no route, or no buffer; counted as lost)`);
   }
   if (r.missing.length) {
     L.push('', '  missing (the scenario cannot pass until these exist):');

@@ -34,6 +34,8 @@ export interface FrrPath {
   path: string;
   peerId: string;
   nexthops: { ip: string; afi: string; used?: boolean }[];
+  /** Set on a path bgpd is still deleting (its session just went down): no longer a path. */
+  removed?: boolean;
 }
 
 const FRR_USER = 'frr';
@@ -119,10 +121,16 @@ export class Frr {
     return (await this.peers(family))[address]?.state;
   }
 
-  /** Paths per prefix from `show bgp <afi> unicast json`. */
+  /** Paths per prefix from `show bgp <afi> unicast json`, without those bgpd is still deleting. */
   async routes(family: 'ipv4' | 'ipv6' = 'ipv4'): Promise<Record<string, FrrPath[]>> {
     const j = await this.vtyshJson<{ routes?: Record<string, FrrPath[]> }>(`show bgp ${family} unicast json`);
-    return j.routes ?? {};
+    // A path of a session that just went down stays listed, flagged "removed", until bgpd's work queue deletes it.
+    const out: Record<string, FrrPath[]> = {};
+    for (const [prefix, paths] of Object.entries(j.routes ?? {})) {
+      const live = paths.filter((p) => !p.removed);
+      if (live.length) out[prefix] = live;
+    }
+    return out;
   }
 
   /** Stops the daemons (bgpd first so its peers see a Cease rather than a dead zebra). */
