@@ -3,7 +3,11 @@
 // ratios and a Markdown table (docs/benchmarks.md "A hub with many sessions").
 //
 //   sudo npx tsx bench/hub-sessions.ts [--sessions 1000] [--window 600] [--hubs bgpfo,frr] [--per-bird 250]
-//                                      [--interval 300] [--prefixes 2] [--up-timeout 300] [--frr-window S]
+//                                      [--interval 300] [--prefixes 2] [--up-timeout 300] [--frr-window S] [--transit]
+//
+// Both hubs send each spoke the same routes: by default the hub's own prefix only; with --transit also every other
+// spoke's prefixes (a hub through which spokes reach each other: N x sessions x prefixes routes out, the work FRR's
+// update-groups and bgpfo's shared export share between peers).
 //
 // The hub's namespace and one namespace per spoke BIRD instance (two BIRDs in one namespace share BFD's port 3784 and
 // lose each other's packets), each joined to the hub by a veth with a /16 of its own: instance i uses 10.(70+i).0.0/16,
@@ -34,6 +38,8 @@ interface Options {
   intervalMs: number;
   prefixes: number;
   upTimeoutS: number;
+  /** The hub re-advertises every spoke's prefixes to every other spoke. */
+  transit: boolean;
 }
 
 const MULT = 3;
@@ -61,8 +67,13 @@ const spokePrefix = (j: number, k: number, per: number) => {
 };
 
 function parseArgs(argv: string[]): Options {
-  const o: Options = { sessions: 1000, windowS: 600, frrWindowS: undefined, hubs: ['bgpfo', 'frr'], perBird: 250, intervalMs: 300, prefixes: 2, upTimeoutS: 300 };
+  const o: Options = { sessions: 1000, windowS: 600, frrWindowS: undefined, hubs: ['bgpfo', 'frr'], perBird: 250, intervalMs: 300, prefixes: 2, upTimeoutS: 300, transit: false };
   for (let i = 0; i < argv.length; i += 2) {
+    if (argv[i] === '--transit') {
+      o.transit = true;
+      i--;
+      continue;
+    }
     const [k, v] = [argv[i], argv[i + 1]];
     if (v === undefined) throw new Error(`${k} needs a value`);
     if (k === '--sessions') o.sessions = Number(v);
@@ -125,6 +136,7 @@ function bgpfoHubConfig(o: Options): Record<string, unknown> {
       'hold-time': HOLD,
       // BFD alone (quality: false): FRR has no loss/RTT probe beside BFD, so the hubs do the same work.
       liveness: { mode: 'bfd', 'interval-ms': o.intervalMs, multiplier: MULT, quality: false },
+      ...(o.transit ? { export: { learned: [`${SPOKE_SPACE} le 32`] } } : {}),
     })),
   };
 }
@@ -151,7 +163,14 @@ function frrHubConfig(o: Options): { bgpd: string; bfdd: string } {
       ...nb,
       ' address-family ipv4 unicast',
       `  network ${HUB_PREFIX}`,
+      // Without --transit the spokes get the hub's prefix only, as from bgpfo (which sends learned routes only where
+      // an export "learned" filter names them).
+      ...(o.transit ? [] : ['  neighbor SPOKES prefix-list HUB-ONLY out']),
+      // The spokes share a link per BIRD instance here (on a real hub each has its own tunnel): without it FRR passes
+      // a spoke's own address on as a third-party next hop, which the spokes' BIRD refuses as its own.
+      ...(o.transit ? ['  neighbor SPOKES next-hop-self'] : []),
       ' exit-address-family',
+      ...(o.transit ? [] : [`ip prefix-list HUB-ONLY seq 5 permit ${HUB_PREFIX}`]),
       '',
     ].join('\n'),
     bfdd: ['log stdout informational', 'bfd', ' profile hub', `  receive-interval ${o.intervalMs}`, `  transmit-interval ${o.intervalMs}`, `  detect-multiplier ${MULT}`, ' !', '!', ''].join('\n'),
@@ -172,13 +191,16 @@ interface Spokes {
 }
 
 /** Established BGP protocols and Up BFD sessions over every spoke BIRD; undefined when a BIRD did not answer. */
-async function countSpokesOnce(birds: Bird[]): Promise<{ established: number; bfdUp: number } | undefined> {
+async function countSpokesOnce(birds: Bird[]): Promise<{ established: number; bfdUp: number; routes: number } | undefined> {
   let established = 0;
   let bfdUp = 0;
+  let routes = 0;
   for (const b of birds) {
     if (!b.process.running) throw new Error(`BIRD ${b.name} exited:\n${b.process.log().slice(-2000)}`);
     try {
-      const [p, s] = await Promise.all([b.birdc('show protocols'), b.birdc('show bfd sessions')]);
+      const [p, s, r] = await Promise.all([b.birdc('show protocols'), b.birdc('show bfd sessions'), b.birdc('show route count')]);
+      // "N of M routes for K networks in table master4": every path, the spoke's own statics included.
+      routes += Number(/(\d+) of \d+ routes/.exec(r)?.[1] ?? 0);
       established += p.split('\n').filter((l) => /^s\d+\s.*\sEstablished\s*$/.test(l)).length;
       bfdUp += s.split('\n').filter((l) => /\sUp\s/.test(l)).length;
     } catch {
@@ -186,7 +208,16 @@ async function countSpokesOnce(birds: Bird[]): Promise<{ established: number; bf
       return undefined;
     }
   }
-  return { established, bfdUp };
+  return { established, bfdUp, routes };
+}
+
+/**
+ * Paths the spokes' BIRDs hold once every session has all the hub sends it, their own statics included: each session
+ * gets the hub's prefix, and with --transit every other session's prefixes (never its own back).
+ */
+function expectedAtSpokes(o: Options): number {
+  const n = o.sessions;
+  return n * o.prefixes + n * (1 + (o.transit ? (n - 1) * o.prefixes : 0));
 }
 
 async function countSpokes(birds: Bird[]): Promise<{ established: number; bfdUp: number }> {
@@ -230,7 +261,9 @@ interface Result {
   upEstablishedS: number | undefined;
   upBfdS: number | undefined;
   upRoutesS: number | undefined;
-  atUp: { established: number; bfdUp: number; routes: number };
+  /** Every spoke session holds every route the hub sends it (BIRD's count). */
+  upOutS: number | undefined;
+  atUp: { established: number; bfdUp: number; routes: number; atSpokes: number };
   startupCpuS: number;
   windowS: number;
   windowCpuS: number;
@@ -284,9 +317,11 @@ async function runHub(hub: Hub, o: Options): Promise<Result> {
     let upEstablishedS: number | undefined;
     let upBfdS: number | undefined;
     let upRoutesS: number | undefined;
-    let last = { established: 0, bfdUp: 0, routes: 0 };
+    let upOutS: number | undefined;
+    const outWanted = expectedAtSpokes(o);
+    let last = { established: 0, bfdUp: 0, routes: 0, atSpokes: 0 };
     let lastPrint = 0;
-    while (Date.now() - t0 < o.upTimeoutS * 1000 && (upEstablishedS === undefined || upBfdS === undefined || upRoutesS === undefined)) {
+    while (Date.now() - t0 < o.upTimeoutS * 1000 && (upEstablishedS === undefined || upBfdS === undefined || upRoutesS === undefined || upOutS === undefined)) {
       const c = await countSpokesOnce(birds);
       if (!c) {
         await sleep(500);
@@ -294,13 +329,14 @@ async function runHub(hub: Hub, o: Options): Promise<Result> {
       }
       const routes = await kernelSpokeRoutes(h);
       const t = (Date.now() - t0) / 1000;
-      last = { ...c, routes };
+      last = { ...c, routes, atSpokes: c.routes };
+      if (upOutS === undefined && c.routes === outWanted) upOutS = t;
       if (upEstablishedS === undefined && c.established === n) upEstablishedS = t;
       if (upBfdS === undefined && c.bfdUp === n) upBfdS = t;
       if (upRoutesS === undefined && routes === n * o.prefixes) upRoutesS = t;
       if (t - lastPrint >= 10) {
         lastPrint = t;
-        console.log(`  ${t.toFixed(0)} s: Established ${c.established}/${n}, BFD Up ${c.bfdUp}/${n}, spoke routes in the hub's kernel ${routes}/${n * o.prefixes}`);
+        console.log(`  ${t.toFixed(0)} s: Established ${c.established}/${n}, BFD Up ${c.bfdUp}/${n}, spoke routes in the hub's kernel ${routes}/${n * o.prefixes}, paths at the spokes ${c.routes}/${outWanted}`);
       }
       await sleep(500);
     }
@@ -313,7 +349,7 @@ async function runHub(hub: Hub, o: Options): Promise<Result> {
     }
     const startupCpuS = pids.reduce((a, p) => a + (procCost(p.pid)?.cpuS ?? 0), 0);
     console.log(
-      `  up after ${((upAt - t0) / 1000).toFixed(1)} s: Established ${upEstablishedS?.toFixed(1) ?? `NOT all (${last.established}/${n})`} s, BFD Up ${upBfdS?.toFixed(1) ?? `NOT all (${last.bfdUp}/${n})`} s, routes ${upRoutesS?.toFixed(1) ?? `NOT all (${last.routes}/${n * o.prefixes})`} s; hub CPU so far ${startupCpuS.toFixed(1)} s`,
+      `  up after ${((upAt - t0) / 1000).toFixed(1)} s: Established ${upEstablishedS?.toFixed(1) ?? `NOT all (${last.established}/${n})`} s, BFD Up ${upBfdS?.toFixed(1) ?? `NOT all (${last.bfdUp}/${n})`} s, routes ${upRoutesS?.toFixed(1) ?? `NOT all (${last.routes}/${n * o.prefixes})`} s, routes at the spokes ${upOutS?.toFixed(1) ?? `NOT all (${last.atSpokes}/${outWanted})`} s; hub CPU so far ${startupCpuS.toFixed(1)} s`,
     );
 
     // ---- the window ----------------------------------------------------------------------------------------------
@@ -351,6 +387,7 @@ async function runHub(hub: Hub, o: Options): Promise<Result> {
       upEstablishedS,
       upBfdS,
       upRoutesS,
+      upOutS,
       atUp: last,
       startupCpuS,
       windowS: wallS,
@@ -403,17 +440,17 @@ const ratio = (a: number | undefined, b: number | undefined) => (a === undefined
 async function main(): Promise<void> {
   const o = parseArgs(process.argv.slice(2));
   PER = o.perBird;
-  console.log(`hub benchmark: ${o.sessions} sessions, BFD ${o.intervalMs} ms x ${MULT}, window ${o.windowS} s${o.frrWindowS !== undefined ? ` (FRR ${o.frrWindowS} s)` : ''}, hubs ${o.hubs.join(', ')}; before: ${await loadAverage()}`);
+  console.log(`hub benchmark: ${o.sessions} sessions${o.transit ? ' (transit: spokes learn each other\'s prefixes)' : ' (the hub sends its own prefix only)'}, BFD ${o.intervalMs} ms x ${MULT}, window ${o.windowS} s${o.frrWindowS !== undefined ? ` (FRR ${o.frrWindowS} s)` : ''}, hubs ${o.hubs.join(', ')}; before: ${await loadAverage()}`);
   const results: Result[] = [];
   for (const hub of o.hubs) results.push(await runHub(hub, o));
   console.log(
-    '\n| hub | sessions | window (s) | all Established (s) | all BFD Up (s) | all routes in kernel (s) | hub CPU to start (s) | hub CPU over window (% of one core) | hub RSS end / peak (MB) | false BFD Downs (BIRD) | BGP drops (BIRD) | hub\'s own count | load start -> end |',
+    '\n| hub | sessions | window (s) | all Established (s) | all BFD Up (s) | all routes in kernel (s) | all routes at the spokes (s) | hub CPU to start (s) | hub CPU over window (% of one core) | hub RSS end / peak (MB) | false BFD Downs (BIRD) | BGP drops (BIRD) | hub\'s own count | load start -> end |',
   );
-  console.log('|---|---|---|---|---|---|---|---|---|---|---|---|---|');
+  console.log('|---|---|---|---|---|---|---|---|---|---|---|---|---|---|');
   const load = (l: string) => /load average: ([\d.]+)/.exec(l)?.[1] ?? '?';
   for (const r of results) {
     console.log(
-      `| ${r.hub === 'bgpfo' ? 'bgpfo (main + BFD process + standby)' : 'FRR 8.4 (bgpd + bfdd + zebra)'} | ${r.n} | ${r.windowS.toFixed(0)} | ${f1(r.upEstablishedS)} | ${f1(r.upBfdS)} | ${f1(r.upRoutesS)} | ${r.startupCpuS.toFixed(1)} | ${((100 * r.windowCpuS) / r.windowS).toFixed(1)} | ${r.rssMb.toFixed(0)} / ${r.peakMb.toFixed(0)} | ${r.falseBfd} | ${r.bgpDrops} | ${r.own} | ${load(r.loadStart)} -> ${load(r.loadEnd)} |`,
+      `| ${r.hub === 'bgpfo' ? 'bgpfo (main + BFD process + standby)' : 'FRR 8.4 (bgpd + bfdd + zebra)'} | ${r.n} | ${r.windowS.toFixed(0)} | ${f1(r.upEstablishedS)} | ${f1(r.upBfdS)} | ${f1(r.upRoutesS)} | ${f1(r.upOutS)} | ${r.startupCpuS.toFixed(1)} | ${((100 * r.windowCpuS) / r.windowS).toFixed(1)} | ${r.rssMb.toFixed(0)} / ${r.peakMb.toFixed(0)} | ${r.falseBfd} | ${r.bgpDrops} | ${r.own} | ${load(r.loadStart)} -> ${load(r.loadEnd)} |`,
     );
   }
   const b = results.find((r) => r.hub === 'bgpfo');
@@ -421,7 +458,7 @@ async function main(): Promise<void> {
   if (b && f) {
     console.log(
       `\nbgpfo / FRR at ${o.sessions} sessions: all Established ${ratio(b.upEstablishedS, f.upEstablishedS)}, all BFD Up ${ratio(b.upBfdS, f.upBfdS)}, ` +
-        `all routes ${ratio(b.upRoutesS, f.upRoutesS)}, CPU to start ${ratio(b.startupCpuS, f.startupCpuS)}, CPU over the window ${ratio(b.windowCpuS / b.windowS, f.windowCpuS / f.windowS)}, ` +
+        `all routes ${ratio(b.upRoutesS, f.upRoutesS)}, all routes at the spokes ${ratio(b.upOutS, f.upOutS)}, CPU to start ${ratio(b.startupCpuS, f.startupCpuS)}, CPU over the window ${ratio(b.windowCpuS / b.windowS, f.windowCpuS / f.windowS)}, ` +
         `RSS ${ratio(b.rssMb, f.rssMb)} (peak ${ratio(b.peakMb, f.peakMb)}); false Downs ${b.falseBfd} vs ${f.falseBfd}, BGP drops ${b.bgpDrops} vs ${f.bgpDrops}`,
     );
   }

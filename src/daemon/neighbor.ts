@@ -499,11 +499,14 @@ export class Neighbor {
     if (held.length > 0) this.deps.heldBack?.(held);
   }
 
-  /** Re-evaluates these prefixes against the Loc-RIB now (they became forwarded, or stopped being). */
-  reexport(prefixes: readonly Prefix[]): void {
+  /**
+   * Re-evaluates these prefixes against their current best paths (`bests[i]` for `prefixes[i]`, undefined: none),
+   * now that they became forwarded, or stopped being.
+   */
+  reexport(prefixes: readonly Prefix[], bests: readonly (Path | undefined)[]): void {
     const up = this.up;
     if (!up) return;
-    for (const p of prefixes) up.adjOut.reexport(p, this.deps.locRib.best(p));
+    for (let i = 0; i < prefixes.length; i++) up.adjOut.reexport(prefixes[i], bests[i]);
   }
 
   /**

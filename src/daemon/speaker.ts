@@ -472,7 +472,9 @@ export class Speaker extends EventEmitter<SpeakerEvents> {
       this.recheck.delete(p);
     }
     if (ready.length === 0) return;
-    for (const n of this.neighbors) n.reexport(ready);
+    // Looked up once, not once per neighbor: a hub re-exports to every one of its sessions.
+    const bests = ready.map((p) => this.locRib.best(p));
+    for (const n of this.neighbors) n.reexport(ready, bests);
     this.wantExport();
   }
 }

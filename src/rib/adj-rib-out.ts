@@ -75,9 +75,11 @@ export class AdjRibOut {
     // Prefixes the forwarding plane does not hold yet (architecture convention 14) keep what the peer has; the
     // caller re-exports them once the kernel acknowledged them. Withdrawals never wait.
     const held: Prefix[] = [];
+    // Export policy first: it is the cheaper test, and a hub exports few of the prefixes it holds to each peer.
     locRib.forEachBest((prefix, best) => {
-      if (holdBack?.(prefix)) held.push(prefix);
-      else this.setDesired(prefix, exporter.exportRoute(prefix, best));
+      const attrs = exporter.exportRoute(prefix, best);
+      if (attrs !== undefined && holdBack?.(prefix)) held.push(prefix);
+      else this.setDesired(prefix, attrs);
     });
     for (const p of this.sent.keys()) if (!locRib.best(p)) this.setDesired(p, undefined);
     for (const p of this.pending.keys()) if (!locRib.best(p)) this.setDesired(p, undefined);

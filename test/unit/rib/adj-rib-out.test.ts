@@ -117,6 +117,25 @@ describe('AdjRibOut', () => {
     expect(out.flush()).toEqual([{ family: 'ipv4-unicast', attributes: {}, announce: [], withdraw: ['10.2.0.0/16'] }]);
   });
 
+  it('rebuild holds back only exportable prefixes the forwarding plane lacks, and never holds a withdrawal', () => {
+    const { rib, out, sync } = setup();
+    const isp = peer();
+    for (const p of ['10.1.0.0/16', '10.2.0.0/16', '10.3.0.0/16']) rib.upsert(isp, p, attrs());
+    sync();
+    out.flush();
+    const asked: string[] = [];
+    const notForwarded = new Set(['10.2.0.0/16', '10.3.0.0/16']);
+    // 10.3/16 stops being exportable while the kernel does not hold it yet: withdrawn at once, not held.
+    const held = out.rebuild(rib, { exportRoute: (p, best) => (p === '10.3.0.0/16' ? undefined : best.attrs) }, (p) => {
+      asked.push(p);
+      return notForwarded.has(p);
+    });
+    expect(held).toEqual(['10.2.0.0/16']);
+    expect(asked).not.toContain('10.3.0.0/16');
+    expect(out.flush()).toEqual([{ family: 'ipv4-unicast', attributes: {}, announce: [], withdraw: ['10.3.0.0/16'] }]);
+    expect(out.advertised('10.2.0.0/16')).toBe(attrs());
+  });
+
   it('flush(limit) hands out the work in pieces', () => {
     const { rib, out, sync } = setup();
     const isp = peer();
