@@ -491,6 +491,7 @@ export class Neighbor {
     return {
       exportRoute: (prefix, best) =>
         families.has(prefixFamily(prefix)) && !this.exportVeto?.(prefix, best) && (best.peer.local || !forwarded || forwarded(prefix)) ? policy.exportRoute(prefix, best) : undefined,
+      exportsLearned: policy.exportsLearned,
     };
   }
 

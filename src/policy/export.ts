@@ -108,6 +108,11 @@ export class ExportPolicy implements ExportFilter {
     return this.dyn;
   }
 
+  /** False when no export "learned" filter is configured: only our originated routes can go out. */
+  get exportsLearned(): boolean {
+    return this.learned.size > 0;
+  }
+
   /** Total copies of our ASN an eBGP export carries: 1 + configured prepend + dynamic extra. */
   get asnCopies(): number {
     return 1 + this.prepend + this.dyn.extraPrepend;

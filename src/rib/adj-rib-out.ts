@@ -13,6 +13,11 @@ import type { Path } from './path';
  */
 export interface ExportFilter {
   exportRoute(prefix: Prefix, best: Path): RouteAttrs | undefined;
+  /**
+   * False when only our own (originated) routes can be exported: a hub that sends each spoke its own prefixes then
+   * skips the learned ones without asking exportRoute (thousands of prefixes times hundreds of peers). Default true.
+   */
+  readonly exportsLearned?: boolean;
 }
 
 /**
@@ -52,9 +57,12 @@ export class AdjRibOut {
 
   /** Feeds Loc-RIB changes through export policy. Changes that left the best path alone are skipped. */
   applyChanges(changes: readonly RibChange[]): void {
+    const learnedToo = this.exporter.exportsLearned !== false;
     for (const c of changes) {
       if (!c.bestChanged) continue;
       const best = c.best;
+      // Neither before nor now one of ours: it was not exported, and is not now.
+      if (!learnedToo && !best?.peer.local && !c.oldBest?.peer.local) continue;
       this.setDesired(c.prefix, best ? this.exporter.exportRoute(c.prefix, best) : undefined);
     }
   }
@@ -76,13 +84,17 @@ export class AdjRibOut {
     // caller re-exports them once the kernel acknowledged them. Withdrawals never wait.
     const held: Prefix[] = [];
     // Export policy first: it is the cheaper test, and a hub exports few of the prefixes it holds to each peer.
-    locRib.forEachBest((prefix, best) => {
+    const visit = (prefix: Prefix, best: Path): void => {
       const attrs = exporter.exportRoute(prefix, best);
       if (attrs !== undefined && holdBack?.(prefix)) held.push(prefix);
       else this.setDesired(prefix, attrs);
-    });
-    for (const p of this.sent.keys()) if (!locRib.best(p)) this.setDesired(p, undefined);
-    for (const p of this.pending.keys()) if (!locRib.best(p)) this.setDesired(p, undefined);
+    };
+    const ownOnly = exporter.exportsLearned === false;
+    const visited = (best: Path | undefined): boolean => best !== undefined && (!ownOnly || best.peer.local);
+    locRib.forEachBest(visit, ownOnly ? visited : undefined);
+    // What is sent or pending and was not visited (no best path, or a learned one when only ours go out): withdrawn.
+    for (const p of this.sent.keys()) if (!visited(locRib.best(p))) this.setDesired(p, undefined);
+    for (const p of this.pending.keys()) if (!visited(locRib.best(p))) this.setDesired(p, undefined);
     return held;
   }
 

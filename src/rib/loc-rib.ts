@@ -484,11 +484,16 @@ export class LocRib {
     return bestOf(this.entryOf(prefix));
   }
 
-  /** Visits every prefix's best path (for building an Adj-RIB-Out from scratch). */
-  forEachBest(fn: (prefix: Prefix, best: Path) => void): void {
+  /**
+   * Visits every prefix's best path (for building an Adj-RIB-Out from scratch); with `only`, just those whose best
+   * path it accepts (tested before the prefix string is built).
+   */
+  forEachBest(fn: (prefix: Prefix, best: Path) => void, only?: (best: Path) => boolean): void {
     for (const id of this.routes.ids()) {
       const e = this.registry.entry(this.routes.get(id, 0))!;
-      fn(this.routes.prefixOf(id), e instanceof Path ? e : e.ordered[0]);
+      const best = e instanceof Path ? e : e.ordered[0];
+      if (only && !only(best)) continue;
+      fn(this.routes.prefixOf(id), best);
     }
   }
 

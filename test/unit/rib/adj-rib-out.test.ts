@@ -136,6 +136,44 @@ describe('AdjRibOut', () => {
     expect(out.advertised('10.2.0.0/16')).toBe(attrs());
   });
 
+  it('an exporter of our own routes only is not asked about learned ones, and withdraws a prefix a learned path took', () => {
+    const rib = new LocRib(localPeer);
+    const asked: string[] = [];
+    const ownOnly: ExportFilter = {
+      exportRoute: (p, best) => {
+        asked.push(p);
+        return best.peer.local ? best.attrs : undefined;
+      },
+      exportsLearned: false,
+    };
+    const out = new AdjRibOut('spoke', ownOnly);
+    const isp = peer();
+    rib.upsert(localPeer, '10.200.0.0/16', attrs());
+    for (let i = 0; i < 50; i++) rib.upsert(isp, `10.128.${i}.0/24`, attrs([65100]));
+    rib.drainChanges();
+    out.rebuild(rib);
+    expect(asked).toEqual(['10.200.0.0/16']);
+    expect(out.flush()).toEqual([{ family: 'ipv4-unicast', attributes: attrs(), announce: ['10.200.0.0/16'], withdraw: [] }]);
+    asked.length = 0;
+    rib.upsert(isp, '10.128.99.0/24', attrs([65100]));
+    out.applyChanges(rib.drainChanges());
+    expect(asked).toEqual([]);
+    // We stop originating the prefix and it is now only learned: the peer must lose it.
+    rib.withdraw(localPeer.key, '10.200.0.0/16');
+    rib.upsert(isp, '10.200.0.0/16', attrs([65100]));
+    out.applyChanges(rib.drainChanges());
+    expect(out.flush()).toEqual([{ family: 'ipv4-unicast', attributes: {}, announce: [], withdraw: ['10.200.0.0/16'] }]);
+    // A rebuild of a peer that had it: withdrawn too.
+    rib.upsert(localPeer, '10.201.0.0/16', attrs());
+    rib.drainChanges();
+    out.rebuild(rib);
+    out.flush();
+    rib.withdraw(localPeer.key, '10.201.0.0/16');
+    rib.upsert(isp, '10.201.0.0/16', attrs([65100]));
+    out.rebuild(rib);
+    expect(out.flush()).toEqual([{ family: 'ipv4-unicast', attributes: {}, announce: [], withdraw: ['10.201.0.0/16'] }]);
+  });
+
   it('flush(limit) hands out the work in pieces', () => {
     const { rib, out, sync } = setup();
     const isp = peer();
