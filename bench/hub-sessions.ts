@@ -22,7 +22,7 @@
 // (VmHWM), and false Downs: BFD Up -> Down and BGP Established -> down in the spokes' BIRD logs, with the hub's own
 // counts beside. Nothing polls the hub during the window (its status endpoint is asked once at each end).
 
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { Bird, BgpfoDaemon, ensureBuilt, Frr, Lab, type Netns } from '../test/integration/harness';
 import { addAddresses, loadAverage, procCost } from './bfd-support';
 
@@ -411,6 +411,8 @@ async function runHub(hub: Hub, o: Options): Promise<Result> {
     console.log(`    spokes' BIRDs together: CPU ${r.birdCpuPct.toFixed(1)} % of one core`);
     console.log(`    the hub's own status of every session (${hub === 'bgpfo' ? 'GET /v1/status' : 'vtysh: show bfd peers counters json + show bgp neighbors json'}): ${statusMs.toFixed(0)} ms`);
     if (daemon) await daemon.stop(10_000);
+    // BENCH_HUB_LOG=FILE keeps the hub daemon's log (JSON lines: when each session came up, and why not sooner).
+    if (daemon && process.env.BENCH_HUB_LOG) writeFileSync(process.env.BENCH_HUB_LOG, daemon.process.log());
     return r;
   } finally {
     await lab.cleanup();

@@ -421,18 +421,17 @@ export class Neighbor {
       const before = up.adjOut.pendingCount;
       const batches = up.adjOut.flush(Math.min(FLUSH_STEP, budget - taken));
       taken += before - up.adjOut.pendingCount;
+      const step: Buffer[] = [];
       for (const b of batches) {
-        let buffers: Buffer[];
         try {
-          buffers = packUpdates(b, up.ctx);
+          for (const m of packUpdates(b, up.ctx)) step.push(m);
         } catch (err) {
           this.log.error({ err, family: b.family, prefixes: b.announce.length + b.withdraw.length }, 'cannot encode UPDATE; routes not sent');
-          continue;
         }
-        // Every buffer of a step is written even when the socket is full: the step is small and already
-        // taken off the Adj-RIB-Out; the next step waits for 'drain'.
-        if (buffers.length > 0 && !this.send(buffers)) up.writable = false;
       }
+      // The whole step in one write, even when the socket is full: the step is small and already taken off the
+      // Adj-RIB-Out; the next step waits for 'drain'.
+      if (step.length > 0 && !this.send(step)) up.writable = false;
       if (!up.writable || this.up !== up) return false;
     }
     if (up.adjOut.pendingCount > 0) return true;
@@ -490,8 +489,9 @@ export class Neighbor {
     const forwarded = this.deps.forwarded;
     return {
       exportRoute: (prefix, best) =>
-        families.has(prefixFamily(prefix)) && !this.exportVeto?.(prefix, best) && (best.peer.local || !forwarded || forwarded(prefix)) ? policy.exportRoute(prefix, best) : undefined,
+        families.has(prefixFamily(prefix)) && !this.exportVeto?.(prefix, best) && (best.peer.local || !forwarded || forwarded(prefix)) ? policy.exportTemplate(prefix, best) : undefined,
       exportsLearned: policy.exportsLearned,
+      nextHop: (family) => policy.nextHopFor(family),
     };
   }
 
@@ -604,14 +604,14 @@ export class Neighbor {
 
   /** True when we last sent this peer an announcement of `prefix` (its Adj-RIB-Out). */
   advertises(prefix: Prefix): boolean {
-    return this.up?.adjOut.advertised(prefix) !== undefined;
+    return this.up?.adjOut.isAdvertised(prefix) ?? false;
   }
 
   /** Up to `limit` prefixes we advertise to this peer now, in no particular order. */
   advertisedPrefixes(limit: number): Prefix[] {
     const out: Prefix[] = [];
     if (!this.up) return out;
-    for (const [p] of this.up.adjOut.advertisedEntries()) {
+    for (const p of this.up.adjOut.advertisedPrefixes()) {
       if (out.length >= limit) break;
       out.push(p);
     }

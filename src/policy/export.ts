@@ -4,7 +4,7 @@
 import type { AsPathSegment, Prefix, RawAttribute } from '../bgp/types';
 import { AsPathSegmentType, ATTR_FLAG_PARTIAL, ATTR_FLAG_TRANSITIVE } from '../bgp/types';
 import type { AttrsInput, RouteAttrs } from '../rib/attrs';
-import { COMMUNITY_NO_ADVERTISE, COMMUNITY_NO_EXPORT, effectiveLocalPref, hasCommunity, internAttrs } from '../rib/attrs';
+import { COMMUNITY_NO_ADVERTISE, COMMUNITY_NO_EXPORT, effectiveLocalPref, hasCommunity, internAttrs, NEXT_HOP_SELF, withNextHop } from '../rib/attrs';
 import type { ExportFilter } from '../rib/adj-rib-out';
 import type { Path } from '../rib/path';
 import type { NeighborPolicyConfig, RouterPolicyConfig } from './config';
@@ -68,8 +68,11 @@ export class ExportPolicy implements ExportFilter {
   private readonly med: number | undefined;
   private nextHops: LocalNextHops;
   private dyn: DynamicExportSettings = { extraPrepend: 0, communities: [], largeCommunities: [] };
-  /** Rewritten attributes by input set, one cache per (family, originated?) since both change the result. */
-  private memo = ExportPolicy.freshMemo();
+  /**
+   * Rewritten attributes by input set, one cache per (family, originated?) since both change the result; shared by
+   * every policy that rewrites the same way (sharedMemo), since the session's own next hop is not in them.
+   */
+  private memo: WeakMap<RouteAttrs, RouteAttrs>[];
 
   constructor(cfg: NeighborPolicyConfig, router: RouterPolicyConfig, nextHops: LocalNextHops = {}) {
     this.peerKey = cfg.name;
@@ -83,16 +86,33 @@ export class ExportPolicy implements ExportFilter {
     this.baseLarge = cfg.export?.largeCommunities ?? [];
     this.med = cfg.export?.med;
     this.nextHops = { ...nextHops };
+    this.memo = this.sharedMemo();
   }
 
-  private static freshMemo(): WeakMap<RouteAttrs, RouteAttrs>[] {
-    return [new WeakMap(), new WeakMap(), new WeakMap(), new WeakMap()];
+  /** Rewrite caches by everything rewrite() reads: policies that rewrite alike (a hub's spokes) share one. */
+  private static readonly memos = new Map<string, WeakMap<RouteAttrs, RouteAttrs>[]>();
+
+  private sharedMemo(): WeakMap<RouteAttrs, RouteAttrs>[] {
+    const d = this.dyn;
+    const key = JSON.stringify([this.ebgp, this.localAsn, this.asnCopies, this.med, this.baseCommunities, d.communities, this.baseLarge, d.largeCommunities]);
+    let memo = ExportPolicy.memos.get(key);
+    if (!memo) {
+      // Bounded: a daemon sees few distinct rewrites, but drains and reloads keep making new ones.
+      if (ExportPolicy.memos.size >= 1024) ExportPolicy.memos.clear();
+      memo = [new WeakMap(), new WeakMap(), new WeakMap(), new WeakMap()];
+      ExportPolicy.memos.set(key, memo);
+    }
+    return memo;
   }
 
   /** Sets the session's local addresses (known once it is up). Call AdjRibOut.rebuild() afterwards. */
   setNextHops(nextHops: LocalNextHops): void {
     this.nextHops = { ...nextHops };
-    this.memo = ExportPolicy.freshMemo();
+  }
+
+  /** The address NEXT_HOP_SELF stands for in this session's UPDATEs of `family` (undefined: none). */
+  nextHopFor(family: 'ipv4-unicast' | 'ipv6-unicast'): string | undefined {
+    return family === 'ipv6-unicast' ? this.nextHops.ipv6 : this.nextHops.ipv4;
   }
 
   /** Changes the run-time settings (only the fields given). Call AdjRibOut.rebuild() afterwards. */
@@ -101,7 +121,7 @@ export class ExportPolicy implements ExportFilter {
       throw new Error(`extraPrepend must be a non-negative integer, got ${d.extraPrepend}`);
     }
     this.dyn = { ...this.dyn, ...d };
-    this.memo = ExportPolicy.freshMemo();
+    this.memo = this.sharedMemo();
   }
 
   get dynamic(): Readonly<DynamicExportSettings> {
@@ -118,7 +138,17 @@ export class ExportPolicy implements ExportFilter {
     return 1 + this.prepend + this.dyn.extraPrepend;
   }
 
+  /** The attributes this session sends for the route (its own address as NEXT_HOP), or undefined: not sent. */
   exportRoute(prefix: Prefix, best: Path): RouteAttrs | undefined {
+    const d = this.decide(prefix, best);
+    return typeof d === 'string' ? undefined : withNextHop(d, this.nextHopFor(familyOfPrefix(prefix)));
+  }
+
+  /**
+   * The same with NEXT_HOP_SELF in place of the session's address: one attribute set shared by every session whose
+   * policy rewrites alike (the Adj-RIB-Out's input; it puts the address in when it builds the UPDATE).
+   */
+  exportTemplate(prefix: Prefix, best: Path): RouteAttrs | undefined {
     const d = this.decide(prefix, best);
     return typeof d === 'string' ? undefined : d;
   }
@@ -151,7 +181,7 @@ export class ExportPolicy implements ExportFilter {
     const memo = this.memo[(v6 ? 2 : 0) + (peer.local ? 1 : 0)];
     let out = memo.get(a);
     if (!out) {
-      out = this.rewrite(a, nextHop, peer.local);
+      out = this.rewrite(a, NEXT_HOP_SELF, peer.local);
       memo.set(a, out);
     }
     return out;

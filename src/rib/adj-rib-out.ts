@@ -4,6 +4,7 @@
 import type { Family, PathAttributes, Prefix } from '../bgp/types';
 import { AFI_IPV6, SAFI_UNICAST } from '../bgp/types';
 import type { RouteAttrs } from './attrs';
+import { NEXT_HOP_SELF, withNextHop } from './attrs';
 import type { LocRib, RibChange } from './loc-rib';
 import type { Path } from './path';
 
@@ -18,6 +19,11 @@ export interface ExportFilter {
    * skips the learned ones without asking exportRoute (thousands of prefixes times hundreds of peers). Default true.
    */
   readonly exportsLearned?: boolean;
+  /**
+   * The session's own address for `family`, which replaces NEXT_HOP_SELF in exported attributes when UPDATEs are
+   * built (exportRoute may return shared attribute sets carrying NEXT_HOP_SELF; see src/rib/attrs.ts).
+   */
+  nextHop?(family: Family): string | undefined;
 }
 
 /**
@@ -35,10 +41,17 @@ function familyOf(p: Prefix): Family {
   return p.includes(':') ? 'ipv6-unicast' : 'ipv4-unicast';
 }
 
-/** The wire form of an outgoing attribute set for a family (RFC 4760 §3: IPv6 next hop rides in MP_REACH). */
-function wireAttributes(family: Family, a: RouteAttrs): PathAttributes {
-  if (family === 'ipv4-unicast') return a;
-  const { nextHop, ...rest } = a;
+/**
+ * The wire form of an outgoing attribute set for a family (RFC 4760 §3: IPv6 next hop rides in MP_REACH), with the
+ * session's address in place of NEXT_HOP_SELF.
+ */
+function wireAttributes(family: Family, a: RouteAttrs, self: string | undefined): PathAttributes {
+  if (family === 'ipv4-unicast') {
+    if (a.nextHop !== NEXT_HOP_SELF) return a;
+    return self === undefined ? { ...a, nextHop: undefined } : { ...a, nextHop: self };
+  }
+  const { nextHop: given, ...rest } = a;
+  const nextHop = given === NEXT_HOP_SELF ? self : given;
   return { ...rest, mpReach: { afi: AFI_IPV6, safi: SAFI_UNICAST, nextHops: nextHop === undefined ? [] : [nextHop], nlri: [] } };
 }
 
@@ -152,21 +165,32 @@ export class AdjRibOut {
       if (withdraw[family].length > 0) out.push({ family, attributes: {}, announce: [], withdraw: withdraw[family] });
     }
     for (const family of ['ipv4-unicast', 'ipv6-unicast'] as const) {
+      if (groups[family].size === 0) continue;
+      const self = this.exporter.nextHop?.(family);
       for (const [attrs, announce] of groups[family]) {
-        out.push({ family, attributes: wireAttributes(family, attrs), announce, withdraw: [] });
+        out.push({ family, attributes: wireAttributes(family, attrs, self), announce, withdraw: [] });
       }
     }
     return out;
   }
 
-  /** What the peer should end up with for `prefix`, counting unflushed changes. */
+  /** What the peer should end up with for `prefix`, counting unflushed changes (as sent: the session's next hop). */
   wanted(prefix: Prefix): RouteAttrs | undefined {
-    return this.pending.has(prefix) ? (this.pending.get(prefix) ?? undefined) : this.sent.get(prefix);
+    return this.asSent(prefix, this.pending.has(prefix) ? (this.pending.get(prefix) ?? undefined) : this.sent.get(prefix));
   }
 
-  /** What we last sent for `prefix` (undefined: not advertised). */
+  /** What we last sent for `prefix` (undefined: not advertised), with the session's next hop. */
   advertised(prefix: Prefix): RouteAttrs | undefined {
-    return this.sent.get(prefix);
+    return this.asSent(prefix, this.sent.get(prefix));
+  }
+
+  /** True when we last sent an announcement of `prefix`. */
+  isAdvertised(prefix: Prefix): boolean {
+    return this.sent.has(prefix);
+  }
+
+  private asSent(prefix: Prefix, a: RouteAttrs | undefined): RouteAttrs | undefined {
+    return a === undefined ? undefined : withNextHop(a, this.exporter.nextHop?.(familyOf(prefix)));
   }
 
   get advertisedCount(): number {
@@ -177,7 +201,13 @@ export class AdjRibOut {
     return this.pending.size;
   }
 
-  advertisedEntries(): IterableIterator<[Prefix, RouteAttrs]> {
-    return this.sent.entries();
+  /** Prefixes we announced and have not withdrawn, in no particular order. */
+  advertisedPrefixes(): IterableIterator<Prefix> {
+    return this.sent.keys();
+  }
+
+  /** What we advertise, with the session's next hop (for views: builds an attribute set per distinct one). */
+  *advertisedEntries(): IterableIterator<[Prefix, RouteAttrs]> {
+    for (const [p, a] of this.sent) yield [p, this.asSent(p, a)!];
   }
 }

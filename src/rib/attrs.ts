@@ -23,6 +23,14 @@ export const COMMUNITY_GRACEFUL_SHUTDOWN = 0xffff0000;
 export const COMMUNITY_NO_EXPORT = 0xffffff01;
 export const COMMUNITY_NO_ADVERTISE = 0xffffff02;
 
+/**
+ * The NEXT_HOP an export policy writes where the session's own address goes (RFC 4271 §5.1.3): the attribute set is
+ * then the same for every peer sharing the policy (a hub's spokes), computed and interned once rather than once per
+ * peer; the Adj-RIB-Out puts the session's address in when it builds the UPDATE (FRR's update-groups do the same).
+ * Never on the wire.
+ */
+export const NEXT_HOP_SELF = 'self';
+
 function hex(b: Uint8Array): string {
   let s = '';
   for (let i = 0; i < b.length; i++) s += (b[i] < 16 ? '0' : '') + b[i].toString(16);
@@ -131,6 +139,13 @@ export const attrInterner = new AttrInterner();
 
 export function internAttrs(a: AttrsInput): RouteAttrs {
   return attrInterner.intern(a);
+}
+
+/** `a` with NEXT_HOP_SELF replaced by the session's address (interned; undefined: no NEXT_HOP), or `a` itself. */
+export function withNextHop(a: RouteAttrs, nextHop: string | undefined): RouteAttrs {
+  if (a.nextHop !== NEXT_HOP_SELF) return a;
+  const { nextHop: _self, ...rest } = a;
+  return internAttrs(nextHop === undefined ? rest : { ...rest, nextHop });
 }
 
 // ---- facts the decision process and the policies read --------------------------------------

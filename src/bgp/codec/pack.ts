@@ -19,6 +19,8 @@ export interface PackInput {
 const MAX_PREFIX_WIRE = 17;
 const MP_FLAGS_EXTENDED = 0x90; // optional, extended length: the packer's MP attributes can exceed 255 octets
 
+let chunkScratch = new Uint8Array(4096 + MAX_PREFIX_WIRE);
+
 /**
  * Splits prefixes into NLRI fields of at most `room` octets, calling `emit` for each (emit must copy).
  * Writes each prefix first and checks afterwards, so every prefix is parsed exactly once.
@@ -27,7 +29,10 @@ function chunkPrefixes(prefixes: readonly Prefix[], afi: number, room: number, e
   if (prefixes.length === 0) return;
   const largest = afi === AFI_IPV4 ? 5 : MAX_PREFIX_WIRE;
   if (room < largest) throw new EncodeError(`only ${room} octets left for NLRI in a message; attributes too large`);
-  const scratch = new Uint8Array(room + MAX_PREFIX_WIRE);
+  // One scratch for every call (emit copies): a hub packs thousands of small UPDATEs per peer, and a fresh 4 KB
+  // array each time was most of its garbage.
+  if (chunkScratch.length < room + MAX_PREFIX_WIRE) chunkScratch = new Uint8Array(room + MAX_PREFIX_WIRE);
+  const scratch = chunkScratch;
   let o = 0;
   for (const p of prefixes) {
     const next = writePrefix(p, afi, scratch, o);

@@ -6,7 +6,7 @@ import type { NeighborPolicyConfig, RouterPolicyConfig } from '../../../src/poli
 import { ExportPolicy, prependAsPath } from '../../../src/policy/export';
 import { buildNeighborPolicy, syncOriginated } from '../../../src/policy/index';
 import { AdjRibOut } from '../../../src/rib/adj-rib-out';
-import { COMMUNITY_GRACEFUL_SHUTDOWN, COMMUNITY_NO_EXPORT, internAttrs } from '../../../src/rib/attrs';
+import { COMMUNITY_GRACEFUL_SHUTDOWN, COMMUNITY_NO_EXPORT, internAttrs, NEXT_HOP_SELF, withNextHop } from '../../../src/rib/attrs';
 import { LocRib } from '../../../src/rib/loc-rib';
 import { Path } from '../../../src/rib/path';
 import { attrs, LOCAL_ASN, localPeer, peer } from '../rib/helpers';
@@ -147,5 +147,52 @@ describe('export policy through the Adj-RIB-Out', () => {
     syncOriginated(rib, prev, ['10.1.0.0/16', '10.2.0.0/16']);
     out.applyChanges(rib.drainChanges());
     expect(out.flush()).toEqual([{ family: 'ipv4-unicast', attributes: {}, announce: [], withdraw: ['10.3.0.0/16'] }]);
+  });
+});
+
+describe('ExportPolicy templates shared between sessions (a hub sends the same routes to many spokes)', () => {
+  const spoke = (i: number, over: Partial<NeighborPolicyConfig> = {}) =>
+    new ExportPolicy({ name: `spoke${i}`, remoteAsn: 4200000000 + i, export: { learned: ['10.128.0.0/9 le 24'] }, ...over }, router, { ipv4: `10.70.0.${i}` });
+  const learned = new Path(peer({ key: 'spoke9', asn: 4200000009 }), internAttrs({ origin: Origin.Igp, asPath: seq(4200000009), nextHop: '10.70.100.9' }));
+
+  it('gives sessions that rewrite alike one attribute set, their own address only where NEXT_HOP_SELF stands', () => {
+    const [a, b] = [spoke(1), spoke(2)];
+    const ta = a.exportTemplate('10.128.9.0/24', learned)!;
+    expect(b.exportTemplate('10.128.9.0/24', learned)).toBe(ta);
+    expect(ta.nextHop).toBe(NEXT_HOP_SELF);
+    expect(a.exportRoute('10.128.9.0/24', learned)?.nextHop).toBe('10.70.0.1');
+    expect(b.exportRoute('10.128.9.0/24', learned)?.nextHop).toBe('10.70.0.2');
+    expect(a.exportRoute('10.128.9.0/24', learned)).toBe(withNextHop(ta, '10.70.0.1'));
+  });
+
+  it('keeps sessions apart whose rewrite differs (prepend, MED, communities, a drain)', () => {
+    const base = spoke(1).exportTemplate('10.128.9.0/24', learned)!;
+    expect(spoke(2, { prepend: 2, role: 'backup' }).exportTemplate('10.128.9.0/24', learned)).not.toBe(base);
+    expect(spoke(2, { export: { learned: ['10.128.0.0/9 le 24'], med: 200 } }).exportTemplate('10.128.9.0/24', learned)?.med).toBe(200);
+    const drained = spoke(3);
+    drained.setDynamic({ communities: [COMMUNITY_GRACEFUL_SHUTDOWN], extraPrepend: 2 });
+    const t = drained.exportTemplate('10.128.9.0/24', learned)!;
+    expect(t).not.toBe(base);
+    expect(t.communities).toEqual([COMMUNITY_GRACEFUL_SHUTDOWN]);
+    // Back to normal: the shared set again.
+    drained.setDynamic({ communities: [], extraPrepend: 0 });
+    expect(drained.exportTemplate('10.128.9.0/24', learned)).toBe(base);
+  });
+
+  it('Adj-RIB-Outs holding the same shared set send each session its own NEXT_HOP, and show it in their views', () => {
+    const rib = new LocRib(localPeer);
+    rib.upsert(learned.peer, '10.128.9.0/24', learned.attrs);
+    rib.drainChanges();
+    const outs = [spoke(1), spoke(2)].map((p) => {
+      const out = new AdjRibOut(p.peerKey, { exportRoute: (pfx, best) => p.exportTemplate(pfx, best), nextHop: (f) => p.nextHopFor(f) });
+      out.rebuild(rib);
+      return out;
+    });
+    const sent = outs.map((o) => o.flush());
+    expect(sent.map((b) => b[0].attributes.nextHop)).toEqual(['10.70.0.1', '10.70.0.2']);
+    expect(sent[0][0].attributes.asPath).toEqual(seq(LOCAL_ASN, 4200000009));
+    expect(outs[1].advertised('10.128.9.0/24')?.nextHop).toBe('10.70.0.2');
+    expect([...outs[0].advertisedEntries()].map(([, a]) => a.nextHop)).toEqual(['10.70.0.1']);
+    expect(outs[0].isAdvertised('10.128.9.0/24')).toBe(true);
   });
 });
