@@ -21,17 +21,25 @@ export class PrefixError extends Error {
 
 /** Parses a dotted quad into 4 bytes, or returns null. */
 export function parseIpv4(text: string): Uint8Array | null {
-  const parts = text.split('.');
-  if (parts.length !== 4) return null;
+  // By hand (no split, no regex): every NEXT_HOP encoded goes through here.
   const out = new Uint8Array(4);
-  for (let i = 0; i < 4; i++) {
-    const p = parts[i];
-    if (!/^\d{1,3}$/.test(p) || (p.length > 1 && p[0] === '0')) return null;
-    const v = Number(p);
-    if (v > 255) return null;
-    out[i] = v;
+  let part = 0;
+  let value = 0;
+  let digits = 0;
+  for (let i = 0; i <= text.length; i++) {
+    const c = i < text.length ? text.charCodeAt(i) : 46; // the end closes the last part like a dot
+    if (c === 46) {
+      if (digits === 0 || value > 255 || part > 3) return null;
+      out[part++] = value;
+      value = 0;
+      digits = 0;
+    } else if (c >= 48 && c <= 57) {
+      if (digits === 3 || (digits === 1 && value === 0)) return null; // at most 3 digits, no leading zero
+      value = value * 10 + (c - 48);
+      digits++;
+    } else return null;
   }
-  return out;
+  return part === 4 ? out : null;
 }
 
 /** Parses any RFC 4291 §2.2 text form (with "::" and an embedded IPv4 tail) into 16 bytes, or null. */

@@ -6,6 +6,7 @@ import type { EventEmitter } from 'node:events';
 import type net from 'node:net';
 import type { Logger } from 'pino';
 import { packUpdates } from '../bgp/codec';
+import { AttributeBytesCache } from '../bgp/codec/attr-bytes-cache';
 import { prefixFamily } from '../bgp/prefix';
 import type { BgpSessionEvents, DownInfo, EstablishedInfo, SessionInfo, SessionOptions } from '../bgp/session';
 import type { BgpState } from '../bgp/fsm-types';
@@ -99,6 +100,9 @@ interface Retiring {
   peer: Peer;
   prefixes: Iterator<Prefix>;
 }
+
+/** Encoded attribute sets shared by every session (a hub encodes each set once, not once per spoke). */
+const sharedAttributeBytes = new AttributeBytesCache();
 
 /** Most pending prefixes taken off the Adj-RIB-Out per flush() step: bounds the bytes queued per socket write. */
 const FLUSH_STEP = 4096;
@@ -424,7 +428,8 @@ export class Neighbor {
       const step: Buffer[] = [];
       for (const b of batches) {
         try {
-          for (const m of packUpdates(b, up.ctx)) step.push(m);
+          const encoded = b.shared && b.family === 'ipv4-unicast' ? sharedAttributeBytes.encode(b.shared, b.attributes, up.ctx) : undefined;
+          for (const m of packUpdates(b, up.ctx, encoded)) step.push(m);
         } catch (err) {
           this.log.error({ err, family: b.family, prefixes: b.announce.length + b.withdraw.length }, 'cannot encode UPDATE; routes not sent');
         }

@@ -35,6 +35,11 @@ export interface OutBatch {
   attributes: PathAttributes;
   announce: Prefix[];
   withdraw: Prefix[];
+  /**
+   * The shared set `attributes` was made from, when it carried NEXT_HOP_SELF: the same for every session sharing the
+   * policy, so its encoding can be reused (AttributeBytesCache).
+   */
+  shared?: RouteAttrs;
 }
 
 function familyOf(p: Prefix): Family {
@@ -168,7 +173,9 @@ export class AdjRibOut {
       if (groups[family].size === 0) continue;
       const self = this.exporter.nextHop?.(family);
       for (const [attrs, announce] of groups[family]) {
-        out.push({ family, attributes: wireAttributes(family, attrs, self), announce, withdraw: [] });
+        const batch: OutBatch = { family, attributes: wireAttributes(family, attrs, self), announce, withdraw: [] };
+        if (attrs.nextHop === NEXT_HOP_SELF) batch.shared = attrs;
+        out.push(batch);
       }
     }
     return out;

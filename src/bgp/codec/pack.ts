@@ -56,10 +56,11 @@ function requireAttributes(a: PathAttributes, family: Family): void {
 }
 
 /**
- * UPDATE messages announcing `announce` with `attributes` and withdrawing `withdraw`, as few as fit.
+ * UPDATE messages announcing `announce` with `attributes` and withdrawing `withdraw`, as few as fit. For IPv4 the
+ * caller may give the attributes already encoded (`ipv4Attributes`, see AttributeBytesCache).
  * Withdrawals go first, in their own messages, so a prefix listed in both ends up announced.
  */
-export function packUpdates(p: PackInput, ctx: CodecContext): Buffer[] {
+export function packUpdates(p: PackInput, ctx: CodecContext, ipv4Attributes?: Uint8Array): Buffer[] {
   const max = maxMessageLength(ctx);
   const out: Buffer[] = [];
   if (p.family === 'ipv4-unicast') {
@@ -72,7 +73,7 @@ export function packUpdates(p: PackInput, ctx: CodecContext): Buffer[] {
     });
     if (p.announce.length === 0) return out;
     requireAttributes(p.attributes, p.family);
-    const attrs = encodeAttributes(p.attributes, ctx, { skipMp: true });
+    const attrs = ipv4Attributes ?? encodeAttributes(p.attributes, ctx, { skipMp: true });
     chunkPrefixes(p.announce, AFI_IPV4, max - HEADER_LENGTH - 4 - attrs.length, (field) => {
       const buf = allocMessage(TYPE_UPDATE, 4 + attrs.length + field.length);
       putU16(buf, 21, attrs.length);

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import {
-  canonicalAddress, canonicalPrefix, formatIpv6, isDefaultRoute, parseIpv6, prefixContains, prefixFamily,
+  canonicalAddress, canonicalPrefix, formatIpv6, isDefaultRoute, parseIpv4, parseIpv6, prefixContains, prefixFamily,
   prefixFromWire, prefixLength, prefixToWire,
 } from '../../../src/bgp/prefix';
 
@@ -76,6 +76,32 @@ describe('prefix wire form', () => {
       fc.property(fc.uint8Array({ minLength: 16, maxLength: 16 }), (b) => {
         expect(parseIpv6(formatIpv6(b))).toEqual(b);
       }),
+    );
+  });
+});
+
+describe('parseIpv4', () => {
+  /** The rule written plainly: four dot-separated decimals of 1-3 digits, no leading zero, each at most 255. */
+  const reference = (t: string): number[] | null => {
+    const parts = t.split('.');
+    if (parts.length !== 4 || !parts.every((p) => /^(0|[1-9]\d{0,2})$/.test(p) && Number(p) <= 255)) return null;
+    return parts.map(Number);
+  };
+
+  it.each(['0.0.0.0', '255.255.255.255', '10.70.0.1', '192.0.2.99'])('reads %s', (t) => expect([...parseIpv4(t)!]).toEqual(reference(t)));
+
+  it.each(['', '1.2.3', '1.2.3.4.5', '01.2.3.4', '1.2.3.256', '1.2.3.1000', '1..3.4', '.1.2.3', '1.2.3.4.', ' 1.2.3.4', '1.2.3.a', '1.2.3.-1', '::1'])(
+    'refuses %j',
+    (t) => expect(parseIpv4(t)).toBeNull(),
+  );
+
+  it('agrees with the plain rule on any text made of digits and dots', () => {
+    fc.assert(
+      fc.property(fc.array(fc.constantFrom('0', '1', '2', '5', '9', '.', '25', '255', '256', '00', 'x'), { maxLength: 12 }).map((a) => a.join('')), (t) => {
+        const got = parseIpv4(t);
+        expect(got && [...got]).toEqual(reference(t));
+      }),
+      { numRuns: 5000 },
     );
   });
 });
