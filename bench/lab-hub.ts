@@ -8,6 +8,7 @@
 //   BENCH_SPOKE_DAEMONS=bird,bgpfo    daemons on the spokes' routers, each a run (default: bird,bgpfo)
 //   BENCH_TUNNEL=veth|wireguard       (default: veth)
 //   BENCH_BFD_MS=300                  BFD interval, x 3 (default: 300)
+//   BENCH_KEEP=1                      leave a lab that failed to come up in place, to inspect
 
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -84,9 +85,10 @@ async function runOne(spokes: number, daemon: Daemon, tunnel: string, bfdMs: num
   const loadBefore = load();
   let up: LabUpResult;
   try {
-    up = await labUp(file, { routerDaemon: daemon, sessionTimeoutMs: 600_000, progress: (l) => process.stderr.write(`${l}\n`) });
+    up = await labUp(file, { routerDaemon: daemon, sessionTimeoutMs: 600_000, keepOnError: process.env.BENCH_KEEP === '1', progress: (l) => process.stderr.write(`${l}\n`) });
   } catch (e) {
-    await labDown(lab).catch(() => undefined);
+    // BENCH_KEEP=1 leaves a failed lab up to inspect (take it down with `bgpfo lab down`).
+    if (process.env.BENCH_KEEP !== '1') await labDown(lab).catch(() => undefined);
     throw e;
   }
   try {

@@ -7,6 +7,7 @@ import { renderAll, type Plan } from '../orchestrator';
 import { startNodeDaemon, bgpfoCommand as defaultBgpfoCommand } from './daemons';
 import { LabError } from './errors';
 import { inNetns, LabCommandError, listNamespaces, mustRun, systemRunner, type Runner } from './exec';
+import { ensureInotifyInstances } from './host-limits';
 import { labLayout, wireguardSocket, type LabLayout } from './layout';
 import { loadLabPlan, type LabPlanOptions } from './plan-source';
 import { notEstablished, sessionStates, type SessionEndState } from './sessions';
@@ -207,6 +208,8 @@ export async function labUp(file: string, opts: LabUpOptions = {}): Promise<LabU
   }
   const layout = labLayout(plan.lab, env);
   const steps = labSteps(plan, layout);
+  const limits = ensureInotifyInstances(steps.reduce((n, s) => n + s.actions.filter((a) => a.kind === 'wireguard').length, 0));
+  if (limits) progress(limits);
   const total = steps.length + 2;
   const daemons: Record<string, Plan['nodes'][number]['runs']> = {};
   for (const n of plan.nodes) daemons[n.name] = n.runs;

@@ -2,6 +2,7 @@
 // module), configured with `wg setconf` from the rendered wg-quick file, then addressed and brought up.
 
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { connect } from 'node:net';
 import { join } from 'node:path';
 import type { PlanNode } from '../orchestrator';
 import { LabError } from './errors';
@@ -47,7 +48,9 @@ export async function startWireguard(w: WireguardStart): Promise<void> {
   const log = join(w.runDir, `wg-${w.ifname}.log`);
   const p = await spawnDetached(argv, log, { ...process.env, WG_PROCESS_FOREGROUND: '1' });
   w.started({ ...p, argv, log });
-  const ready = await poll(() => existsSync(sock), w.timeoutMs ?? 10_000, 50);
+  // The socket file appears when wireguard-go binds it, a moment before it listens: on a busy machine `wg` could
+  // find it and fail to connect, then try the kernel ("Protocol not supported"). Ready is when a connection is taken.
+  const ready = await poll(() => existsSync(sock) && acceptsConnections(sock), w.timeoutMs ?? 10_000, 50);
   if (!ready) throw new LabError('ERR_LAB_TIMEOUT', `wireguard-go for ${w.ifname} on ${w.node.name} did not open ${sock} within ${(w.timeoutMs ?? 10_000) / 1000} s (log: ${log})`);
 
   const conf = join(w.runDir, `${w.ifname}.wg`);
@@ -58,4 +61,16 @@ export async function startWireguard(w: WireguardStart): Promise<void> {
   for (const a of iface?.addresses ?? []) await run(['ip', 'addr', 'add', a, 'dev', w.ifname]);
   if (iface?.mtu) await run(['ip', 'link', 'set', w.ifname, 'mtu', String(iface.mtu)]);
   await run(['ip', 'link', 'set', w.ifname, 'up']);
+}
+
+/** True once something listens on the unix socket `path` (a connection is made, then closed at once). */
+function acceptsConnections(path: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const c = connect(path);
+    c.once('connect', () => {
+      c.destroy();
+      resolve(true);
+    });
+    c.once('error', () => resolve(false));
+  });
 }
