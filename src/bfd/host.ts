@@ -50,7 +50,9 @@ export function startBfdHost(opts: BfdHostOptions): BfdHost {
 
 function processHost(opts: BfdHostOptions): BfdHost {
   const { execArgv, args } = childArgs(__dirname, 'process');
-  const child: ChildProcess = spawn(process.execPath, [...BFD_PROCESS_V8_FLAGS, ...execArgv, ...args], {
+  // BGPFO_BFD_NODE_ARGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof"): Node flags for the BFD process alone, to profile it.
+  const debugArgs = (process.env.BGPFO_BFD_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const child: ChildProcess = spawn(process.execPath, [...BFD_PROCESS_V8_FLAGS, ...debugArgs, ...execArgv, ...args], {
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     serialization: 'json',
   });
