@@ -3,7 +3,7 @@
 // RFC 7747 style: the outage is read from the data plane, never from a daemon's own account.
 
 import type { Plan, PlanTunnel } from '../orchestrator';
-import type { CounterSample } from './flow-counters';
+import { flowCounterKey, type CounterSample } from './flow-counters';
 import { decodeBitmap, missingIn, seqAt, stalledWithin, type ReceiverReport, type SenderReport } from './flow-record';
 import type { TrafficStream } from './types';
 
@@ -86,7 +86,7 @@ export function flowTunnels(plan: Plan, run: StreamRun, samples: CounterSample[]
   const [a, b] = br;
   for (const t of plan.tunnels) {
     for (let f = 0; f < run.stream.flows; f++) {
-      const key = `${t.onprem.ifname}/${run.direction}/${run.sportBase + f}`;
+      const key = flowCounterKey(t.onprem.ifname, run.direction, run.sportBase + f);
       const n = (b.counts.get(key) ?? 0) - (a.counts.get(key) ?? 0);
       if (n <= 0) continue;
       if (!out.has(f)) out.set(f, new Map());

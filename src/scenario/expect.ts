@@ -6,7 +6,7 @@ import { STEAL_DISTURBS } from './machine-load';
 import type { Plan } from '../orchestrator';
 import { carrying, flowWindowStats, tunnelPackets, type FlowWindowStats, type StreamRun, type Window } from './analyze';
 import { resolveTunnelRef } from './check';
-import type { CounterSample } from './flow-counters';
+import { flowCounterKey, type CounterSample } from './flow-counters';
 import { faultStart, flowsOn, preFaultWindow, type FaultRecord } from './measure';
 import type { Expectation, MsLimit } from './types';
 
@@ -108,7 +108,7 @@ export function wholeRunPath(ctx: EvalContext, f: FlowWindowStats): string {
   if (!run || !last) return 'no counters';
   const sent = run.sender.sent[f.flow] ?? 0;
   const received = run.receiver.flows.find((x) => x.flow === f.flow)?.received ?? 0;
-  const counted = ctx.plan.tunnels.reduce((a, t) => a + (last.counts.get(`${t.onprem.ifname}/${run.direction}/${run.sportBase + f.flow}`) ?? 0), 0);
+  const counted = ctx.plan.tunnels.reduce((a, t) => a + (last.counts.get(flowCounterKey(t.onprem.ifname, run.direction, run.sportBase + f.flow)) ?? 0), 0);
   const where = run.direction === 'out' ? 'into the tunnels at the on-prem routers' : 'out of the tunnels at the on-prem routers';
   return `whole run: sent ${sent}, ${counted} ${where}, received ${received}`;
 }

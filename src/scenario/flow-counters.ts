@@ -27,7 +27,12 @@ export function flowCountRules(ifnames: string[], dports: number[]): string {
   ].join('\n');
 }
 
-/** "ifname/out/sport" -> packets, from `nft -j list table inet bgpfo_scn_flows`. */
+/** The key of one flow's counter on one tunnel interface: "ifname/out/sport" (out: into the tunnel; in: out of it). */
+export function flowCounterKey(ifname: string, direction: 'in' | 'out', sport: number | string): string {
+  return `${ifname}/${direction}/${sport}`;
+}
+
+/** flowCounterKey() -> packets, from `nft -j list table inet bgpfo_scn_flows`. */
 export function parseFlowCounters(json: string): Map<string, number> {
   const out = new Map<string, number>();
   const doc = JSON.parse(json) as { nftables?: { set?: { name: string; elem?: { elem?: { val?: { concat?: [string, number] }; counter?: { packets: number } } }[] } }[] };
@@ -37,7 +42,7 @@ export function parseFlowCounters(json: string): Map<string, number> {
     if (!set || !dir) continue;
     for (const e of set.elem ?? []) {
       const key = e.elem?.val?.concat;
-      if (key) out.set(`${key[0]}/${dir}/${key[1]}`, e.elem?.counter?.packets ?? 0);
+      if (key) out.set(flowCounterKey(key[0], dir, key[1]), e.elem?.counter?.packets ?? 0);
     }
   }
   return out;
