@@ -22,7 +22,8 @@ export interface BfdNet {
   /** Receive Control packets sent to local:3784; `from` is the source address (any source port: BIRD's is below 49152). */
   listen(local: string, ifname: string | undefined, onPacket: (bytes: Uint8Array, from: string) => void, onError: (err: Error) => void): BfdListener;
   /** A socket bound to local with a source port from 49152-65535 and TTL 255. */
-  openTx(local: string, ifname: string | undefined, onError: (err: Error) => void): BfdTxSocket;
+  /** A socket for one session's transmissions; `peer`, when given, is the only address it will send to. */
+  openTx(local: string, ifname: string | undefined, onError: (err: Error) => void, peer?: string): BfdTxSocket;
 }
 
 const DISCARD_REPORT_MS = 5000;
@@ -121,7 +122,7 @@ export class BfdEngine {
     }
     const listenKey = `${normAddr(spec.local)}|${spec.ifname ?? ''}`;
     const onError = (err: Error) => this.post({ op: 'error', sid, code: (err as NodeJS.ErrnoException).code ?? 'socket', message: err.message });
-    const tx = this.net.openTx(spec.local, spec.ifname, onError);
+    const tx = this.net.openTx(spec.local, spec.ifname, onError, spec.peer);
     const counters: BfdSessionCounters = { sid, tx: 0, rx: 0, discarded: 0, lateMaxMs: 0 };
     // The daemon's discriminator when it gave one (a restart must keep it: the peer addresses us by it).
     const localDiscr = wantDiscr !== undefined && wantDiscr > 0 && !this.byDiscr.has(wantDiscr >>> 0) ? wantDiscr >>> 0 : this.freeDiscriminator();

@@ -2,6 +2,7 @@
 // on AdminDown. Real sockets and real worker threads; only 127.0.0.x, so no namespace is needed.
 
 import { BfdService, type BfdStateEvent } from '../../src/bfd/service';
+import { UdpBfdNet } from '../../src/bfd/udp';
 
 function waitFor(events: BfdStateEvent[], state: string, timeoutMs: number): Promise<BfdStateEvent> {
   return new Promise((resolve, reject) => {
@@ -56,5 +57,29 @@ describe('BFD over loopback between two services', () => {
     const down = await waitFor(evB, 'Down', 2000);
     expect(down.diag).toBe(3);
     hb.close();
+  });
+});
+
+describe('UdpBfdNet transmit sockets (connected to the session peer)', () => {
+  test('reach the peer, and a peer whose BFD is not running yet is no socket error (ICMP port unreachable)', async () => {
+    const net = new UdpBfdNet();
+    const errors: Error[] = [];
+    const tx = net.openTx('127.0.0.3', undefined, (e) => errors.push(e), '127.0.0.4');
+    const wait = (ms: number) => new Promise((r) => setTimeout(r, ms));
+    // Nothing listens on 127.0.0.4:3784: each send draws an ICMP port unreachable, which a connected socket reports.
+    for (let i = 0; i < 5; i++) {
+      tx.send(new Uint8Array([i]), '127.0.0.4');
+      await wait(20);
+    }
+    expect(errors).toEqual([]);
+    const got: { bytes: number[]; from: string }[] = [];
+    const listener = net.listen('127.0.0.4', undefined, (bytes, from) => got.push({ bytes: [...bytes], from }), (e) => errors.push(e));
+    await wait(50);
+    tx.send(new Uint8Array([42]), '127.0.0.4');
+    for (let i = 0; i < 50 && got.length === 0; i++) await wait(10);
+    expect(got).toEqual([{ bytes: [42], from: '127.0.0.3' }]);
+    expect(errors).toEqual([]);
+    tx.close();
+    listener.close();
   });
 });
