@@ -32,7 +32,13 @@ export interface PeerState {
    * its 'down' is held back. It becomes a handover when the other reaches Established, and is reported when
    * the other fails.
    */
-  handover?: DownAction;
+  handover?: HeldDown;
+}
+
+/** A held-back 'down', and since when the session it belongs to has been Established (kept across the move). */
+export interface HeldDown {
+  down: DownAction;
+  establishedAt: number | null;
 }
 
 /** 'discard': forget the connection: cancel its timers, destroy its socket without a word. */
@@ -144,12 +150,13 @@ class PeerTx {
    * The 'down' of a connection handing over is held back; the session's next 'established' is the handover's end;
    * if no connection is left that could take the session over, the held 'down' is reported after all.
    */
-  private settleHandover(): DownAction | undefined {
+  private settleHandover(): HeldDown | undefined {
     let held = this.peer.handover;
-    if (this.handingOver) {
-      const i = this.actions.findIndex((a) => a.conn === this.handingOver!.id && a.action.type === 'down');
+    const from = this.handingOver;
+    if (from) {
+      const i = this.actions.findIndex((a) => a.conn === from.id && a.action.type === 'down');
       if (i >= 0) {
-        held = this.actions[i]!.action as DownAction;
+        held = { down: this.actions[i]!.action as DownAction, establishedAt: from.fsm.establishedAt };
         this.actions.splice(i, 1);
       }
     }
@@ -158,6 +165,9 @@ class PeerTx {
     if (i >= 0) {
       const a = this.actions[i]!;
       this.actions[i] = { conn: a.conn, action: { ...(a.action as Extract<FsmAction, { type: 'established' }>), handover: true } };
+      // The same session goes on: its uptime (and the stable-time reset of the backoff) counts from its start.
+      const since = held.establishedAt;
+      this.conns = this.conns.map((c) => (c.id === a.conn ? { ...c, fsm: { ...c.fsm, establishedAt: since ?? c.fsm.establishedAt } } : c));
       return undefined;
     }
     const heir = this.conns.find((c) => pending(c.fsm.state) || c.fsm.state === 'Established');
@@ -165,7 +175,7 @@ class PeerTx {
     // Nothing took the session over: it was lost after all (and counts as a flap, which the handover did not).
     const main = this.conns[0]!;
     this.conns = this.conns.map((c) => (c === main ? { ...c, fsm: { ...c.fsm, flaps: c.fsm.flaps + 1 } } : c));
-    this.actions.push({ conn: main.id, action: held });
+    this.actions.push({ conn: main.id, action: held.down });
     return undefined;
   }
 }

@@ -151,6 +151,7 @@ describe('a tentative connection beside the Established session', () => {
     ['Cease/7 on the old connection first', 'cease-first'],
   ] as const)('the peer kept the new connection, %s: the session moves without a down', (_name, order) => {
     const { h, second } = PeerHarness.establishedThenAccepted();
+    h.clock.advance(5_000);
     h.event(second, { type: 'BGPOpen', open: HIGHER });
     h.take();
     if (order === 'keepalive-first') {
@@ -163,11 +164,13 @@ describe('a tentative connection beside the Established session', () => {
     } else {
       const r = h.event(1, { type: 'NotifMsg', notification: CEASE_COLLISION });
       expect(effects(r.actions)).toEqual(['1:drop', '1:discard']); // the 'down' is held back
-      expect(h.peer.handover).toMatchObject({ type: 'down', reason: 'notification-received' });
+      expect(h.peer.handover).toMatchObject({ down: { type: 'down', reason: 'notification-received' }, establishedAt: 0 });
       expect(effects(h.event(second, { type: 'KeepAliveMsg' }).actions)).toEqual([`${second}:established (handover)`]);
       expect(h.peer.handover).toBeUndefined();
     }
     expect(h.states()).toEqual([[second, 'Established', false]]);
+    // The same session: Established since it first was (at 0; the move came later).
+    expect(h.peer.conns[0]!.fsm.establishedAt).toBe(0);
     // A move, not a failure: no flap, no backoff built up.
     const fsm = h.peer.conns[0]!.fsm;
     expect([fsm.flaps, fsm.failures]).toEqual([0, 0]);
