@@ -15,9 +15,9 @@ export interface PeerConnection {
   initiatedBy: Initiator;
   fsm: FsmState;
   /**
-   * Continued beside an Established session after a collision the identifiers gave it (fsm-collision.ts): it
-   * takes the session over only when the peer shows it kept this one (its KEEPALIVE here, or Cease/7 on the
-   * old one); when the peer closes it instead, it goes and the Established session never noticed.
+   * Continued beside the other connection (OpenConfirm or Established) after a collision the identifiers gave it
+   * (fsm-collision.ts): it takes over only when the peer shows it kept this one (its KEEPALIVE here, or Cease/7 on
+   * an Established other); when the peer closes it instead, it goes and the other never noticed.
    */
   tentative?: true;
 }
@@ -123,8 +123,10 @@ class PeerTx {
     const gone = this.conns.find((c) => c.id === id);
     if (!gone || this.conns.length < 2) return;
     this.conns = this.conns.filter((c) => c.id !== id);
-    const from = this.handingOver?.id === id ? this.handingOver.fsm : gone.fsm;
-    this.conns = this.conns.map((c) => ({ ...c, fsm: c.fsm.state === 'Established' ? inheritError(c.fsm, from) : inherit(c.fsm, from) }));
+    const handing = this.handingOver?.id === id;
+    const from = handing ? this.handingOver!.fsm : gone.fsm;
+    const onlyError = (c: PeerConnection) => !handing && c.fsm.state === 'Established';
+    this.conns = this.conns.map((c) => ({ ...c, fsm: onlyError(c) ? inheritError(c.fsm, from) : inherit(c.fsm, from) }));
     this.actions.push({ conn: id, action: { type: 'discard' } });
   }
 

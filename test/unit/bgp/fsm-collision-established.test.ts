@@ -151,6 +151,8 @@ describe('a tentative connection beside the Established session', () => {
     ['Cease/7 on the old connection first', 'cease-first'],
   ] as const)('the peer kept the new connection, %s: the session moves without a down', (_name, order) => {
     const { h, second } = PeerHarness.establishedThenAccepted();
+    // The neighbor's history before (two earlier flaps) goes on with the session.
+    h.peer = { ...h.peer, conns: h.peer.conns.map((c) => (c.id === 1 ? { ...c, fsm: { ...c.fsm, flaps: 2 } } : c)) };
     h.clock.advance(5_000);
     h.event(second, { type: 'BGPOpen', open: HIGHER });
     h.take();
@@ -171,9 +173,9 @@ describe('a tentative connection beside the Established session', () => {
     expect(h.states()).toEqual([[second, 'Established', false]]);
     // The same session: Established since it first was (at 0; the move came later).
     expect(h.peer.conns[0]!.fsm.establishedAt).toBe(0);
-    // A move, not a failure: no flap, no backoff built up.
+    // A move, not a failure: no flap added, no backoff built up; the earlier history kept.
     const fsm = h.peer.conns[0]!.fsm;
-    expect([fsm.flaps, fsm.failures]).toEqual([0, 0]);
+    expect([fsm.flaps, fsm.failures]).toEqual([2, 0]);
   });
 
   test('Cease/7 on the old connection before the peer\'s OPEN on the new one: held until the new one is up', () => {
