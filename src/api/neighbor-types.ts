@@ -58,6 +58,8 @@ export interface NeighborDetail {
   lastError: { text: string; reason: string; state: string; ageS: number } | null;
   /** Times the session reached Established / left it. */
   establishedTransitions: number;
+  /** Of those, moves to the other connection of a collision that the session survived (no 'down', no flap). */
+  handovers: number;
   flaps: number;
   /** Seconds since the session was last lost (null when never). */
   downSinceS: number | null;

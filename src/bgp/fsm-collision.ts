@@ -1,5 +1,5 @@
 // Connection collision detection at the neighbor level: which of two connections to the same peer survives.
-// RFC 4271 §6.8, RFC 6286 §2.3 (equal identifiers), RFC 4724 §4.2 (a restarting peer replaces its old session).
+// RFC 4271 §6.8 and §8.1.1 (CollisionDetectEstablishedState), RFC 6286 §2.3, RFC 4724 §4.2 (a restarting peer).
 
 import { negotiate, routerIdToNumber } from './capabilities';
 import type { BgpState, FsmConfig } from './fsm-types';
@@ -21,23 +21,22 @@ export function resolveCollision(localId: string, remoteId: string, localAsn: nu
 export interface ConnectionView {
   state: BgpState;
   initiatedBy: Initiator;
-  /** The other connection's session negotiated graceful restart (only looked at when Established). */
-  gracefulRestart?: boolean;
 }
 
 /**
  * What to do when a valid OPEN arrives on `arrived` (still in OpenSent) while `other` exists:
- * - 'dump-arrived' / 'dump-other': send OpenCollisionDump (Cease/7) to that connection's FSM;
+ * - 'dump-arrived': send OpenCollisionDump (Cease/7) to the arrived connection's FSM;
  * - 'abandon-other': the other never got past TCP setup (Connect/Active/Idle), or both came from the peer and
  *   the other is still waiting for its OPEN: discard it silently;
- * - 'replace-other': the other is Established with graceful restart negotiated: the peer restarted,
- *   close the old session without a NOTIFICATION and go on with the new one (RFC 4724 §4.2);
- *   without graceful restart an Established other is judged like one in OpenConfirm when
- *   config.collisionDetectEstablished is set (RFC 4271 §8.1.1 CollisionDetectEstablishedState);
+ * - 'replace-other': the other is Established and the peer says it restarted with forwarding state (R bit and a
+ *   family in its graceful-restart capability): close the old session without a NOTIFICATION (RFC 4724 §4.2);
+ * - 'tentative': the identifiers pick this connection, but the other (OpenConfirm or Established) may already be
+ *   the peer's session: go on with this one (our KEEPALIVE) beside it, and let the peer's next word on either
+ *   connection decide which one stays (fsm-peer.ts);
  * - 'none': nothing to resolve yet (the other is in OpenSent: its OPEN will bring the decision).
  * An OPEN that fails validation is not looked at: the FSM rejects it with its own NOTIFICATION.
  */
-export type CollisionDecision = 'dump-arrived' | 'dump-other' | 'abandon-other' | 'replace-other' | 'none';
+export type CollisionDecision = 'dump-arrived' | 'abandon-other' | 'replace-other' | 'tentative' | 'none';
 
 export function collisionOnOpen(
   config: FsmConfig,
@@ -59,21 +58,44 @@ export function collisionOnOpen(
       // §6.8 only compares with connections in OpenConfirm; waiting for the other OPEN keeps both sides
       // deciding on the same facts (deciding now could drop a connection the peer has already kept).
       return 'none';
-    case 'Established':
-      // The peer only opens a new connection when it thinks the old session is gone (it restarted).
-      if (other.gracefulRestart) return 'replace-other';
-      // §6.8 by default closes the new connection. With CollisionDetectEstablishedState the identifiers
-      // decide as in OpenConfirm: both ends then always agree, even when one end had already seen the
-      // losing connection reach Established (without it, simultaneous opens can close both connections).
-      if (!config.collisionDetectEstablished) return 'dump-arrived';
-      return byIdentifier(config, open, arrived, other);
     case 'OpenConfirm':
-      return byIdentifier(config, open, arrived, other);
+      if (arrived.initiatedBy === other.initiatedBy) return 'dump-arrived'; // no rule applies: keep the older
+      return byIdentifier(config, open, arrived);
+    case 'Established':
+      return onEstablished(config, open, arrived, other);
   }
 }
 
-function byIdentifier(config: FsmConfig, open: OpenMessage, arrived: ConnectionView, other: ConnectionView): CollisionDecision {
-  if (arrived.initiatedBy === other.initiatedBy) return 'dump-arrived'; // no rule applies: keep the older
+/**
+ * A new connection's OPEN while the session is Established. The two kinds of peer disagree here: BIRD and FRR
+ * keep their Established session and close the new connection (§6.8's default), while a bgpfo peer that met the
+ * same pair in OpenConfirm keeps the one the identifiers choose (CollisionDetectEstablishedState). Closing the
+ * Established one on our side alone, or the new one alone, closes both with one kind or the other. So the
+ * Established session is kept until the peer shows which connection it kept: when the identifiers pick the
+ * Established one, every peer agrees and the new one goes at once; otherwise the new one goes on tentatively.
+ */
+function onEstablished(config: FsmConfig, open: OpenMessage, arrived: ConnectionView, other: ConnectionView): CollisionDecision {
+  // The peer says it restarted (R bit) and restarts gracefully (a family listed): its old connection is gone on
+  // its side (RFC 4724 §4.2). Both ends of a simultaneous open that did not restart send R = 0. (Read from the
+  // OPEN itself: what the peer says of itself does not depend on what we advertise.)
+  const gr = open.capabilities.find((c) => c.kind === 'graceful-restart');
+  if (gr?.kind === 'graceful-restart' && gr.restarting && gr.families.length > 0) return 'replace-other';
+  // §6.8's default: the Established session stays, the new connection goes.
+  if (!config.collisionDetectEstablished) return 'dump-arrived';
+  // Both from the peer: it opened another while ours still looks Established here, so it gave the old one up
+  // (a restart, or a close we never saw); it will answer on the new one. Going on tentatively cannot lose the old.
+  if (arrived.initiatedBy === other.initiatedBy) return 'tentative';
+  return byIdentifier(config, open, arrived);
+}
+
+/**
+ * §6.8 by identifier, with one change: the connection the identifiers pick goes on tentatively instead of the
+ * other being closed at once. The other is in OpenConfirm or Established here, so we already sent our KEEPALIVE
+ * on it, and the peer may be Established on it: a peer that keeps an Established session (BIRD, FRR) then
+ * refuses the connection the identifiers picked, and closing ours too would leave none. The loser by identifier
+ * is closed at once: we never sent a KEEPALIVE on it, so the peer cannot be Established on it.
+ */
+function byIdentifier(config: FsmConfig, open: OpenMessage, arrived: ConnectionView): CollisionDecision {
   const keep = resolveCollision(config.routerId, open.routerId, config.localAsn, config.remoteAsn);
-  return arrived.initiatedBy === keep ? 'dump-other' : 'dump-arrived';
+  return arrived.initiatedBy === keep ? 'tentative' : 'dump-arrived';
 }

@@ -1,15 +1,25 @@
 // The neighbor above its connection FSMs: up to two connections (ours and the peer's) while a collision
-// is open, which one survives, and which one carries the neighbor's counters. RFC 4271 §6.8, §8.
+// is open, which one survives, which one carries the neighbor's counters, and a session's move from an
+// Established connection to a new one the peer kept (a handover, not a loss). RFC 4271 §6.8, §8.1.1, §8.
 // Pure like the FSM: the runner maps connection ids to sockets and timers and performs the actions.
 
 import { collisionOnOpen, type Initiator } from './fsm-collision';
 import { createFsm, step } from './fsm';
+import { CeaseSubcode } from './errors';
 import type { BgpState, FsmAction, FsmConfig, FsmEvent, FsmState } from './fsm-types';
+
+type DownAction = Extract<FsmAction, { type: 'down' }>;
 
 export interface PeerConnection {
   id: number;
   initiatedBy: Initiator;
   fsm: FsmState;
+  /**
+   * Continued beside the other connection (OpenConfirm or Established) after a collision the identifiers gave it
+   * (fsm-collision.ts): it takes over only when the peer shows it kept this one (its KEEPALIVE here, or Cease/7 on
+   * an Established other); when the peer closes it instead, it goes and the other never noticed.
+   */
+  tentative?: true;
 }
 
 export interface PeerState {
@@ -17,6 +27,18 @@ export interface PeerState {
   /** Never empty: the first is the neighbor's main FSM, a second exists only during a collision. */
   conns: PeerConnection[];
   nextId: number;
+  /**
+   * The Established connection closed for the other one (Cease/7 from the peer), which is not Established yet:
+   * its 'down' is held back. It becomes a handover when the other reaches Established, and is reported when
+   * the other fails.
+   */
+  handover?: HeldDown;
+}
+
+/** A held-back 'down', and since when the session it belongs to has been Established (kept across the move). */
+export interface HeldDown {
+  down: DownAction;
+  establishedAt: number | null;
 }
 
 /** 'discard': forget the connection: cancel its timers, destroy its socket without a word. */
@@ -29,6 +51,9 @@ export interface PeerResult {
 
 const RANK: Record<BgpState, number> = { Idle: 0, Active: 1, Connect: 2, OpenSent: 3, OpenConfirm: 4, Established: 5 };
 const hasSession = (s: BgpState) => RANK[s] >= RANK.OpenSent;
+/** A connection that can still take a session over: TCP up, not Established. */
+const pending = (s: BgpState) => s === 'OpenSent' || s === 'OpenConfirm';
+const isCollisionCease = (e: FsmEvent) => e.type === 'NotifMsg' && e.notification.code === 6 && e.notification.subcode === CeaseSubcode.ConnectionCollisionResolution;
 /** A connection the peer opened that has not sent its OPEN yet (we sent ours and wait in OpenSent). */
 const unopenedFromPeer = (c: PeerConnection) => c.initiatedBy === 'remote' && c.fsm.state === 'OpenSent';
 
@@ -50,12 +75,30 @@ class PeerTx {
   conns: PeerConnection[];
   readonly actions: PeerAction[] = [];
   private readonly before: Map<number, BgpState>;
+  /** The Established connection giving its session to the other one in this event, with its state before. */
+  private handingOver: { id: number; fsm: FsmState } | null = null;
   constructor(
     readonly peer: PeerState,
     readonly now: number,
   ) {
     this.conns = [...peer.conns];
     this.before = new Map(peer.conns.map((c) => [c.id, c.fsm.state]));
+  }
+
+  /** Close an Established connection for its sibling: its 'down' is held back (finish) and it is no failure. */
+  handOver(id: number, event: FsmEvent): void {
+    const c = this.conns.find((x) => x.id === id);
+    if (!c) return;
+    this.handingOver = { id, fsm: c.fsm };
+    this.step(id, event);
+  }
+
+  mark(id: number, tentative: boolean): void {
+    this.conns = this.conns.map((c) => {
+      if (c.id !== id) return c;
+      const { tentative: _t, ...rest } = c;
+      return tentative ? { ...rest, tentative: true } : rest;
+    });
   }
 
   step(id: number, event: FsmEvent): void {
@@ -71,12 +114,19 @@ class PeerTx {
     for (const action of r.actions) this.actions.push({ conn: id, action });
   }
 
-  /** Forget a connection; the survivors inherit the neighbor's history (failures, flaps, last error). */
+  /**
+   * Forget a connection; the survivors inherit the neighbor's history (failures, flaps, last error). A connection
+   * handing its session over passes on its history from before (the move is no failure and no flap); one that
+   * failed beside an Established session passes on only its last error (the session it stood beside lost nothing).
+   */
   discard(id: number): void {
     const gone = this.conns.find((c) => c.id === id);
     if (!gone || this.conns.length < 2) return;
     this.conns = this.conns.filter((c) => c.id !== id);
-    this.conns = this.conns.map((c) => ({ ...c, fsm: inherit(c.fsm, gone.fsm) }));
+    const handing = this.handingOver?.id === id;
+    const from = handing ? this.handingOver!.fsm : gone.fsm;
+    const onlyError = (c: PeerConnection) => !handing && c.fsm.state === 'Established';
+    this.conns = this.conns.map((c) => ({ ...c, fsm: onlyError(c) ? inheritError(c.fsm, from) : inherit(c.fsm, from) }));
     this.actions.push({ conn: id, action: { type: 'discard' } });
   }
 
@@ -91,8 +141,50 @@ class PeerTx {
     }
     const idle = this.conns.filter((c) => c.fsm.state === 'Idle');
     if (idle.length === this.conns.length) for (const c of idle.slice(1)) this.discard(c.id);
-    return { peer: { ...this.peer, conns: this.conns }, actions: this.actions };
+    const handover = this.settleHandover();
+    // A connection alone is no longer beside anything.
+    if (this.conns.length === 1 && this.conns[0]!.tentative) this.mark(this.conns[0]!.id, false);
+    const { handover: _h, ...peer } = this.peer;
+    return { peer: { ...peer, conns: this.conns, ...(handover ? { handover } : {}) }, actions: this.actions };
   }
+
+  /**
+   * The 'down' of a connection handing over is held back; the session's next 'established' is the handover's end;
+   * if no connection is left that could take the session over, the held 'down' is reported after all.
+   */
+  private settleHandover(): HeldDown | undefined {
+    let held = this.peer.handover;
+    const from = this.handingOver;
+    if (from) {
+      const i = this.actions.findIndex((a) => a.conn === from.id && a.action.type === 'down');
+      if (i >= 0) {
+        held = { down: this.actions[i]!.action as DownAction, establishedAt: from.fsm.establishedAt };
+        this.actions.splice(i, 1);
+      }
+    }
+    if (!held) return undefined;
+    const i = this.actions.findIndex((a) => a.action.type === 'established');
+    if (i >= 0) {
+      const a = this.actions[i]!;
+      this.actions[i] = { conn: a.conn, action: { ...(a.action as Extract<FsmAction, { type: 'established' }>), handover: true } };
+      // The same session goes on: its uptime (and the stable-time reset of the backoff) counts from its start.
+      const since = held.establishedAt;
+      this.conns = this.conns.map((c) => (c.id === a.conn ? { ...c, fsm: { ...c.fsm, establishedAt: since ?? c.fsm.establishedAt } } : c));
+      return undefined;
+    }
+    const heir = this.conns.find((c) => pending(c.fsm.state) || c.fsm.state === 'Established');
+    if (heir) return held;
+    // Nothing took the session over: it was lost after all (and counts as a flap, which the handover did not).
+    const main = this.conns[0]!;
+    this.conns = this.conns.map((c) => (c === main ? { ...c, fsm: { ...c.fsm, flaps: c.fsm.flaps + 1 } } : c));
+    this.actions.push({ conn: main.id, action: held.down });
+    return undefined;
+  }
+}
+
+function inheritError(into: FsmState, from: FsmState): FsmState {
+  const newer = (from.lastError?.at ?? -1) > (into.lastError?.at ?? -1) ? from.lastError : into.lastError;
+  return { ...into, lastError: newer };
 }
 
 function inherit(into: FsmState, from: FsmState): FsmState {
@@ -110,6 +202,9 @@ function inherit(into: FsmState, from: FsmState): FsmState {
 /**
  * An event for one connection. A valid OPEN first runs collision detection against the other connection
  * (§6.8: before our KEEPALIVE goes out, so the losing connection never looks Established to the peer).
+ * A tentative connection takes over when the peer's KEEPALIVE arrives on it (the peer kept it: we close the
+ * other with Cease/7), or when the peer closes an Established other with Cease/7; the peer's refusal of it
+ * (a NOTIFICATION, a close) leaves the other as it was.
  */
 export function peerEvent(peer: PeerState, conn: number, event: FsmEvent, now = 0): PeerResult {
   const tx = new PeerTx(peer, now);
@@ -117,27 +212,33 @@ export function peerEvent(peer: PeerState, conn: number, event: FsmEvent, now = 
   if (!arrived) return { peer, actions: [] };
   const other = tx.conns.find((c) => c.id !== conn);
   if (event.type === 'BGPOpen' && arrived.fsm.state === 'OpenSent' && other) {
-    const view = (c: PeerConnection) => ({
-      state: c.fsm.state,
-      initiatedBy: c.initiatedBy,
-      gracefulRestart: c.fsm.negotiated?.gracefulRestart !== undefined,
-    });
+    const view = (c: PeerConnection) => ({ state: c.fsm.state, initiatedBy: c.initiatedBy });
     switch (collisionOnOpen(peer.config, event.open, view(arrived), view(other))) {
       case 'dump-arrived':
         tx.step(conn, { type: 'OpenCollisionDump' });
         return tx.finish();
-      case 'dump-other':
-        tx.step(other.id, { type: 'OpenCollisionDump' });
-        break;
       case 'abandon-other':
         tx.discard(other.id);
         break;
       case 'replace-other':
         tx.step(other.id, { type: 'TcpConnectionFails', reason: 'peer restarted: new OPEN on another connection (graceful restart)' });
         break;
+      case 'tentative':
+        tx.mark(conn, true);
+        break;
       case 'none':
         break;
     }
+  } else if (other && arrived.tentative && arrived.fsm.state === 'OpenConfirm' && event.type === 'KeepAliveMsg') {
+    // The peer kept this connection (its KEEPALIVE: it took our OPEN here rather than refuse it): the other one
+    // (OpenConfirm or Established) goes, telling the peer why; a session on it moves here.
+    tx.handOver(other.id, { type: 'OpenCollisionDump' });
+    tx.mark(conn, false);
+  } else if (arrived.fsm.state === 'Established' && other && pending(other.fsm.state) && isCollisionCease(event)) {
+    // The peer resolved the collision for the other connection: the session moves there (held until it is up).
+    tx.handOver(conn, event);
+    tx.mark(other.id, false);
+    return tx.finish();
   }
   tx.step(conn, event);
   return tx.finish();

@@ -70,7 +70,11 @@ export type FsmAction =
   | { type: 'stop-timer'; timer: TimerName }
   | { type: 'deliver-update'; update: UpdateMessage }
   | { type: 'deliver-route-refresh'; family: Family; subtype: number }
-  | { type: 'established'; negotiated: Negotiated }
+  /**
+   * The session is up on this connection. `handover`: it moved here from the neighbor's previous connection, which
+   * was Established and closed for it without a 'down' (a resolved collision, fsm-peer.ts): the same session goes on.
+   */
+  | { type: 'established'; negotiated: Negotiated; handover?: true }
   | {
       type: 'down';
       reason: DownReason;
@@ -100,8 +104,10 @@ export interface FsmConfig {
   /** An Established session that lasted this long resets the backoff (DampPeerOscillations). */
   stableTime: number;
   /**
-   * RFC 4271 CollisionDetectEstablishedState: a valid OPEN on a new connection is compared with an
-   * Established session by BGP identifier too, and may replace it (default true).
+   * RFC 4271 CollisionDetectEstablishedState: a valid OPEN on a new connection is compared with an Established
+   * session by BGP identifier too (default true). The new connection the identifiers choose goes on beside the
+   * Established one, which is closed only once the peer shows it kept the new one (fsm-peer.ts); off: every new
+   * connection is closed with Cease/7 while the session is Established (RFC 4271 §6.8's default).
    */
   collisionDetectEstablished: boolean;
   /** RFC 4271 §10 jitter (factor 0.75..1) on ConnectRetry, Keepalive and IdleHold timers. */

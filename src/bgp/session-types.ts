@@ -40,6 +40,11 @@ export interface SessionOptions {
 }
 
 export interface EstablishedInfo extends Negotiated {
+  /**
+   * The session moved to a new connection without going down: the peer kept the other connection of a collision
+   * (RFC 4271 §6.8) while this one was Established here. No 'down' came before; the peer sends its table again.
+   */
+  handover?: boolean;
   localAddress?: string;
   localPort?: number;
   remoteAddress?: string;
@@ -98,6 +103,8 @@ export interface SessionCounters {
   lastNotificationReceived?: TimedNotification;
   /** Times the session reached Established. */
   establishedTransitions: number;
+  /** Of those, moves of the session to the other connection of a collision without going down. */
+  handovers?: number;
   /** Clock time (ms) of the last Established, and of the last loss of it. */
   lastUpAt?: number;
   lastDownAt?: number;

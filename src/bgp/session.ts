@@ -264,11 +264,14 @@ export class BgpSession extends EventEmitter<BgpSessionEvents> {
       case 'established': {
         this.established = { conn: io.id, negotiated: a.negotiated };
         this.counters.establishedTransitions++;
+        if (a.handover) this.counters.handovers = (this.counters.handovers ?? 0) + 1;
         this.counters.lastUpAt = this.clock.now();
         const s = io.socket;
-        this.log.info({ peerRouterId: a.negotiated.peerRouterId, holdTime: a.negotiated.holdTime, families: a.negotiated.families }, 'established');
+        const handover = a.handover ? { handover: true } : {};
+        this.log.info({ peerRouterId: a.negotiated.peerRouterId, holdTime: a.negotiated.holdTime, families: a.negotiated.families, ...handover }, a.handover ? 'established on the connection the peer kept (collision handover)' : 'established');
         this.emit('established', {
           ...a.negotiated,
+          ...handover,
           ...defined({ localAddress: s?.localAddress, localPort: s?.localPort, remoteAddress: s?.remoteAddress, remotePort: s?.remotePort }),
         });
         return;

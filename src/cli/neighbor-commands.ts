@@ -17,7 +17,8 @@ export function formatNeighbor(d: NeighborDetail): string {
   const lines: string[] = [];
   lines.push(`neighbor ${d.name}  ${s.peer}  AS ${s.peerAsn}  ${s.role}`);
   const up = s.state === 'Established' && s.uptime !== null ? `up ${duration(s.uptime)}` : d.downSinceS !== null ? `down ${duration(d.downSinceS)}` : 'never established';
-  lines.push(`  state ${s.state}, ${up}; established ${d.establishedTransitions} time(s), ${d.flaps} flap(s)`);
+  const moves = d.handovers > 0 ? ` (${d.handovers} by a collision handover)` : '';
+  lines.push(`  state ${s.state}, ${up}; established ${d.establishedTransitions} time(s)${moves}, ${d.flaps} flap(s)`);
   if (d.connection) {
     const c = d.connection;
     lines.push(`  connection ${c.localAddress ?? '?'}:${c.localPort ?? '?'} -> ${c.remoteAddress ?? '?'}:${c.remotePort ?? '?'}`);

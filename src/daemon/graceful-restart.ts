@@ -134,6 +134,21 @@ export class StaleRoutes {
     this.host.log.info({ families: this.staleFamilies }, 'peer came back: stale routes are replaced by its UPDATEs until End-of-RIB');
   }
 
+  /**
+   * The session moved to another connection (a collision handover) and goes on: its routes of the old connection
+   * stay until the peer's End-of-RIB for each family (at most STALE_PATH_TIME_S), like a restarting peer's once it
+   * is back. The other families' routes go now. Returns true (the routes are taken care of).
+   */
+  handover(peer: Peer, prefixes: () => Iterable<Prefix>, count: number, families: Family[]): boolean {
+    const record: Kept = { peer, families: new Set(families), prefixes, count };
+    const dropped = new Set<Family>((['ipv4-unicast', 'ipv6-unicast'] as Family[]).filter((f) => !record.families.has(f)));
+    this.retireFamilies(record, dropped);
+    this.kept.push(record);
+    this.startTimer(STALE_PATH_TIME_S, `no End-of-RIB within ${STALE_PATH_TIME_S} s of the collision handover`);
+    this.host.log.info({ families, routes: count }, 'session moved to the connection the peer kept: its routes stay until End-of-RIB');
+    return true;
+  }
+
   /** End-of-RIB for a family, after every UPDATE before it was applied: what is still stale goes. */
   endOfRib(family: Family): void {
     if (this.kept.length === 0) return;

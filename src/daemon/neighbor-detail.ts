@@ -91,6 +91,7 @@ export function neighborDetail(n: Neighbor, now: number): Omit<NeighborDetail, '
       ? { text: lastErrorText(info.lastError), reason: info.lastError.reason, state: info.lastError.state, ageS: ageS(now, info.lastError.at) }
       : null,
     establishedTransitions: counters?.establishedTransitions ?? 0,
+    handovers: counters?.handovers ?? 0,
     flaps: info.flaps,
     downSinceS: info.state !== 'Established' && counters?.lastDownAt !== undefined ? ageS(now, counters.lastDownAt) : null,
     connectRetryCounter: info.connectRetryCounter,

@@ -214,7 +214,8 @@ export class Neighbor {
   // ---- session events (the speaker calls these from its serialized loop) -----------------------------
 
   established(info: EstablishedInfo): void {
-    if (this.up) this.teardown('replaced by a new session');
+    if (this.up && info.handover) this.handOver(this.up, info);
+    else if (this.up) this.teardown('replaced by a new session');
     const peer = makePeer({ key: this.name, address: this.config.address, asn: info.peerAsn, routerId: info.peerRouterId, ebgp: info.ctx.ebgp });
     const families = new Set(info.families);
     const nextHops = localNextHops(this.config, info.localAddress);
@@ -248,8 +249,21 @@ export class Neighbor {
       if (nh === undefined) this.log.warn({ family: f }, `no local ${f} next hop on this session: ${f} routes are not advertised to it`);
     }
     this.log.info({ peerRouterId: info.peerRouterId, families: info.families, nextHops, initial: up.adjOut.pendingCount }, 'session established; sending the initial table');
-    this.stale.established(info);
+    if (!info.handover) this.stale.established(info);
     this.deps.wantExport();
+  }
+
+  /**
+   * The session moved to the connection the peer kept after a collision (fsm-peer.ts): for the peer it is a new
+   * session, which gets our whole table and sends its own. Its routes of the old connection stay (no withdrawal to
+   * other peers, no kernel change) and are replaced by what it sends; at its End-of-RIB what it did not send again
+   * goes. A peer that sends no End-of-RIB (no graceful-restart capability) cannot say when its table is complete:
+   * its old routes go at once, as for any new session.
+   */
+  private handOver(old: Up, info: EstablishedInfo): void {
+    const families = info.gracefulRestart ? info.families.filter((f) => old.families.has(f)) : [];
+    const kept = families.length > 0 && this.stale.handover(old.peer, this.prefixSource(old), old.adjIn.accepted(), families);
+    this.teardown('session moved to the connection the peer kept (collision)', kept);
   }
 
   down(info: DownInfo): void {

@@ -337,8 +337,11 @@ export class Speaker extends EventEmitter<SpeakerEvents> {
     const name = n.name;
     s.on('established', (info) =>
       this.loop.post(`${name}:established`, () => {
+        // A handover (the session moved to the connection the peer kept) is the same session going on: the
+        // failover core, liveness and events saw no 'peer-down', so they see no 'peer-up' either.
+        const goesOn = info.handover === true && n.isUp;
         n.established(info);
-        this.safeEmit('peer-up', name, info);
+        if (!goesOn) this.safeEmit('peer-up', name, info);
       }),
     );
     s.on('down', (info) =>

@@ -16,12 +16,19 @@ const DETAIL: NeighborDetail = {
   notifications: { lastSent: null, lastReceived: { text: 'Cease/Administrative Reset (6/4)', code: 6, subcode: 4, ageS: 80 } },
   lastError: { text: 'NOTIFICATION received: Cease/Administrative Reset (6/4)', reason: 'notification-received', state: 'Established', ageS: 80 },
   establishedTransitions: 2,
+  handovers: 0,
   flaps: 1,
   downSinceS: null,
   connectRetryCounter: 0,
   failures: 1,
   idleHoldTimeS: 2,
 };
+
+test('a session moved by a collision handover says so on its state line', () => {
+  expect(formatNeighbor({ ...DETAIL, establishedTransitions: 3, handovers: 1 }).split('\n')[1]).toBe(
+    '  state Established, up 1m15s; established 3 time(s) (1 by a collision handover), 1 flap(s)',
+  );
+});
 
 test('neighbor detail reads like vtysh, without the backoff line while Established', () => {
   expect(formatNeighbor(DETAIL)).toBe(

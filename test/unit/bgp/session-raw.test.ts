@@ -42,6 +42,8 @@ describe('collision resolution over TCP', () => {
     ['lower', '9.0.0.1', 'ours first', 'ours'],
     ['lower', '9.0.0.1', 'theirs first', 'ours'],
   ] as const)('peer identifier %s (%s), OPEN on %s: the connection initiated by %s survives', async (_h, peerId, order, winner) => {
+    // The winner's OPEN second: it goes on beside the loser (already sent our KEEPALIVE) until the peer answers
+    // on it; the winner's OPEN first: the loser's OPEN gets Cease/7 at once.
     const rl = cleanup.add(await Listener.on(HOST), (l) => l.close());
     rl.onConnection = () => {};
     const { A, la } = await withListener({ port: rl.port });
@@ -58,11 +60,18 @@ describe('collision resolution over TCP', () => {
     await first.next('keepalive');
     second.send(rawOpen(peerId));
     const [win, lose] = winner === 'ours' ? [ours, theirs] : [theirs, ours];
+    if (second === win) {
+      await win.next('keepalive');
+      expect(lose.of('notification')).toEqual([]);
+      win.send({ type: 'keepalive' }); // the peer keeps the winner
+    }
     await lose.next('notification');
     expect(lose.of('notification')[0]).toMatchObject({ code: 6, subcode: 7 });
     await waitFor(() => lose.closed, 'loser closed');
-    await win.next('keepalive');
-    win.send({ type: 'keepalive' });
+    if (second !== win) {
+      await win.next('keepalive');
+      win.send({ type: 'keepalive' });
+    }
     await waitFor(() => A.state === 'Established' && A.info.connections === 1, 'Established on one connection');
     expect(win.of('notification')).toEqual([]);
     expect(win.closed).toBe(false);

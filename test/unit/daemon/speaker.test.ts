@@ -317,6 +317,69 @@ describe('decision and session loss', () => {
     expect(asPathOfBest(speaker, prefixes[4999])).toEqual([64512, 64999]);
   });
 
+  // A collision handover (src/bgp/fsm-peer.ts): the session moved to the connection the peer kept. For the peer it
+  // is a new session; for everything here the same one goes on.
+  const GR_AWARE_PEER = { restartTime: 0, restarting: false, families: [] };
+  const handoverSetup = async () => {
+    const r = setup();
+    const events: string[] = [];
+    r.speaker.on('peer-down', (name) => events.push(`down ${name}`));
+    r.speaker.on('peer-up', (name) => events.push(`up ${name}`));
+    const a = r.s('tun-a1');
+    a.establish({ families: ['ipv4-unicast'], gracefulRestart: GR_AWARE_PEER });
+    a.emit('update', announce4(['10.30.0.0/16', '10.31.0.0/16', '10.32.0.0/16'], [64512], '169.254.21.1'));
+    await r.speaker.settled();
+    r.changes.length = 0;
+    events.length = 0;
+    return { ...r, a, events };
+  };
+
+  test('a collision handover: no peer-down or peer-up; the old routes stay until the peer re-sends them, End-of-RIB takes the rest', async () => {
+    const { speaker, changes, a, events } = await handoverSetup();
+    const sentBefore = a.updates().length;
+    a.establish({ families: ['ipv4-unicast'], gracefulRestart: GR_AWARE_PEER, handover: true });
+    await speaker.settled();
+    expect(events).toEqual([]);
+    // Nothing withdrawn, nothing changed: the kernel and the other peers see nothing.
+    expect(changes.flat()).toEqual([]);
+    expect([...speaker.locRib.pathsFrom('tun-a1')].map(([p]) => p).sort()).toEqual(['10.30.0.0/16', '10.31.0.0/16', '10.32.0.0/16']);
+    // The peer gets our whole table again on the new connection, with End-of-RIB.
+    const again = a.updates().slice(sentBefore);
+    expect(again.flatMap((u) => u.nlri)).toEqual(['10.1.0.0/16']);
+    expect(again.at(-1)).toMatchObject({ nlri: [], withdrawn: [] });
+    // It re-sends two of its three routes (one with a new path), then End-of-RIB: only the third goes.
+    a.emit('update', announce4(['10.30.0.0/16'], [64512], '169.254.21.1'));
+    a.emit('update', announce4(['10.31.0.0/16'], [64512, 64999], '169.254.21.1'));
+    await speaker.settled();
+    // The re-sent paths take the stale ones' place (the new session's paths), none is withdrawn.
+    expect(changes.flat().map((c) => `${c.prefix} ${c.best ? 'kept' : 'gone'}`)).toEqual(['10.30.0.0/16 kept', '10.31.0.0/16 kept']);
+    changes.length = 0;
+    a.emit('end-of-rib', 'ipv4-unicast');
+    await speaker.settled();
+    expect(changes.flat().map((c) => `${c.prefix} ${c.best ? 'kept' : 'gone'}`)).toEqual(['10.32.0.0/16 gone']);
+    expect(asPathOfBest(speaker, '10.31.0.0/16')).toEqual([64512, 64999]);
+    expect(speaker.locRib.best('10.30.0.0/16')?.peer.key).toBe('tun-a1');
+    expect(events).toEqual([]);
+  });
+
+  test('a handover to a peer that sends no End-of-RIB (no graceful-restart capability): its old routes go at once, as for any new session', async () => {
+    const { speaker, a, events, changes } = await handoverSetup();
+    a.establish({ families: ['ipv4-unicast'], handover: true });
+    await speaker.settled();
+    expect(events).toEqual([]);
+    expect(changes.flat().map((c) => c.prefix).sort()).toEqual(['10.30.0.0/16', '10.31.0.0/16', '10.32.0.0/16']);
+    expect(speaker.locRib.get('10.30.0.0/16')).toBeUndefined();
+  });
+
+  test('an established event marked handover on a neighbor that is not up is an ordinary peer-up', async () => {
+    const { speaker, s } = setup();
+    const events: string[] = [];
+    speaker.on('peer-up', (name) => events.push(`up ${name}`));
+    s('tun-b1').establish({ families: ['ipv4-unicast'], handover: true });
+    await speaker.settled();
+    expect(events).toEqual(['up tun-b1']);
+  });
+
   test('stop() closes every session with its shutdown message, or the default one', async () => {
     const yaml = BASE.replace('role: backup, local-pref: 100 }', 'role: backup, shutdown-message: "moving to the other ISP" }');
     const { speaker, s } = setup(yaml);
