@@ -357,6 +357,17 @@ export function parseIpv4Key(p: string): number {
   return len >= 0 && len < 64 ? len : -1;
 }
 
+/**
+ * Tells the tables what an IPv4 prefix string is, from its wire key (address * 64 + length, host bits clear, as
+ * the codec's ipv4WireKeys() gives them), so the next lookups of that very string parse nothing.
+ */
+export function primeIpv4Key(p: string, key: number): void {
+  const len = key % 64;
+  parsed.key[0] = (key - len) / 64;
+  parsed.text = p;
+  parsed.len = len;
+}
+
 /** The address parseIpv4Key() read; valid until the next call of any PrefixTable method. */
 export const ipv4Key: Readonly<Uint32Array> = parsed.key;
 

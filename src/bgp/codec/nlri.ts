@@ -26,6 +26,28 @@ function lastOctetMask(len: number): number {
   return (0xff << (8 - (len & 7))) & 0xff;
 }
 
+/**
+ * The wire key of each decoded IPv4 prefix list, in the list's order: address * 64 + length, host bits cleared.
+ * The RIB's prefix tables take these instead of parsing the text back (PrefixTable's primeIpv4Key). Held beside
+ * the list, not in it, so decoded messages stay plain data; lists built in memory have none.
+ */
+const wireKeys = new WeakMap<readonly Prefix[], number[]>();
+
+/** The wire keys of a decoded IPv4 prefix list (see wireKeys), or undefined for a list the decoder did not make. */
+export function ipv4WireKeys(list: readonly Prefix[]): readonly number[] | undefined {
+  return wireKeys.get(list);
+}
+
+/** Address * 64 + length of the IPv4 prefix of the `(len + 7) >> 3` octets at b[q]; bits past `len` cleared. */
+function ipv4KeyOf(b: Uint8Array, q: number, len: number): number {
+  const n = (len + 7) >> 3;
+  let addr = 0;
+  for (let i = 0; i < 4; i++) addr = addr * 256 + (i < n ? b[q + i] : 0);
+  // len 0 has no mask bits; otherwise keep the top `len` bits (a shift by 32 would be a shift by 0).
+  const kept = len === 0 ? 0 : addr - (addr % 2 ** (32 - len));
+  return kept * 64 + len;
+}
+
 /** "a.b.c.d/len" from the `(len + 7) >> 3` octets at b[q]; bits past `len` are ignored (RFC 4271 §4.3). */
 export function ipv4PrefixString(b: Uint8Array, q: number, len: number): string {
   const n = (len + 7) >> 3;
@@ -84,16 +106,24 @@ export function ipv6PrefixString(b: Uint8Array, q: number, len: number): string 
  * overruns the field). Each prefix goes straight from bytes to its canonical string.
  */
 export function decodePrefixes(b: Uint8Array, start: number, end: number, afi: number, out: Prefix[]): string | null {
-  const max = afi === AFI_IPV4 ? 32 : 128;
+  const v4 = afi === AFI_IPV4;
+  const max = v4 ? 32 : 128;
+  const keys: number[] | undefined = v4 ? [] : undefined;
   let p = start;
   while (p < end) {
     const len = b[p];
     if (len > max) return `prefix length ${len} exceeds ${max}`;
     const n = (len + 7) >> 3;
     if (p + 1 + n > end) return `prefix of length ${len} overruns the field`;
-    out.push(afi === AFI_IPV4 ? ipv4PrefixString(b, p + 1, len) : ipv6PrefixString(b, p + 1, len));
+    if (keys) {
+      out.push(ipv4PrefixString(b, p + 1, len));
+      keys.push(ipv4KeyOf(b, p + 1, len));
+    } else {
+      out.push(ipv6PrefixString(b, p + 1, len));
+    }
     p += 1 + n;
   }
+  if (keys && keys.length > 0 && keys.length === out.length) wireKeys.set(out, keys);
   return null;
 }
 
