@@ -246,6 +246,11 @@ export class PrefixTable {
     else this.v4.cols[id * this.ncols + col] = value;
   }
 
+  /** An IPv4 entry's key as primeIpv4Key() takes it (address * 64 + length); -1 for an IPv6 entry. */
+  ipv4Key(id: number): number {
+    return id & V6 ? -1 : this.v4.keys[id] * 64 + this.v4.lens[id];
+  }
+
   /** The prefix string of an entry (built on each call). */
   prefixOf(id: number): Prefix {
     if (id & V6) {

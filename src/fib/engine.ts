@@ -2,6 +2,7 @@
 // (convention 9), idempotent per-prefix updates, carrier-loss repair. Reconciliation lives in reconcile.ts.
 
 import type { Prefix } from '../bgp/types';
+import { primeIpv4Key } from '../bgp/prefix-table';
 import type { Dataplane, KernelOp } from './dataplane';
 import { FibModel, sameMembers, type GroupState, type IdRange, type NhState } from './model';
 import { Pinning } from './pinning';
@@ -60,7 +61,7 @@ export class FibEngine implements Fib {
   replaceRoutes(routes: FibRoute[]): Promise<FibResult> {
     return this.enqueue(async () => {
       const t = new Tally();
-      const placed: [Prefix, NormalTiers][] = [];
+      const placed: [Prefix, NormalTiers, number?][] = [];
       const removals: Prefix[] = [];
       for (const route of routes) {
         const norm = normalizeTiers(route);
@@ -69,7 +70,7 @@ export class FibEngine implements Fib {
           continue;
         }
         if (norm.tiers.length === 0) removals.push(route.prefix);
-        else placed.push([route.prefix, norm]);
+        else placed.push([route.prefix, norm, route.key]);
       }
       await this.place(placed, removals, t, true);
       return t.result();
@@ -80,7 +81,7 @@ export class FibEngine implements Fib {
    * Points prefixes at the groups of their tiers (creating objects first) and removes others. With `pin`, a prefix
    * whose group differs from its tiers only by down tunnels' next hops stays where it is (FibModel.pinned).
    */
-  private async place(placed: [Prefix, NormalTiers][], removals: Prefix[], t: Tally, pin: boolean): Promise<void> {
+  private async place(placed: [Prefix, NormalTiers, number?][], removals: Prefix[], t: Tally, pin: boolean): Promise<void> {
     const createdNhs: NhState[] = [];
     const createdGroups: GroupState[] = [];
     // Route ids (RouteTable) of the prefixes to write, valid until this queued operation ends, and their prefixes.
@@ -92,7 +93,9 @@ export class FibEngine implements Fib {
     // A batch from the RIB is long runs of prefixes with one tier list: look its group up once per run.
     let lastNorm: NormalTiers | undefined;
     let lastGroup: GroupState | undefined;
-    for (const [prefix, norm] of placed) {
+    for (const [prefix, norm, key] of placed) {
+      // The RIB's key: the route table finds (and adds) the prefix without parsing its text.
+      if (key !== undefined && key >= 0) primeIpv4Key(prefix, key);
       let rid = routes.find(prefix);
       if (rid >= 0 && pin) {
         const cur = routes.group(rid);

@@ -90,6 +90,8 @@ export class RibChange {
     readonly prefix: Prefix,
     private readonly before: Entry | undefined,
     private readonly after: Entry | undefined,
+    /** IPv4: the prefix as address * 64 + length, which the FIB's tables take without parsing it; else -1. */
+    readonly key = -1,
   ) {}
   get best(): Path | undefined {
     return bestOf(this.after);
@@ -477,7 +479,7 @@ export class LocRib {
       routes.setMark(id, false);
       const old = reg.entry(beforeId);
       const now = reg.entry(routes.get(id, 0));
-      if (!sameRanking(old, now)) out.push(new RibChange(routes.prefixOf(id), old, now));
+      if (!sameRanking(old, now)) out.push(new RibChange(routes.prefixOf(id), old, now, routes.ipv4Key(id)));
       if (now === undefined) routes.removeId(id);
       reg.unref(beforeId);
     }

@@ -295,3 +295,25 @@ describe('memory FIB: route batches in the writer', () => {
     expect(kernel.log.filter((op) => op.kind === 'route-add')).toHaveLength(11);
   });
 });
+
+describe('memory FIB: routes with the RIB key', () => {
+  const keyOf = (p: string) => {
+    const [addr, len] = p.split('/');
+    return addr.split('.').reduce((a, o) => a * 256 + Number(o), 0) * 64 + Number(len);
+  };
+
+  it('a route given with its key is the route of its text: found, moved and removed by the text alone', async () => {
+    const fib = new MemoryFib();
+    const keyed = routes(1, 300, [[A, B]]).map((r) => ({ ...r, key: keyOf(r.prefix) }));
+    await fib.replaceRoutes([...keyed, { prefix: '2001:db8::/32', tiers: [[A6]], key: -1 }]);
+    expect(fib.kernel.routes.size).toBe(301);
+    expect(fib.kernel.resolve('10.2.43.0/24')).toEqual([hopText(A), hopText(B)]);
+    // By text: the same entries (a wrong key would leave a second entry, or none to move).
+    await fib.replaceRoutes(routes(1, 300, [[C]]));
+    expect(fib.kernel.resolve('10.2.43.0/24')).toEqual([hopText(C)]);
+    expect(fib.snapshot().routeCount).toBe(301);
+    await fib.removeRoutes([...keyed.map((r) => r.prefix), '2001:db8::/32']);
+    expect(fib.kernel.routes.size).toBe(0);
+    expect(fib.snapshot().routeCount).toBe(0);
+  });
+});

@@ -277,6 +277,10 @@ describe('LocRib pending changes (property)', () => {
               tiers.flat().map((p) => `${p.peer.key}:${p.attrs.localPref}`).sort().join(',');
             expect(pathsOf(got[i].oldTiers)).toBe(expected[i][1]);
             expect(pathsOf(got[i].tiers)).toBe(stateOf(now.get(got[i].prefix)));
+            // The FIB looks the prefix up by this key: address * 64 + length for IPv4, -1 otherwise.
+            const [addr, len] = got[i].prefix.split('/');
+            const key = addr.includes(':') ? -1 : addr.split('.').reduce((a, o) => a * 256 + Number(o), 0) * 64 + Number(len);
+            expect(got[i].key).toBe(key);
           }
         };
         for (const op of ops) {
