@@ -38,17 +38,13 @@ export function ipv4WireKeys(list: readonly Prefix[]): readonly number[] | undef
   return wireKeys.get(list);
 }
 
-/** Address * 64 + length of the IPv4 prefix of the `(len + 7) >> 3` octets at b[q]; bits past `len` cleared. */
-function ipv4KeyOf(b: Uint8Array, q: number, len: number): number {
-  const n = (len + 7) >> 3;
-  let addr = 0;
-  for (let i = 0; i < 4; i++) addr = addr * 256 + (i < n ? b[q + i] : 0);
-  // len 0 has no mask bits; otherwise keep the top `len` bits (a shift by 32 would be a shift by 0).
-  const kept = len === 0 ? 0 : addr - (addr % 2 ** (32 - len));
-  return kept * 64 + len;
-}
+/** The key of the prefix ipv4PrefixString() made last (address * 64 + length, host bits clear). */
+let lastIpv4Key = 0;
 
-/** "a.b.c.d/len" from the `(len + 7) >> 3` octets at b[q]; bits past `len` are ignored (RFC 4271 §4.3). */
+/**
+ * "a.b.c.d/len" from the `(len + 7) >> 3` octets at b[q]; bits past `len` are ignored (RFC 4271 §4.3). Its wire key
+ * (address * 64 + length) is left in lastIpv4Key, from the same masked octets.
+ */
 export function ipv4PrefixString(b: Uint8Array, q: number, len: number): string {
   const n = (len + 7) >> 3;
   let o0 = n > 0 ? b[q] : 0;
@@ -62,6 +58,7 @@ export function ipv4PrefixString(b: Uint8Array, q: number, len: number): string 
     else if (n === 3) o2 &= m;
     else o3 &= m;
   }
+  lastIpv4Key = (((o0 << 24) | (o1 << 16) | (o2 << 8) | o3) >>> 0) * 64 + len;
   return DEC_DOT[o0] + DEC_DOT[o1] + DEC_DOT[o2] + DEC_SLASH[o3] + len;
 }
 
@@ -117,7 +114,7 @@ export function decodePrefixes(b: Uint8Array, start: number, end: number, afi: n
     if (p + 1 + n > end) return `prefix of length ${len} overruns the field`;
     if (keys) {
       out.push(ipv4PrefixString(b, p + 1, len));
-      keys.push(ipv4KeyOf(b, p + 1, len));
+      keys.push(lastIpv4Key);
     } else {
       out.push(ipv6PrefixString(b, p + 1, len));
     }
