@@ -8,6 +8,9 @@ import { formatIpv6, parseIpv6 } from './prefix';
 const V6 = 0x40000000;
 const EMPTY = -1;
 const DELETED = -2;
+/** Bits of FamilyStore.flags: a freed entry, and the owner's mark (LocRib: "changed since the last drain"). */
+const FREED = 1;
+const MARKED = 2;
 
 /**
  * The entries of one family: keys (1 word for IPv4, 4 for IPv6, plus the length), the int32 columns, and an
@@ -27,8 +30,8 @@ class FamilyStore {
   /** Occupied index slots, DELETED ones included (they lengthen probes until the next rebuild). */
   occupied = 0;
   private free: number[] = [];
-  /** 0 for a live entry, 1 for a freed one (iteration skips those). */
-  dead: Uint8Array;
+  /** Per entry FREED (iteration skips those) and MARKED bits: a byte the entry has anyway, so a mark costs nothing. */
+  flags: Uint8Array;
 
   constructor(
     private readonly words: 1 | 4,
@@ -37,7 +40,7 @@ class FamilyStore {
     this.keys = new Uint32Array(16 * words);
     this.lens = new Uint8Array(16);
     this.cols = new Int32Array(16 * ncols);
-    this.dead = new Uint8Array(16);
+    this.flags = new Uint8Array(16);
     this.index = new Int32Array(32).fill(EMPTY);
   }
 
@@ -88,7 +91,7 @@ class FamilyStore {
     const w = this.words;
     for (let i = 0; i < w; i++) this.keys[e * w + i] = k[ko + i];
     this.lens[e] = len;
-    this.dead[e] = 0;
+    this.flags[e] = 0;
     const c0 = e * this.ncols;
     for (let c = 0; c < this.ncols; c++) this.cols[c0 + c] = 0;
     if (tomb >= 0) s = tomb;
@@ -109,7 +112,7 @@ class FamilyStore {
         break;
       }
     }
-    this.dead[e] = 1;
+    this.flags[e] = FREED;
     this.free.push(e);
     this.live--;
     // Shrink the index (and drop tombstones) when it is mostly empty, so a table that held a million routes once
@@ -121,7 +124,7 @@ class FamilyStore {
     this.keys = new Uint32Array(16 * this.words);
     this.lens = new Uint8Array(16);
     this.cols = new Int32Array(16 * this.ncols);
-    this.dead = new Uint8Array(16);
+    this.flags = new Uint8Array(16);
     this.index = new Int32Array(32).fill(EMPTY);
     this.used = this.live = this.occupied = 0;
     this.free = [];
@@ -134,7 +137,7 @@ class FamilyStore {
       const cap = this.lens.length * 2;
       this.keys = grow32(this.keys, cap * this.words);
       this.lens = grow8(this.lens, cap);
-      this.dead = grow8(this.dead, cap);
+      this.flags = grow8(this.flags, cap);
       const cols = new Int32Array(cap * this.ncols);
       cols.set(this.cols);
       this.cols = cols;
@@ -150,7 +153,7 @@ class FamilyStore {
     const mask = size - 1;
     const w = this.words;
     for (let e = 0; e < this.used; e++) {
-      if (this.dead[e]) continue;
+      if (this.flags[e] & FREED) continue;
       let s = this.hash(this.keys, e * w, this.lens[e]) & mask;
       while (index[s] !== EMPTY) s = (s + 1) & mask;
       index[s] = e;
@@ -178,11 +181,6 @@ function grow8(a: Uint8Array, n: number): Uint8Array {
 export class PrefixTable {
   private readonly v4: FamilyStore;
   private readonly v6: FamilyStore;
-  /** Scratch key for parsing, so a lookup allocates nothing for IPv4. */
-  private readonly key = new Uint32Array(4);
-  /** The last string parsed into `key` and its result: a find() then insert() of one prefix parses it once. */
-  private lastText: string | undefined;
-  private lastLen = -1;
 
   constructor(readonly ncols: number) {
     this.v4 = new FamilyStore(1, ncols);
@@ -195,10 +193,10 @@ export class PrefixTable {
 
   /** The entry id of a prefix, or -1. */
   find(prefix: Prefix): number {
-    const len = this.parse(prefix);
+    const len = parse(prefix);
     if (len < 0) return -1;
-    if (len < 64) return this.v4.find(this.key, 0, len);
-    const e = this.v6.find(this.key, 0, len - 64);
+    if (len < 64) return this.v4.find(parsed.key, 0, len);
+    const e = this.v6.find(parsed.key, 0, len - 64);
     return e < 0 ? -1 : e | V6;
   }
 
@@ -208,10 +206,10 @@ export class PrefixTable {
 
   /** The entry of a prefix, created with zero columns when absent. Throws on a string that is not a prefix. */
   insert(prefix: Prefix): number {
-    const len = this.parse(prefix);
+    const len = parse(prefix);
     if (len < 0) throw new Error(`prefix table: "${prefix}" is not a prefix`);
-    if (len < 64) return this.v4.insert(this.key, 0, len);
-    return this.v6.insert(this.key, 0, len - 64) | V6;
+    if (len < 64) return this.v4.insert(parsed.key, 0, len);
+    return this.v6.insert(parsed.key, 0, len - 64) | V6;
   }
 
   /** Removes an entry by id (its id may be handed out again by the next insert). */
@@ -228,6 +226,17 @@ export class PrefixTable {
     return true;
   }
 
+  /** The owner's mark on a live entry (cleared when the entry is created or removed). */
+  marked(id: number): boolean {
+    return id & V6 ? (this.v6.flags[id & ~V6] & MARKED) !== 0 : (this.v4.flags[id] & MARKED) !== 0;
+  }
+
+  setMark(id: number, on: boolean): void {
+    const store = id & V6 ? this.v6 : this.v4;
+    const e = id & ~V6;
+    store.flags[e] = on ? store.flags[e] | MARKED : store.flags[e] & ~MARKED;
+  }
+
   get(id: number, col: number): number {
     return id & V6 ? this.v6.cols[(id & ~V6) * this.ncols + col] : this.v4.cols[id * this.ncols + col];
   }
@@ -235,6 +244,11 @@ export class PrefixTable {
   set(id: number, col: number, value: number): void {
     if (id & V6) this.v6.cols[(id & ~V6) * this.ncols + col] = value;
     else this.v4.cols[id * this.ncols + col] = value;
+  }
+
+  /** An IPv4 entry's key as primeIpv4Key() takes it (address * 64 + length); -1 for an IPv6 entry. */
+  ipv4Key(id: number): number {
+    return id & V6 ? -1 : this.v4.keys[id] * 64 + this.v4.lens[id];
   }
 
   /** The prefix string of an entry (built on each call). */
@@ -262,9 +276,9 @@ export class PrefixTable {
    */
   *ids(): IterableIterator<number> {
     const v4 = this.v4;
-    for (let e = 0; e < v4.used; e++) if (!v4.dead[e]) yield e;
+    for (let e = 0; e < v4.used; e++) if (!(v4.flags[e] & FREED)) yield e;
     const v6 = this.v6;
-    for (let e = 0; e < v6.used; e++) if (!v6.dead[e]) yield e | V6;
+    for (let e = 0; e < v6.used; e++) if (!(v6.flags[e] & FREED)) yield e | V6;
   }
 
   *prefixes(): IterableIterator<Prefix> {
@@ -279,56 +293,88 @@ export class PrefixTable {
   /** Bytes held by the typed arrays (for the memory breakdown in status and benchmarks). */
   get bytes(): number {
     let n = 0;
-    for (const s of [this.v4, this.v6]) n += s.keys.byteLength + s.lens.byteLength + s.cols.byteLength + s.index.byteLength + s.dead.byteLength;
+    for (const s of [this.v4, this.v6]) n += s.keys.byteLength + s.lens.byteLength + s.cols.byteLength + s.index.byteLength + s.flags.byteLength;
     return n;
   }
 
-  /**
-   * Parses a canonical prefix into this.key; returns the length (+64 for IPv6), or -1 when the text is not a
-   * prefix. IPv4 is parsed by hand (the hot path: every NLRI goes through here); IPv6 by the codec's parser.
-   */
-  private parse(p: string): number {
-    if (p === this.lastText) return this.lastLen;
-    const len = this.parseText(p);
-    this.lastText = p;
-    this.lastLen = len;
+}
+
+/**
+ * The last prefix parsed, shared by every table: the import path looks one prefix up in several tables in a row
+ * (pre-policy copy, Loc-RIB), and the strings it passes are the same object, so it is parsed once, not per table.
+ * Safe because nothing parses between a parse and the probe that reads `key` (one thread, no callbacks).
+ */
+const parsed = { key: new Uint32Array(4), text: undefined as string | undefined, len: -1 };
+
+/**
+ * Parses a canonical prefix into parsed.key; returns the length (+64 for IPv6), or -1 when the text is not a
+ * prefix. IPv4 is parsed by hand (the hot path: every NLRI goes through here); IPv6 by the codec's parser.
+ */
+function parse(p: string): number {
+  if (p === parsed.text) return parsed.len;
+  const len = parseText(p, parsed.key);
+  parsed.text = p;
+  parsed.len = len;
+  return len;
+}
+
+function parseText(p: string, key: Uint32Array): number {
+  const slash = p.indexOf('/');
+  if (slash < 0) return -1;
+  const len = parseLen(p, slash + 1);
+  if (p.indexOf(':') < 0) {
+    if (len < 0 || len > 32) return -1;
+    let addr = 0;
+    let octet = 0;
+    let digits = 0;
+    let dots = 0;
+    for (let i = 0; i < slash; i++) {
+      const c = p.charCodeAt(i);
+      if (c === 46) {
+        if (digits === 0 || octet > 255) return -1;
+        addr = addr * 256 + octet;
+        octet = 0;
+        digits = 0;
+        dots++;
+      } else if (c >= 48 && c <= 57 && digits < 3) {
+        octet = octet * 10 + (c - 48);
+        digits++;
+      } else return -1;
+    }
+    if (dots !== 3 || digits === 0 || octet > 255) return -1;
+    key[0] = addr * 256 + octet;
     return len;
   }
-
-  private parseText(p: string): number {
-    const slash = p.indexOf('/');
-    if (slash < 0) return -1;
-    const len = parseLen(p, slash + 1);
-    if (p.indexOf(':') < 0) {
-      if (len < 0 || len > 32) return -1;
-      let addr = 0;
-      let octet = 0;
-      let digits = 0;
-      let dots = 0;
-      for (let i = 0; i < slash; i++) {
-        const c = p.charCodeAt(i);
-        if (c === 46) {
-          if (digits === 0 || octet > 255) return -1;
-          addr = addr * 256 + octet;
-          octet = 0;
-          digits = 0;
-          dots++;
-        } else if (c >= 48 && c <= 57 && digits < 3) {
-          octet = octet * 10 + (c - 48);
-          digits++;
-        } else return -1;
-      }
-      if (dots !== 3 || digits === 0 || octet > 255) return -1;
-      this.key[0] = addr * 256 + octet;
-      return len;
-    }
-    if (len < 0 || len > 128) return -1;
-    const b = parseIpv6(p.slice(0, slash));
-    if (!b) return -1;
-    for (let i = 0; i < 4; i++) this.key[i] = ((b[i * 4] << 24) | (b[i * 4 + 1] << 16) | (b[i * 4 + 2] << 8) | b[i * 4 + 3]) >>> 0;
-    return len + 64;
-  }
+  if (len < 0 || len > 128) return -1;
+  const b = parseIpv6(p.slice(0, slash));
+  if (!b) return -1;
+  for (let i = 0; i < 4; i++) key[i] = ((b[i * 4] << 24) | (b[i * 4 + 1] << 16) | (b[i * 4 + 2] << 8) | b[i * 4 + 3]) >>> 0;
+  return len + 64;
 }
+
+/**
+ * An IPv4 prefix as its address (a uint32) through the same one-entry cache the tables use: import policy reads
+ * the prefix the Adj-RIB-In has just looked up without parsing it again. Returns the length, or -1 when `p` is
+ * not a canonical IPv4 prefix (IPv6 included); the address is then in ipv4Key[0].
+ */
+export function parseIpv4Key(p: string): number {
+  const len = parse(p);
+  return len >= 0 && len < 64 ? len : -1;
+}
+
+/**
+ * Tells the tables what an IPv4 prefix string is, from its wire key (address * 64 + length, host bits clear, as
+ * the codec's ipv4WireKeys() gives them), so the next lookups of that very string parse nothing.
+ */
+export function primeIpv4Key(p: string, key: number): void {
+  const len = key % 64;
+  parsed.key[0] = (key - len) / 64;
+  parsed.text = p;
+  parsed.len = len;
+}
+
+/** The address parseIpv4Key() read; valid until the next call of any PrefixTable method. */
+export const ipv4Key: Readonly<Uint32Array> = parsed.key;
 
 function parseLen(p: string, from: number): number {
   if (from >= p.length || p.length - from > 3) return -1;

@@ -286,7 +286,7 @@ export class FibBridge implements ForwardingStage {
         // A result with a gateway still being looked up is provisional: not remembered.
         if (ranking && (!missing || countMissing(missing) === unknownBefore)) memo.set(ranking, tiers);
       }
-      out[i] = { prefix: c.prefix, tiers };
+      out[i] = { prefix: c.prefix, tiers, key: c.key };
     }
     return out;
   }

@@ -2,6 +2,7 @@
 // (convention 9), idempotent per-prefix updates, carrier-loss repair. Reconciliation lives in reconcile.ts.
 
 import type { Prefix } from '../bgp/types';
+import { primeIpv4Key } from '../bgp/prefix-table';
 import type { Dataplane, KernelOp } from './dataplane';
 import { FibModel, sameMembers, type GroupState, type IdRange, type NhState } from './model';
 import { Pinning } from './pinning';
@@ -60,7 +61,7 @@ export class FibEngine implements Fib {
   replaceRoutes(routes: FibRoute[]): Promise<FibResult> {
     return this.enqueue(async () => {
       const t = new Tally();
-      const placed: [Prefix, NormalTiers][] = [];
+      const placed: [Prefix, NormalTiers, number?][] = [];
       const removals: Prefix[] = [];
       for (const route of routes) {
         const norm = normalizeTiers(route);
@@ -69,7 +70,7 @@ export class FibEngine implements Fib {
           continue;
         }
         if (norm.tiers.length === 0) removals.push(route.prefix);
-        else placed.push([route.prefix, norm]);
+        else placed.push([route.prefix, norm, route.key]);
       }
       await this.place(placed, removals, t, true);
       return t.result();
@@ -80,15 +81,21 @@ export class FibEngine implements Fib {
    * Points prefixes at the groups of their tiers (creating objects first) and removes others. With `pin`, a prefix
    * whose group differs from its tiers only by down tunnels' next hops stays where it is (FibModel.pinned).
    */
-  private async place(placed: [Prefix, NormalTiers][], removals: Prefix[], t: Tally, pin: boolean): Promise<void> {
+  private async place(placed: [Prefix, NormalTiers, number?][], removals: Prefix[], t: Tally, pin: boolean): Promise<void> {
     const createdNhs: NhState[] = [];
     const createdGroups: GroupState[] = [];
-    // Route ids (RouteTable) of the prefixes to write: valid until this queued operation ends.
+    // Route ids (RouteTable) of the prefixes to write, valid until this queued operation ends, and their prefixes.
     const changes: number[] = [];
+    const changed: Prefix[] = [];
     const touched = new Set<GroupState>();
     const m = this.model;
     const routes = m.routes;
-    for (const [prefix, norm] of placed) {
+    // A batch from the RIB is long runs of prefixes with one tier list: look its group up once per run.
+    let lastNorm: NormalTiers | undefined;
+    let lastGroup: GroupState | undefined;
+    for (const [prefix, norm, key] of placed) {
+      // The RIB's key: the route table finds (and adds) the prefix without parsing its text.
+      if (key !== undefined && key >= 0) primeIpv4Key(prefix, key);
       let rid = routes.find(prefix);
       if (rid >= 0 && pin) {
         const cur = routes.group(rid);
@@ -98,7 +105,9 @@ export class FibEngine implements Fib {
         }
       }
       if (m.pinned.size > 0) m.pinned.delete(prefix);
-      const g = m.ensureGroup(norm, createdNhs, createdGroups);
+      const g = norm === lastNorm ? lastGroup! : m.ensureGroup(norm, createdNhs, createdGroups);
+      lastNorm = norm;
+      lastGroup = g;
       if (rid < 0) {
         rid = routes.add(prefix, g);
         g.routes++;
@@ -114,9 +123,10 @@ export class FibEngine implements Fib {
         }
       }
       changes.push(rid);
+      changed.push(prefix);
     }
     await this.createObjects(createdNhs, createdGroups, t);
-    const failed = await this.writeRoutes(changes, t);
+    const failed = await this.writeRoutes(changes, t, changed);
     if (removals.length > 0) await this.deleteRoutes(removals, t, touched);
     await this.cleanup(touched, t, failed);
   }
@@ -278,24 +288,35 @@ export class FibEngine implements Fib {
     if (groups.length > 0) await this.regroup(groups, t, true);
   }
 
-  /** Points each changed route (RouteTable ids) at its group's kernel id; returns the routes whose write failed. */
-  private async writeRoutes(changes: readonly number[], t: Tally): Promise<number[]> {
+  /**
+   * Points each changed route (RouteTable ids; `prefixes[i]` is the prefix of `changes[i]` when the caller has it) at
+   * its group's kernel id; returns the routes whose write failed. Two route batches are in the writer at a time: the
+   * kernel works on one while the next is encoded, instead of waiting for it (both writers answer in order).
+   */
+  private async writeRoutes(changes: readonly number[], t: Tally, prefixes?: readonly Prefix[]): Promise<number[]> {
     const routes = this.model.routes;
     const failedRoutes: number[] = [];
     let ops: KernelOp[] = [];
     let batch: number[] = [];
-    const flush = async (): Promise<void> => {
-      const failed = await t.apply(this.dp, 'routes', ops);
-      batch.forEach((rid, i) => {
-        if (failed.has(i)) failedRoutes.push(rid);
-        else routes.setInstalled(rid, (ops[i] as { nhid: number }).nhid);
-      });
+    const inFlight: Promise<void>[] = [];
+    const send = (): void => {
+      const sent = ops;
+      const ids = batch;
+      inFlight.push(
+        t.apply(this.dp, 'routes', sent).then((failed) => {
+          ids.forEach((rid, i) => {
+            if (failed.has(i)) failedRoutes.push(rid);
+            else routes.setInstalled(rid, (sent[i] as { nhid: number }).nhid);
+          });
+        }),
+      );
       ops = [];
       batch = [];
     };
-    for (const rid of changes) {
+    for (let i = 0; i < changes.length; i++) {
+      const rid = changes[i];
       const g = routes.group(rid);
-      const prefix = routes.prefixOf(rid);
+      const prefix = prefixes ? prefixes[i] : routes.prefixOf(rid);
       if (!this.groupPresent(g)) {
         t.error('FIB_KERNEL_REJECTED', `not installed: the kernel object for its next hops (id ${g.id}) could not be created`, prefix);
         continue;
@@ -309,9 +330,16 @@ export class FibEngine implements Fib {
       }
       ops.push({ kind: routes.installed(rid) !== 0 ? 'route-replace' : 'route-add', prefix, nhid: g.id });
       batch.push(rid);
-      if (ops.length >= this.routeBatchSize) await flush();
+      if (ops.length >= this.routeBatchSize) {
+        if (inFlight.length >= 2) await inFlight.shift();
+        send();
+      }
     }
-    if (ops.length > 0) await flush();
+    if (ops.length > 0) {
+      if (inFlight.length >= 2) await inFlight.shift();
+      send();
+    }
+    for (const p of inFlight) await p;
     return failedRoutes;
   }
 

@@ -21,6 +21,8 @@ export interface NextHop {
 export interface FibRoute {
   prefix: Prefix;
   tiers: NextHop[][];
+  /** IPv4 from the RIB: the prefix as address * 64 + length (RibChange.key), looked up without parsing; else -1. */
+  key?: number;
 }
 
 /** Stable error codes of FIB operations (architecture convention 3). */

@@ -3,6 +3,7 @@
 
 import type { Family, Prefix } from '../bgp/types';
 import { canonicalPrefix, parsePrefix, PrefixError } from '../bgp/prefix';
+import { ipv4Key, parseIpv4Key } from '../bgp/prefix-table';
 
 /** A filter entry as written in the config: "P", "P le N", "P ge N", "P ge N le M", or the object form. */
 export type PrefixFilterInput = string | { prefix: string; ge?: number; le?: number };
@@ -35,43 +36,18 @@ function toBits(p: Prefix): Bits {
 const scratch: Bits = { v6: false, len: 0, w: [0, 0, 0, 0] };
 
 /**
- * Parses a canonical prefix (as the codec produces them) into `scratch`. IPv4 is read character by
- * character; anything else (IPv6, or a non-canonical string) goes through the full parser.
+ * Parses a canonical prefix (as the codec produces them) into `scratch`. IPv4 goes through the prefix tables'
+ * one-entry parse cache (the Adj-RIB-In has just looked the same string up); anything else (IPv6, or a
+ * non-canonical string) through the full parser.
  */
 function loadCandidate(p: Prefix): Bits {
-  if (!p.includes(':')) {
-    let addr = 0;
-    let octet = 0;
-    let dots = 0;
-    let i = 0;
-    let ok = true;
-    for (; i < p.length; i++) {
-      const c = p.charCodeAt(i);
-      if (c >= 48 && c <= 57) octet = octet * 10 + (c - 48);
-      else if (c === 46) {
-        addr = addr * 256 + octet;
-        octet = 0;
-        dots++;
-      } else if (c === 47) break;
-      else {
-        ok = false;
-        break;
-      }
-    }
-    let len = 0;
-    for (let j = i + 1; j < p.length; j++) {
-      const c = p.charCodeAt(j);
-      if (c < 48 || c > 57) ok = false;
-      len = len * 10 + (c - 48);
-    }
-    if (ok && dots === 3 && i < p.length - 1 && len <= 32) {
-      addr = addr * 256 + octet;
-      scratch.v6 = false;
-      scratch.len = len;
-      scratch.w[0] = addr >>> 0;
-      scratch.w[1] = scratch.w[2] = scratch.w[3] = 0;
-      return scratch;
-    }
+  const len = parseIpv4Key(p);
+  if (len >= 0) {
+    scratch.v6 = false;
+    scratch.len = len;
+    scratch.w[0] = ipv4Key[0];
+    scratch.w[1] = scratch.w[2] = scratch.w[3] = 0;
+    return scratch;
   }
   const b = toBits(p);
   scratch.v6 = b.v6;

@@ -6,7 +6,7 @@ import { AFI_IPV4, AFI_IPV6, ErrorCode, SAFI_UNICAST } from '../bgp/types';
 import { CeaseSubcode } from '../bgp/errors';
 import type { RouteAttrs } from './attrs';
 import type { LocRib } from './loc-rib';
-import { PrefixTable } from '../bgp/prefix-table';
+import { primeIpv4Key, PrefixTable } from '../bgp/prefix-table';
 import type { Peer } from './path';
 import type { FamilyRoutes } from './update';
 
@@ -165,14 +165,23 @@ export class AdjRibIn {
   apply(routes: FamilyRoutes): ImportSignal | undefined {
     const count = this.counts[routes.family];
     const key = this.peer.key;
-    for (const p of routes.withdraw) {
+    const withdraw = routes.withdraw;
+    const withdrawKeys = routes.withdrawKeys;
+    for (let i = 0; i < withdraw.length; i++) {
+      const p = withdraw[i];
+      if (withdrawKeys) primeIpv4Key(p, withdrawKeys[i]);
       this.pre?.delete(p);
       if (this.locRib.withdraw(key, p, this.peer)) count.accepted--;
     }
     const attrs = routes.attributes;
     if (!attrs || routes.announce.length === 0) return this.warnIfNeeded(routes.family, count);
     const limit = this.policy.maxPrefixes;
-    for (const p of routes.announce) {
+    const announce = routes.announce;
+    const announceKeys = routes.announceKeys;
+    for (let i = 0; i < announce.length; i++) {
+      const p = announce[i];
+      // The pre-policy copy, import policy and the Loc-RIB then look p up without parsing it.
+      if (announceKeys) primeIpv4Key(p, announceKeys[i]);
       this.announcementsReceived++;
       this.pre?.set(p, attrs);
       const r = this.policy.importRoute(p, attrs);

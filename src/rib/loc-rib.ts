@@ -90,6 +90,8 @@ export class RibChange {
     readonly prefix: Prefix,
     private readonly before: Entry | undefined,
     private readonly after: Entry | undefined,
+    /** IPv4: the prefix as address * 64 + length, which the FIB's tables take without parsing it; else -1. */
+    readonly key = -1,
   ) {}
   get best(): Path | undefined {
     return bestOf(this.after);
@@ -263,6 +265,9 @@ class IntQueue {
   get length(): number {
     return this.tail - this.head;
   }
+  get bytes(): number {
+    return this.buf.byteLength;
+  }
   clear(): void {
     this.buf = new Int32Array(64);
     this.head = this.tail = 0;
@@ -270,11 +275,16 @@ class IntQueue {
 }
 
 export class LocRib {
-  /** Per prefix, the registry id of its Entry (a lone Path or a Dest). */
+  /**
+   * Per prefix, the registry id of its Entry (a lone Path or a Dest). A prefix touched since the last drain is
+   * marked in the table (PrefixTable.setMark) and queued in `pending`; one left with no path keeps its entry, with
+   * id 0, until the drain hands its withdrawal on. So a change costs no lookup beyond the one that found the prefix.
+   */
   private readonly routes = new PrefixTable(1);
-  /** Prefixes touched since the last drain, with the registry id of the entry they had before (0: none). */
-  private readonly pending = new PrefixTable(1);
-  private readonly pendingOrder = new IntQueue();
+  /** Prefixes with at least one path (the table also holds pending ones with none). */
+  private routed = 0;
+  /** Touched prefixes in first-touch order, as pairs: table entry, registry id of the entry it had before (0: none). */
+  private readonly pending = new IntQueue();
   private readonly registry: EntryRegistry;
   private readonly opts: DecisionOptions;
   private readonly onPending: (() => void) | undefined;
@@ -301,22 +311,23 @@ export class LocRib {
 
   /** Number of prefixes with at least one path. */
   get size(): number {
-    return this.routes.size;
+    return this.routed;
   }
 
   /** Number of prefixes waiting in drainChanges(). */
   get pendingCount(): number {
-    return this.pending.size;
+    return this.pending.length >> 1;
   }
 
   /** What the table holds, for the memory breakdown (status, benchmarks). */
   get memory(): { prefixes: number; tableBytes: number; pendingBytes: number; sharedEntries: number } {
-    return { prefixes: this.routes.size, tableBytes: this.routes.bytes, pendingBytes: this.pending.bytes, sharedEntries: this.registry.count };
+    return { prefixes: this.routed, tableBytes: this.routes.bytes, pendingBytes: this.pending.bytes, sharedEntries: this.registry.count };
   }
 
   /** True when `prefix` changed since the last drain (its new ranking has not been handed on yet). */
   isPending(prefix: Prefix): boolean {
-    return this.pending.has(prefix);
+    const id = this.routes.find(prefix);
+    return id >= 0 && this.routes.marked(id);
   }
 
   /**
@@ -331,18 +342,19 @@ export class LocRib {
     const curId = this.routes.get(id, 0);
     const cur = reg.entry(curId);
     if (cur === undefined) {
-      this.touch(prefix, 0);
-      this.store(id, 0, reg.path(peer, attrs));
+      this.touch(id, curId);
+      this.store(id, curId, reg.path(peer, attrs));
+      this.routed++;
       return true;
     }
     if (cur instanceof Path) {
       if (cur.peer.key === peer.key) {
         if (cur.attrs === attrs && cur.peer === peer) return false;
-        this.touch(prefix, curId);
+        this.touch(id, curId);
         this.store(id, curId, reg.path(peer, attrs));
         return cur.peer !== peer;
       }
-      this.touch(prefix, curId);
+      this.touch(id, curId);
       const added = reg.entry(reg.path(peer, attrs)) as Path;
       this.store(id, curId, reg.dest([cur, added]));
       return true;
@@ -360,7 +372,7 @@ export class LocRib {
       for (let j = 0; j < paths.length; j++) next[j] = paths[j];
       next[paths.length] = added;
     }
-    this.touch(prefix, curId);
+    this.touch(id, curId);
     this.store(id, curId, reg.dest(next));
     return i < 0 || paths[i].peer !== peer;
   }
@@ -372,23 +384,25 @@ export class LocRib {
   withdraw(peerKey: string, prefix: Prefix, session?: Peer): boolean {
     const id = this.routes.find(prefix);
     if (id < 0) return false;
-    return this.withdrawAt(id, peerKey, prefix, session);
+    return this.withdrawAt(id, peerKey, session);
   }
 
-  private withdrawAt(id: number, peerKey: string, prefix: Prefix, session?: Peer): boolean {
+  private withdrawAt(id: number, peerKey: string, session?: Peer): boolean {
     const reg = this.registry;
     const curId = this.routes.get(id, 0);
-    const cur = reg.entry(curId)!;
+    const cur = reg.entry(curId);
+    if (cur === undefined) return false;
     if (cur instanceof Path) {
       if (cur.peer.key !== peerKey) return false;
-      this.touch(prefix, curId);
-      this.routes.removeId(id);
-      reg.unref(curId);
+      this.touch(id, curId);
+      // The entry stays (id 0) until drainChanges() hands the withdrawal on.
+      this.store(id, curId, 0);
+      this.routed--;
       return session === undefined || cur.peer === session;
     }
     const i = indexOfPeer(cur.ordered, peerKey);
     if (i < 0) return false;
-    this.touch(prefix, curId);
+    this.touch(id, curId);
     const removed = cur.ordered[i];
     const next = cur.ordered.filter((_, j) => j !== i);
     this.store(id, curId, next.length === 1 ? reg.idOf(next[0]) : reg.dest(next));
@@ -407,7 +421,8 @@ export class LocRib {
   /** Every path of one peer (scans the table: for status pages, not for hot paths). */
   *pathsFrom(peerKey: string): IterableIterator<[Prefix, Path]> {
     for (const id of this.routes.ids()) {
-      const e = this.registry.entry(this.routes.get(id, 0))!;
+      const e = this.registry.entry(this.routes.get(id, 0));
+      if (e === undefined) continue;
       if (e instanceof Path) {
         if (e.peer.key === peerKey) yield [this.routes.prefixOf(id), e];
       } else {
@@ -428,9 +443,10 @@ export class LocRib {
       return n;
     }
     for (const id of this.routes.ids()) {
-      const e = this.registry.entry(this.routes.get(id, 0))!;
+      const e = this.registry.entry(this.routes.get(id, 0));
+      if (e === undefined) continue;
       if (e instanceof Path ? e.peer.key === peerKey : indexOfPeer(e.ordered, peerKey) >= 0) {
-        this.withdrawAt(id, peerKey, this.routes.prefixOf(id));
+        this.withdrawAt(id, peerKey);
         n++;
       }
     }
@@ -456,21 +472,19 @@ export class LocRib {
     const out: RibChange[] = [];
     const reg = this.registry;
     let n = 0;
-    while (this.pendingOrder.length > 0 && n++ < limit) {
-      const pid = this.pendingOrder.shift();
-      const prefix = this.pending.prefixOf(pid);
-      const beforeId = this.pending.get(pid, 0);
-      this.pending.removeId(pid);
+    const routes = this.routes;
+    while (this.pending.length > 0 && n++ < limit) {
+      const id = this.pending.shift();
+      const beforeId = this.pending.shift();
+      routes.setMark(id, false);
       const old = reg.entry(beforeId);
-      const now = this.entryOf(prefix);
-      if (!sameRanking(old, now)) out.push(new RibChange(prefix, old, now));
+      const now = reg.entry(routes.get(id, 0));
+      if (!sameRanking(old, now)) out.push(new RibChange(routes.prefixOf(id), old, now, routes.ipv4Key(id)));
+      if (now === undefined) routes.removeId(id);
       reg.unref(beforeId);
     }
     // Empty again: give back the memory a large batch (a full table) took.
-    if (this.pendingOrder.length === 0) {
-      this.pending.clear();
-      this.pendingOrder.clear();
-    }
+    if (this.pending.length === 0) this.pending.clear();
     return out;
   }
 
@@ -490,7 +504,8 @@ export class LocRib {
    */
   forEachBest(fn: (prefix: Prefix, best: Path) => void, only?: (best: Path) => boolean): void {
     for (const id of this.routes.ids()) {
-      const e = this.registry.entry(this.routes.get(id, 0))!;
+      const e = this.registry.entry(this.routes.get(id, 0));
+      if (e === undefined) continue; // withdrawn, its change not drained yet
       const best = e instanceof Path ? e : e.ordered[0];
       if (only && !only(best)) continue;
       fn(this.routes.prefixOf(id), best);
@@ -498,7 +513,7 @@ export class LocRib {
   }
 
   *prefixes(): IterableIterator<Prefix> {
-    yield* this.routes.prefixes();
+    for (const id of this.routes.ids()) if (this.routes.get(id, 0) !== 0) yield this.routes.prefixOf(id);
   }
 
   private entryOf(prefix: Prefix): Entry | undefined {
@@ -513,13 +528,14 @@ export class LocRib {
     this.registry.unref(oldEntry);
   }
 
-  private touch(prefix: Prefix, before: number): void {
-    if (this.pending.find(prefix) >= 0) return;
-    const id = this.pending.insert(prefix);
-    this.pending.set(id, 0, before);
+  /** Marks table entry `id` changed (it held registry entry `before`), unless it already is since the last drain. */
+  private touch(id: number, before: number): void {
+    if (this.routes.marked(id)) return;
+    this.routes.setMark(id, true);
     this.registry.ref(before);
-    this.pendingOrder.push(id);
-    if (this.pending.size === 1) this.onPending?.();
+    this.pending.push(id);
+    this.pending.push(before);
+    if (this.pending.length === 2) this.onPending?.();
   }
 }
 

@@ -3,6 +3,7 @@
 // ignoring reflected routes that loop back to us (RFC 4456 §8).
 
 import { isEndOfRib } from '../bgp/codec/eor';
+import { ipv4WireKeys } from '../bgp/codec/nlri';
 import type { Family, Prefix, UpdateMessage } from '../bgp/types';
 import { AFI_IPV4, AFI_IPV6, SAFI_UNICAST } from '../bgp/types';
 import type { RouteAttrs } from './attrs';
@@ -18,6 +19,12 @@ export interface FamilyRoutes {
   attributes: RouteAttrs | undefined;
   announce: Prefix[];
   withdraw: Prefix[];
+  /**
+   * IPv4, when the codec gave them: announce[i] and withdraw[i] as wire keys (address * 64 + length), so the RIB
+   * finds the prefixes in its tables without parsing their text (codec ipv4WireKeys, PrefixTable primeIpv4Key).
+   */
+  announceKeys?: readonly number[];
+  withdrawKeys?: readonly number[];
   /** Set when this UPDATE is the family's End-of-RIB marker. */
   endOfRib?: true;
 }
@@ -85,7 +92,7 @@ export function updateToRoutes(msg: UpdateMessage, receiver?: Receiver): FamilyR
   if (withdrawAll) {
     if (msg.nlri.length > 0) appendAll(entry(out, 'ipv4-unicast').withdraw, msg.nlri);
     if (mp && mpFamily && mp.nlri.length > 0) appendAll(entry(out, mpFamily).withdraw, mp.nlri);
-    return out;
+    return withWireKeys(out, msg);
   }
 
   if (msg.nlri.length > 0) {
@@ -102,6 +109,25 @@ export function updateToRoutes(msg: UpdateMessage, receiver?: Receiver): FamilyR
     const nextHop = mp.nextHops[0] === '::' && mp.nextHops[1] ? mp.nextHops[1] : mp.nextHops[0];
     r.attributes = internAttrs({ ...rest, nextHop });
     appendAll(r.announce, mp.nlri);
+  }
+  return withWireKeys(out, msg);
+}
+
+/**
+ * Attaches the codec's wire keys to the IPv4 lists that are exactly a decoded field: the classic withdrawn routes
+ * or NLRI, which come first in their list (an IPv4 MP_REACH/MP_UNREACH, or treat-as-withdraw, would add more).
+ */
+function withWireKeys(out: FamilyRoutes[], msg: UpdateMessage): FamilyRoutes[] {
+  for (const r of out) {
+    if (r.family !== 'ipv4-unicast') continue;
+    if (r.withdraw.length > 0 && r.withdraw.length === msg.withdrawn.length) {
+      const keys = ipv4WireKeys(msg.withdrawn);
+      if (keys) r.withdrawKeys = keys;
+    }
+    if (r.announce.length > 0 && r.announce.length === msg.nlri.length) {
+      const keys = ipv4WireKeys(msg.nlri);
+      if (keys) r.announceKeys = keys;
+    }
   }
   return out;
 }

@@ -26,7 +26,25 @@ function lastOctetMask(len: number): number {
   return (0xff << (8 - (len & 7))) & 0xff;
 }
 
-/** "a.b.c.d/len" from the `(len + 7) >> 3` octets at b[q]; bits past `len` are ignored (RFC 4271 §4.3). */
+/**
+ * The wire key of each decoded IPv4 prefix list, in the list's order: address * 64 + length, host bits cleared.
+ * The RIB's prefix tables take these instead of parsing the text back (PrefixTable's primeIpv4Key). Held beside
+ * the list, not in it, so decoded messages stay plain data; lists built in memory have none.
+ */
+const wireKeys = new WeakMap<readonly Prefix[], number[]>();
+
+/** The wire keys of a decoded IPv4 prefix list (see wireKeys), or undefined for a list the decoder did not make. */
+export function ipv4WireKeys(list: readonly Prefix[]): readonly number[] | undefined {
+  return wireKeys.get(list);
+}
+
+/** The key of the prefix ipv4PrefixString() made last (address * 64 + length, host bits clear). */
+let lastIpv4Key = 0;
+
+/**
+ * "a.b.c.d/len" from the `(len + 7) >> 3` octets at b[q]; bits past `len` are ignored (RFC 4271 §4.3). Its wire key
+ * (address * 64 + length) is left in lastIpv4Key, from the same masked octets.
+ */
 export function ipv4PrefixString(b: Uint8Array, q: number, len: number): string {
   const n = (len + 7) >> 3;
   let o0 = n > 0 ? b[q] : 0;
@@ -40,6 +58,7 @@ export function ipv4PrefixString(b: Uint8Array, q: number, len: number): string 
     else if (n === 3) o2 &= m;
     else o3 &= m;
   }
+  lastIpv4Key = (((o0 << 24) | (o1 << 16) | (o2 << 8) | o3) >>> 0) * 64 + len;
   return DEC_DOT[o0] + DEC_DOT[o1] + DEC_DOT[o2] + DEC_SLASH[o3] + len;
 }
 
@@ -84,16 +103,24 @@ export function ipv6PrefixString(b: Uint8Array, q: number, len: number): string 
  * overruns the field). Each prefix goes straight from bytes to its canonical string.
  */
 export function decodePrefixes(b: Uint8Array, start: number, end: number, afi: number, out: Prefix[]): string | null {
-  const max = afi === AFI_IPV4 ? 32 : 128;
+  const v4 = afi === AFI_IPV4;
+  const max = v4 ? 32 : 128;
+  const keys: number[] | undefined = v4 ? [] : undefined;
   let p = start;
   while (p < end) {
     const len = b[p];
     if (len > max) return `prefix length ${len} exceeds ${max}`;
     const n = (len + 7) >> 3;
     if (p + 1 + n > end) return `prefix of length ${len} overruns the field`;
-    out.push(afi === AFI_IPV4 ? ipv4PrefixString(b, p + 1, len) : ipv6PrefixString(b, p + 1, len));
+    if (keys) {
+      out.push(ipv4PrefixString(b, p + 1, len));
+      keys.push(lastIpv4Key);
+    } else {
+      out.push(ipv6PrefixString(b, p + 1, len));
+    }
     p += 1 + n;
   }
+  if (keys && keys.length > 0 && keys.length === out.length) wireKeys.set(out, keys);
   return null;
 }
 

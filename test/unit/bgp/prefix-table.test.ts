@@ -55,6 +55,7 @@ describe('PrefixTable', () => {
   const arbOp = fc.oneof(
     fc.tuple(fc.constant('set' as const), arbPrefix, fc.integer({ min: 0, max: 2 }), fc.integer()),
     fc.tuple(fc.constant('del' as const), arbPrefix, fc.constant(0), fc.constant(0)),
+    fc.tuple(fc.constant('mark' as const), arbPrefix, fc.integer({ min: 0, max: 1 }), fc.constant(0)),
   );
 
   it('behaves like a Map for any sequence of sets and deletes (ids stable while an entry lives)', () => {
@@ -63,8 +64,16 @@ describe('PrefixTable', () => {
         const t = new PrefixTable(3);
         const ref = new Map<string, number[]>();
         const ids = new Map<string, number>();
+        const marks = new Set<string>();
         for (const [op, p, col, v] of ops) {
-          if (op === 'set') {
+          if (op === 'mark') {
+            // A mark lives with its entry: set on a live one, gone when the entry is removed (and not on a new one).
+            const id = t.find(p);
+            if (id < 0) continue;
+            t.setMark(id, col === 1);
+            if (col === 1) marks.add(p);
+            else marks.delete(p);
+          } else if (op === 'set') {
             const id = t.insert(p);
             if (ids.has(p)) expect(id).toBe(ids.get(p));
             ids.set(p, id);
@@ -75,6 +84,7 @@ describe('PrefixTable', () => {
           } else {
             expect(t.delete(p)).toBe(ref.delete(p));
             ids.delete(p);
+            marks.delete(p);
           }
         }
         expect(t.size).toBe(ref.size);
@@ -83,6 +93,7 @@ describe('PrefixTable', () => {
           expect(id).toBe(ids.get(p));
           expect([t.get(id, 0), t.get(id, 1), t.get(id, 2)]).toEqual(row);
           expect(t.prefixOf(id)).toBe(p);
+          expect(t.marked(id)).toBe(marks.has(p));
         }
         expect(new Set([...t.prefixes()])).toEqual(new Set(ref.keys()));
       }),

@@ -1,7 +1,9 @@
 // The FIB engine over the memory kernel: path groups, failover and recovery, fallback to the next
 // tier, idempotent updates, nothing left behind. Convention 9 (prefix-independent failover).
 
+import type { KernelOp, OpFailure } from '../../../src/fib/dataplane';
 import { MemoryFib } from '../../../src/fib/memory-fib';
+import { MemoryKernel } from '../../../src/fib/memory-kernel';
 import { A, A6, B, B6, C, D, hopText, routes } from './helpers';
 
 function groupOps(fib: MemoryFib, from: number): { id: number; members: number[] }[] {
@@ -240,5 +242,78 @@ describe('memory FIB: repair as fast as failover', () => {
     for (const r of ecmp.slice(90)) expect(fib.kernel.resolve(r.prefix)).toEqual([hopText(B)]);
     for (const r of ecmp.slice(0, 90)) expect(fib.kernel.resolve(r.prefix)).toEqual([hopText(A), hopText(B)]);
     expect(fib.model.pinned.size).toBe(0);
+  });
+});
+
+describe('memory FIB: route batches in the writer', () => {
+  /** A kernel that holds each route batch's answer until the test releases it, recording what was outstanding. */
+  class HeldKernel extends MemoryKernel {
+    held: { ops: KernelOp[]; release: () => void }[] = [];
+    mostOutstanding = 0;
+    override applyRoutes(ops: KernelOp[]): Promise<OpFailure[]> {
+      return new Promise((resolve) => {
+        const entry = { ops, release: () => void super.applyRoutes(ops).then(resolve) };
+        this.held.push(entry);
+        this.mostOutstanding = Math.max(this.mostOutstanding, this.held.length);
+      });
+    }
+  }
+  const settle = async () => {
+    for (let i = 0; i < 20; i++) await Promise.resolve();
+  };
+
+  it('keeps two batches in the writer while it encodes the next, no more, and maps refusals to their prefixes', async () => {
+    const kernel = new HeldKernel();
+    kernel.rejectIf = (op) => (op.kind === 'route-add' && op.prefix === '10.1.5.0/24' ? 'Error: refused by the test.' : undefined);
+    const fib = new MemoryFib({ routeBatchSize: 3, kernel });
+    const done = fib.replaceRoutes(routes(1, 10, [[A]]));
+    await settle();
+    // Ten routes in batches of three: the second batch is sent before the first is answered, the third waits.
+    expect(kernel.held.map((h) => h.ops.length)).toEqual([3, 3]);
+    kernel.held.shift()!.release();
+    await settle();
+    expect(kernel.held.map((h) => h.ops.length)).toEqual([3, 3]);
+    while (kernel.held.length > 0) {
+      kernel.held.shift()!.release();
+      await settle();
+    }
+    const r = await done;
+    expect(kernel.mostOutstanding).toBe(2);
+    expect(kernel.log.filter((op) => op.kind === 'route-add')).toHaveLength(10);
+    expect(r.errors.map((e) => e.prefix)).toEqual(['10.1.5.0/24']);
+    expect(kernel.routes.size).toBe(9);
+    // The refused route was not recorded as installed: the next replace writes it again, and only it.
+    kernel.rejectIf = undefined;
+    const again = fib.replaceRoutes(routes(1, 10, [[A]]));
+    await settle();
+    while (kernel.held.length > 0) {
+      kernel.held.shift()!.release();
+      await settle();
+    }
+    await again;
+    expect(kernel.routes.size).toBe(10);
+    expect(kernel.log.filter((op) => op.kind === 'route-add')).toHaveLength(11);
+  });
+});
+
+describe('memory FIB: routes with the RIB key', () => {
+  const keyOf = (p: string) => {
+    const [addr, len] = p.split('/');
+    return addr.split('.').reduce((a, o) => a * 256 + Number(o), 0) * 64 + Number(len);
+  };
+
+  it('a route given with its key is the route of its text: found, moved and removed by the text alone', async () => {
+    const fib = new MemoryFib();
+    const keyed = routes(1, 300, [[A, B]]).map((r) => ({ ...r, key: keyOf(r.prefix) }));
+    await fib.replaceRoutes([...keyed, { prefix: '2001:db8::/32', tiers: [[A6]], key: -1 }]);
+    expect(fib.kernel.routes.size).toBe(301);
+    expect(fib.kernel.resolve('10.2.43.0/24')).toEqual([hopText(A), hopText(B)]);
+    // By text: the same entries (a wrong key would leave a second entry, or none to move).
+    await fib.replaceRoutes(routes(1, 300, [[C]]));
+    expect(fib.kernel.resolve('10.2.43.0/24')).toEqual([hopText(C)]);
+    expect(fib.snapshot().routeCount).toBe(301);
+    await fib.removeRoutes([...keyed.map((r) => r.prefix), '2001:db8::/32']);
+    expect(fib.kernel.routes.size).toBe(0);
+    expect(fib.snapshot().routeCount).toBe(0);
   });
 });

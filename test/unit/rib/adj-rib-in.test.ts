@@ -1,6 +1,10 @@
 // Adj-RIB-In: pre/post-policy copies, counts, refusals feeding the Loc-RIB, max-prefix signals (RFC 4486).
 
-import type { Prefix } from '../../../src/bgp/types';
+import fc from 'fast-check';
+import { decodeMessage, packUpdates } from '../../../src/bgp/codec';
+import { canonicalPrefix } from '../../../src/bgp/prefix';
+import type { Prefix, UpdateMessage } from '../../../src/bgp/types';
+import { updateToRoutes } from '../../../src/rib/update';
 import type { ImportFilter } from '../../../src/rib/adj-rib-in';
 import { AdjRibIn } from '../../../src/rib/adj-rib-in';
 import type { RouteAttrs } from '../../../src/rib/attrs';
@@ -132,5 +136,42 @@ describe('AdjRibIn', () => {
     expect(adj.apply(v4(['10.6.0.0/16']))).toBeUndefined();
     adj.apply(v4([], ['10.5.0.0/16', '10.6.0.0/16'], undefined));
     expect(adj.apply(v4(['10.5.0.0/16']))?.kind).toBe('max-prefix-warning');
+  });
+});
+
+describe('Adj-RIB-In fed decoded UPDATEs (wire keys)', () => {
+  const ctx = { fourOctetAs: true, extendedMessage: false, ebgp: true };
+  const arbPrefix = fc.tuple(fc.integer({ min: 0, max: 7 }), fc.constantFrom(8, 16, 23, 24, 32)).map(([i, len]) => canonicalPrefix(`10.${i}.${i * 31}.${i * 11}/${len}`, false));
+  const arbUpdate = fc.record({ announce: fc.uniqueArray(arbPrefix, { maxLength: 6 }), withdraw: fc.uniqueArray(arbPrefix, { maxLength: 6 }), lp: fc.constantFrom(100, 200) });
+
+  it('ends in the state the same routes given as text reach, for any sequence of UPDATEs', () => {
+    fc.assert(
+      fc.property(fc.array(arbUpdate, { maxLength: 12 }), (updates) => {
+        const viaWire = new LocRib(localPeer);
+        const viaText = new LocRib(localPeer);
+        const p = peer();
+        const a = new AdjRibIn(p, viaWire, testPolicy());
+        const b = new AdjRibIn(p, viaText, testPolicy());
+        for (const u of updates) {
+          const attributes = { origin: 0, asPath: [{ type: 2, asns: [65100] }], nextHop: '192.0.2.1', med: u.lp };
+          const wire = packUpdates({ family: 'ipv4-unicast', attributes, announce: u.announce, withdraw: u.withdraw }, ctx);
+          for (const bytes of wire) {
+            const msg = decodeMessage(bytes, ctx) as UpdateMessage;
+            const routes = updateToRoutes(msg);
+            for (const r of routes) {
+              if (r.announce.length > 0) expect(r.announceKeys).toHaveLength(r.announce.length);
+              if (r.withdraw.length > 0) expect(r.withdrawKeys).toHaveLength(r.withdraw.length);
+            }
+            a.applyAll(routes);
+            b.applyAll(routes.map(({ announceKeys: _a, withdrawKeys: _w, ...text }) => ({ ...text, announce: [...text.announce], withdraw: [...text.withdraw] })));
+          }
+        }
+        const state = (rib: LocRib) => [...rib.prefixes()].sort().map((x) => `${x} ${rib.best(x)?.attrs.med}`);
+        expect(state(viaWire)).toEqual(state(viaText));
+        expect([...a.entries('pre')].map(([x, at]) => `${x} ${at.med}`).sort()).toEqual([...b.entries('pre')].map(([x, at]) => `${x} ${at.med}`).sort());
+        expect(a.accepted()).toBe(b.accepted());
+      }),
+      { numRuns: 200 },
+    );
   });
 });

@@ -242,6 +242,81 @@ describe('LocRib order independence (property)', () => {
   });
 });
 
+describe('LocRib pending changes (property)', () => {
+  const peers = [
+    makePeer({ key: 'isp1', address: '192.0.2.1', asn: 65100, routerId: '10.0.0.1', ebgp: true }),
+    makePeer({ key: 'isp2', address: '192.0.2.5', asn: 65100, routerId: '10.0.0.2', ebgp: true }),
+  ];
+  const arbOp = fc.oneof(
+    fc.record({ kind: fc.constant('upsert' as const), peer: fc.constantFrom(0, 1), prefix: fc.integer({ min: 0, max: 5 }), lp: fc.constantFrom(100, 200) }),
+    fc.record({ kind: fc.constant('withdraw' as const), peer: fc.constantFrom(0, 1), prefix: fc.integer({ min: 0, max: 5 }), lp: fc.constant(0) }),
+    fc.record({ kind: fc.constant('drain' as const), peer: fc.constant(0), prefix: fc.integer({ min: 1, max: 4 }), lp: fc.constant(0) }),
+  );
+  const name = (i: number) => (i === 5 ? '2001:db8::/32' : `10.0.${i}.0/24`);
+  /** A prefix's state as the model sees it: "peer:lp" per path, sorted; '' for none. */
+  const stateOf = (paths: Map<string, number> | undefined) => [...(paths ?? new Map<string, number>())].map(([k, lp]) => `${k}:${lp}`).sort().join(',');
+
+  it('drains exactly the prefixes whose paths differ from the last drain, in first-touch order, with before and after', () => {
+    fc.assert(
+      fc.property(fc.array(arbOp, { maxLength: 150 }), (ops) => {
+        const rib = new LocRib(localPeer);
+        const now = new Map<string, Map<string, number>>();
+        // Per touched prefix, its state at the last drain; insertion order is first-touch order.
+        let touched = new Map<string, string>();
+        const drainModel = (limit: number) => {
+          const taken = [...touched].slice(0, limit);
+          for (const [p] of taken) touched.delete(p);
+          return taken.filter(([p, before]) => before !== stateOf(now.get(p)));
+        };
+        const check = (limit: number) => {
+          const expected = drainModel(limit);
+          const got = rib.drainChanges(limit);
+          expect(got.map((c) => c.prefix)).toEqual(expected.map(([p]) => p));
+          for (let i = 0; i < got.length; i++) {
+            const pathsOf = (tiers: readonly (readonly { peer: { key: string }; attrs: { localPref?: number } }[])[]) =>
+              tiers.flat().map((p) => `${p.peer.key}:${p.attrs.localPref}`).sort().join(',');
+            expect(pathsOf(got[i].oldTiers)).toBe(expected[i][1]);
+            expect(pathsOf(got[i].tiers)).toBe(stateOf(now.get(got[i].prefix)));
+            // The FIB looks the prefix up by this key: address * 64 + length for IPv4, -1 otherwise.
+            const [addr, len] = got[i].prefix.split('/');
+            const key = addr.includes(':') ? -1 : addr.split('.').reduce((a, o) => a * 256 + Number(o), 0) * 64 + Number(len);
+            expect(got[i].key).toBe(key);
+          }
+        };
+        for (const op of ops) {
+          if (op.kind === 'drain') {
+            check(op.prefix);
+            continue;
+          }
+          const p = name(op.prefix);
+          const peer = peers[op.peer];
+          const before = stateOf(now.get(p));
+          if (op.kind === 'upsert') {
+            const had = now.get(p)?.has(peer.key) ?? false;
+            expect(rib.upsert(peer, p, attrs([65100], { localPref: op.lp }))).toBe(!had);
+            if (!now.has(p)) now.set(p, new Map());
+            now.get(p)!.set(peer.key, op.lp);
+          } else {
+            expect(rib.withdraw(peer.key, p)).toBe(now.get(p)?.has(peer.key) ?? false);
+            now.get(p)?.delete(peer.key);
+          }
+          if (before !== stateOf(now.get(p)) && !touched.has(p)) touched.set(p, before);
+          expect(rib.pendingCount).toBe(touched.size);
+          expect(rib.isPending(p)).toBe(touched.has(p));
+          const routed = [...now].filter(([, m]) => m.size > 0).map(([q]) => q);
+          expect(rib.size).toBe(routed.length);
+          expect(new Set(rib.prefixes())).toEqual(new Set(routed));
+        }
+        check(Infinity);
+        expect(rib.pendingCount).toBe(0);
+        for (const p of touched.keys()) expect(rib.isPending(p)).toBe(false);
+        touched = new Map();
+      }),
+      { numRuns: 300 },
+    );
+  });
+});
+
 describe('LocRib memory: shared entries', () => {
   const p1 = makePeer({ key: 'isp1', address: '192.0.2.1', asn: 65100, routerId: '10.0.0.1', ebgp: true });
   const p2 = makePeer({ key: 'isp2', address: '192.0.2.5', asn: 65100, routerId: '10.0.0.2', ebgp: true });

@@ -2,7 +2,8 @@
 // encode back to the same octets, for any prefix: lengths 0..32 / 0..128, stray bits past the length.
 
 import * as fc from 'fast-check';
-import { decodePrefixes, encodePrefixes, ipv4PrefixString, ipv6PrefixString } from '../../../../src/bgp/codec/nlri';
+import { decodePrefixes, encodePrefixes, ipv4PrefixString, ipv4WireKeys, ipv6PrefixString } from '../../../../src/bgp/codec/nlri';
+import { PrefixTable, primeIpv4Key } from '../../../../src/bgp/prefix-table';
 import { formatIpv4, formatIpv6, prefixFromWire } from '../../../../src/bgp/prefix';
 
 /** Octets biased towards zero groups, so "::" placement (RFC 5952 §4.2) is exercised hard. */
@@ -60,6 +61,62 @@ test('encode then decode gives the canonical text back, for both families', () =
       expect(out).toEqual(text);
     }),
   );
+});
+
+/** The key a canonical IPv4 prefix text stands for, computed from the text alone. */
+function keyOfText(p: string): number {
+  const [addr, len] = p.split('/');
+  return addr.split('.').reduce((a, o) => a * 256 + Number(o), 0) * 64 + Number(len);
+}
+
+test('IPv4 wire keys agree with the decoded text, stray bits past the length included', () => {
+  fc.assert(
+    fc.property(fc.array(fc.tuple(fc.uint8Array({ minLength: 4, maxLength: 4 }), fc.integer({ min: 0, max: 32 })), { maxLength: 40 }), (items) => {
+      // Encoded by hand so that bits past each length reach the decoder (encodePrefixes would clear them).
+      const wire = Uint8Array.from(items.flatMap(([b, len]) => [len, ...b.subarray(0, (len + 7) >> 3)]));
+      const out: string[] = [];
+      expect(decodePrefixes(wire, 0, wire.length, 1, out)).toBeNull();
+      const keys = ipv4WireKeys(out);
+      if (items.length === 0) return;
+      expect(keys).toEqual(out.map(keyOfText));
+    }),
+    { numRuns: 2000 },
+  );
+});
+
+test('a primed prefix is found in the tables where its text would find it', () => {
+  fc.assert(
+    fc.property(fc.uniqueArray(fc.tuple(fc.uint8Array({ minLength: 4, maxLength: 4 }), fc.integer({ min: 0, max: 32 })), { maxLength: 40 }), (items) => {
+      const wire = Uint8Array.from(items.flatMap(([b, len]) => [len, ...b.subarray(0, (len + 7) >> 3)]));
+      const out: string[] = [];
+      decodePrefixes(wire, 0, wire.length, 1, out);
+      const keys = ipv4WireKeys(out);
+      const primed = new PrefixTable(1);
+      for (let i = 0; i < out.length; i++) {
+        primeIpv4Key(out[i], keys![i]);
+        primed.set(primed.insert(out[i]), 0, i + 1);
+      }
+      // Looked up by freshly built strings (nothing primed for them): the same entries, the same texts back.
+      for (let i = 0; i < out.length; i++) {
+        const id = primed.find(String(out[i].split('/')[0]) + '/' + out[i].split('/')[1]);
+        expect(id).toBeGreaterThanOrEqual(0);
+        expect(primed.prefixOf(id)).toBe(out[i]);
+      }
+      expect(primed.size).toBe(new Set(out).size);
+    }),
+    { numRuns: 500 },
+  );
+});
+
+test('only decoded IPv4 lists have wire keys', () => {
+  const v6: string[] = [];
+  decodePrefixes(encodePrefixes(['2001:db8::/32'], 2), 0, 5, 2, v6);
+  expect(ipv4WireKeys(v6)).toBeUndefined();
+  expect(ipv4WireKeys(['10.0.0.0/8'])).toBeUndefined();
+  const v4: string[] = [];
+  decodePrefixes(Uint8Array.of(0, 32, 255, 255, 255, 255, 9, 0x80, 0x7f), 0, 9, 1, v4);
+  expect(v4).toEqual(['0.0.0.0/0', '255.255.255.255/32', '128.0.0.0/9']);
+  expect(ipv4WireKeys(v4)).toEqual([0, 0xffffffff * 64 + 32, 0x80000000 * 64 + 9]);
 });
 
 test('syntax errors are reported, not thrown', () => {
