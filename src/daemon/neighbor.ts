@@ -321,19 +321,6 @@ export class Neighbor {
 
   // ---- import ------------------------------------------------------------------------------------------
 
-  /** Prefixes waiting in the Adj-RIB-Out to be sent (0 while down). */
-  get pendingExportCount(): number {
-    return this.up?.adjOut.pendingCount ?? 0;
-  }
-
-  /** True when flush() would do work now: prefixes or the End-of-RIB to send, a socket that takes them, no deferral. */
-  get exportPending(): boolean {
-    const up = this.up;
-    if (!up || !up.writable) return false;
-    if (up.eorPending && this.deps.deferInitialTable?.()) return false;
-    return up.adjOut.pendingCount > 0 || up.eorPending;
-  }
-
   get hasInbound(): boolean {
     return this.retiring.length > 0 || (this.up !== null && this.up.inboxHead < this.up.inbox.length);
   }

@@ -28,10 +28,7 @@ export interface SpeakerOptions {
   importBudget?: number;
   /** Loc-RIB changes drained per export slice (default 50,000). */
   drainBudget?: number;
-  /**
-   * Prefixes sent per export slice, shared by the neighbors in turn (default 20,000): a hub sending thousands of
-   * routes to each of hundreds of sessions must still read its sessions' OPENs and KEEPALIVEs between slices.
-   */
+  /** Prefixes sent per neighbor per export slice (default 20,000). */
   flushBudget?: number;
   /** A full garbage collection after a burst of route work (MemoryReclaimer); false turns it off. Default: V8's. */
   collectGarbage?: (() => void) | false;
@@ -115,8 +112,6 @@ export class Speaker extends EventEmitter<SpeakerEvents> {
   private readonly importBudget: number;
   private readonly drainBudget: number;
   private readonly flushBudget: number;
-  /** Where the next export slice starts in the neighbor list (round robin over the shared budget). */
-  private flushNext = 0;
   private started = false;
   private stopped = false;
   private readonly list: Neighbor[] = [];
@@ -425,33 +420,9 @@ export class Speaker extends EventEmitter<SpeakerEvents> {
       }
     }
     let more = !this.inFlight && this.locRib.pendingCount > 0;
-    if (this.flushSlice()) more = true;
+    for (const n of this.neighbors) if (n.flush(this.flushBudget)) more = true;
     if (more) this.wantExport();
     else if (!this.inFlight && this.locRib.pendingCount === 0 && !this.neighbors.some((n) => n.hasInbound)) this.reclaimer?.idle();
-  }
-
-  /**
-   * Sends up to flushBudget pending prefixes, neighbor after neighbor from where the last slice stopped, each taking
-   * what it has up to what is left. True when some neighbor still has prefixes its socket can take now.
-   */
-  private flushSlice(): boolean {
-    const list = this.neighbors;
-    const n = list.length;
-    let left = this.flushBudget;
-    let more = false;
-    for (let k = 0; k < n; k++) {
-      const i = (this.flushNext + k) % n;
-      if (left <= 0) {
-        // Out of budget: this one goes first next time, and if it has work, there is more.
-        this.flushNext = i;
-        return more || list.slice(i).concat(list.slice(0, i)).some((x) => x.exportPending);
-      }
-      const before = list[i]!.pendingExportCount;
-      if (list[i]!.flush(left)) more = true;
-      left -= before - list[i]!.pendingExportCount;
-    }
-    this.flushNext = 0;
-    return more;
   }
 
   private advertise(changes: readonly RibChange[]): void {
