@@ -3,8 +3,8 @@
 
 import { execFileSync } from 'node:child_process';
 import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, chownSync, chmodSync, unlinkSync } from 'node:fs';
-import { connect } from 'node:net';
 import { basename, dirname } from 'node:path';
+import { acceptsConnections } from '../util/unix-socket';
 import { ControlSocketInUse } from './errors';
 
 /** control.group names no group on this host: found before anything is bound (the daemon) or by `bgpfo validate`. */
@@ -75,18 +75,6 @@ export function ensureSocketDir(socketPath: string, gid: number | undefined): 'c
   return 'adjusted';
 }
 
-/** True when something accepts connections on the Unix socket at path. */
-function probe(path: string): Promise<boolean> {
-  return new Promise((resolve) => {
-    const s = connect(path);
-    s.once('connect', () => {
-      s.destroy();
-      resolve(true);
-    });
-    s.once('error', () => resolve(false));
-  });
-}
-
 /**
  * Makes the path free for listen(): a socket left by a crashed daemon is removed; a live one, or a
  * file that is not a socket, is an error (we never delete what we did not create).
@@ -99,7 +87,7 @@ export async function clearStaleSocket(path: string): Promise<void> {
     return;
   }
   if (!st.isSocket()) throw new ControlSocketInUse(`${path} exists and is not a socket; remove it or set control.socket`);
-  if (await probe(path)) throw new ControlSocketInUse(`another bgpfo daemon is already running on ${path}`);
+  if (await acceptsConnections(path)) throw new ControlSocketInUse(`another bgpfo daemon is already running on ${path}`);
   unlinkSync(path);
 }
 

@@ -2,9 +2,9 @@
 // module), configured with `wg setconf` from the rendered wg-quick file, then addressed and brought up.
 
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { connect } from 'node:net';
 import { join } from 'node:path';
 import type { PlanNode } from '../orchestrator';
+import { acceptsConnections } from '../util/unix-socket';
 import { LabError } from './errors';
 import { inNetns, mustRun, poll, spawnDetached, type DetachedProcess, type Runner } from './exec';
 import { wireguardSocket } from './layout';
@@ -61,16 +61,4 @@ export async function startWireguard(w: WireguardStart): Promise<void> {
   for (const a of iface?.addresses ?? []) await run(['ip', 'addr', 'add', a, 'dev', w.ifname]);
   if (iface?.mtu) await run(['ip', 'link', 'set', w.ifname, 'mtu', String(iface.mtu)]);
   await run(['ip', 'link', 'set', w.ifname, 'up']);
-}
-
-/** True once something listens on the unix socket `path` (a connection is made, then closed at once). */
-function acceptsConnections(path: string): Promise<boolean> {
-  return new Promise((resolve) => {
-    const c = connect(path);
-    c.once('connect', () => {
-      c.destroy();
-      resolve(true);
-    });
-    c.once('error', () => resolve(false));
-  });
 }
