@@ -1,6 +1,7 @@
 // `bgpfo lab up|down|status|fault|exec|traffic`: the netns lab from the command line (src/lab does the work).
 // Registered by main.ts; each action prints for people, or JSON with --json, and throws coded errors.
 
+import { existsSync } from 'node:fs';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import type { Daemon } from '../orchestrator/topology/types';
 import { LabError } from '../lab/errors';
@@ -99,11 +100,15 @@ export function registerLabCommands(program: Command, io: CliIo): void {
   labCmd
     .command('down')
     .description('remove a lab: processes, namespaces, interfaces and files (works after a crash; idempotent)')
-    .argument('[file]', 'the topology file it was brought up from')
+    .argument('[file-or-lab]', 'the topology file it was brought up from, or the lab name (as lab status and lab fault take it)')
     .option('--name <lab>', 'the lab name')
-    .action(async (file: string | undefined, o: { name?: string }) => {
-      if (!file && !o.name) usage('name the lab: bgpfo lab down FILE or bgpfo lab down --name LAB');
-      const { labDown, loadLabPlan } = await lab();
+    .action(async (arg: string | undefined, o: { name?: string }) => {
+      if (!arg && !o.name) usage('name the lab: bgpfo lab down LAB, bgpfo lab down FILE or bgpfo lab down --name LAB');
+      const { labDown, loadLabPlan, listLabs } = await lab();
+      // A word that is no file is a lab name (a lab up by that name, or a bare word): its topology file may be gone.
+      const byName = arg !== undefined && !o.name && !existsSync(arg) && (listLabs(env).includes(arg) || !/[/.]/.test(arg));
+      const file = byName ? undefined : arg;
+      if (byName) o.name = arg;
       const plan = file ? loadLabPlan(file, { name: o.name }) : undefined;
       const name = o.name ?? plan!.lab;
       const r = await labDown(name, { plan, env });

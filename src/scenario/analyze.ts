@@ -192,6 +192,47 @@ export function failedTunnels(plan: Plan, f: import('./types').FaultSpec, resolv
   }
 }
 
+/**
+ * The tunnels a lab fault made drop packets at some moment of a window (blackhole, loss, link down, ISP down): a
+ * packet that went into one of them and never came out was dropped by the fault, not lost inside the tunnel.
+ */
+export function droppingTunnels(plan: Plan, faults: { fault: import('./types').FaultSpec; began: number }[], w: Window, resolve: (ref: string) => PlanTunnel[] | undefined): Set<string> {
+  const active = new Set<string>();
+  let hit: Set<string> | undefined;
+  for (const { fault: f, began } of [...faults].sort((a, b) => a.began - b.began)) {
+    if (began > w.to) break;
+    if (began > w.from && !hit) hit = new Set(active);
+    const names = (f.kind === 'isp-down' || f.kind === 'isp-up' ? plan.tunnels.filter((t) => t.isp === f.isp) : 'tunnel' in f ? (resolve(f.tunnel) ?? []) : []).map((t) => t.name);
+    const drops = f.kind === 'blackhole' || f.kind === 'tunnel-down' || f.kind === 'isp-down' || (f.kind === 'loss' && f.percent > 0);
+    const repairs = f.kind === 'restore' || f.kind === 'tunnel-up' || f.kind === 'isp-up' || (f.kind === 'loss' && f.percent === 0);
+    for (const n of names) {
+      if (drops) {
+        active.add(n);
+        hit?.add(n);
+      } else if (repairs) active.delete(n);
+    }
+  }
+  return hit ?? active;
+}
+
+/**
+ * Per tunnel, the packets of one flow that went into the tunnel at one end and did not come out at the other between
+ * two reads of both ends (FlowCounterSampler.readBothEnds): lost inside the tunnel itself (its transport, or the
+ * userspace process that carries it), not by any routing decision. Tunnels in `skip` are left out.
+ */
+export function lostInTunnels(plan: Plan, run: StreamRun, flow: number, a: CounterSample, b: CounterSample, skip: Set<string>): Map<string, number> {
+  const out = new Map<string, number>();
+  const sport = run.sportBase + flow;
+  const delta = (k: string) => (b.counts.get(k) ?? 0) - (a.counts.get(k) ?? 0);
+  for (const t of plan.tunnels) {
+    if (skip.has(t.name)) continue;
+    const [intoIf, outOfIf] = run.direction === 'out' ? [t.onprem.ifname, t.far.ifname] : [t.far.ifname, t.onprem.ifname];
+    const deficit = delta(flowCounterKey(intoIf, 'out', sport)) - delta(flowCounterKey(outOfIf, 'in', sport));
+    if (deficit > 0) out.set(t.name, deficit);
+  }
+  return out;
+}
+
 /** The median of a list (0 for none). */
 export function median(xs: number[]): number {
   if (!xs.length) return 0;

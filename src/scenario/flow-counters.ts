@@ -8,7 +8,10 @@ import { epochMs } from './flow-agent';
 
 export const FLOW_TABLE = 'bgpfo_scn_flows';
 
-/** `nft -f -` input: sets "flows_out" and "flows_in" of (ifname . sport) with counters, filled by the forward hook. */
+/**
+ * `nft -f -` input: sets "flows_out" (routed into a tunnel: the forward hook) and "flows_in" (came out of one: the
+ * prerouting hook) of (ifname . sport) with counters.
+ */
 export function flowCountRules(ifnames: string[], dports: number[]): string {
   const ifs = ifnames.map((i) => `"${i}"`).join(', ');
   const ports = dports.join(', ');
@@ -20,6 +23,11 @@ export function flowCountRules(ifnames: string[], dports: number[]): string {
     // Before the lab's blackhole and loss chains (-300): a packet routed into a dead tunnel is still counted there.
     '    type filter hook forward priority -320; policy accept;',
     `    oifname { ${ifs} } udp dport { ${ports} } add @flows_out { oifname . udp sport }`,
+    '  }',
+    // Out of a tunnel: counted before the routing decision, so a packet the node then has no route for still shows
+    // as having come out of the tunnel (its loss is the node's, not the tunnel's).
+    '  chain count_flows_in {',
+    '    type filter hook prerouting priority -320; policy accept;',
     `    iifname { ${ifs} } udp dport { ${ports} } add @flows_in { iifname . udp sport }`,
     '  }',
     '}',
@@ -62,12 +70,26 @@ export function tunnelRouters(plan: Plan): { ns: string; node: string; ifnames: 
     .filter((r) => r.ifnames.length > 0);
 }
 
-/** Installs the counters on every on-prem router, reads them every `intervalMs`, removes them on stop(). */
+/** The far gateways and their tunnel interfaces: the other end of every tunnel. */
+export function tunnelFarEnds(plan: Plan): { ns: string; node: string; ifnames: string[] }[] {
+  return plan.nodes
+    .map((n) => ({ ns: n.namespace, node: n.name, ifnames: plan.tunnels.filter((t) => t.far.node === n.name).map((t) => t.far.ifname) }))
+    .filter((r) => r.ifnames.length > 0);
+}
+
+/**
+ * Installs the counters on every on-prem router, reads them every `intervalMs`, removes them on stop(). The far
+ * gateways get the same counters where nftables runs there (best effort: a container image may have none); they are
+ * read only on demand, both ends at once (readBothEnds), to tell packets lost inside a tunnel from the rest.
+ */
 export class FlowCounterSampler {
   readonly samples: CounterSample[] = [];
   private running = false;
   private reading: Promise<void> | undefined;
   private readonly routers: { ns: string; node: string; ifnames: string[] }[];
+  private farEnds: { ns: string; node: string; ifnames: string[] }[];
+  /** Reads of both ends of every tunnel at once (readBothEnds), in time order. */
+  readonly pairs: CounterSample[] = [];
   /** Last successful read per router: a router whose namespace is busy (or powered off) keeps its last counts. */
   private readonly last = new Map<string, Map<string, number>>();
   errors = 0;
@@ -80,6 +102,7 @@ export class FlowCounterSampler {
     private readonly intervalMs: number,
   ) {
     this.routers = tunnelRouters(plan).map((r) => ({ ...r, ns: nsOf(r.node) }));
+    this.farEnds = tunnelFarEnds(plan).map((r) => ({ ...r, ns: nsOf(r.node) }));
   }
 
   async install(): Promise<void> {
@@ -87,6 +110,43 @@ export class FlowCounterSampler {
       await this.runner.run(inNetns(r.ns, ['nft', 'delete', 'table', 'inet', FLOW_TABLE]));
       await mustRun(this.runner, inNetns(r.ns, ['nft', '-f', '-']), { input: flowCountRules(r.ifnames, this.dports) });
     }
+    const counted: typeof this.farEnds = [];
+    for (const r of this.farEnds) {
+      await this.runner.run(inNetns(r.ns, ['nft', 'delete', 'table', 'inet', FLOW_TABLE]));
+      const res = await this.runner.run(inNetns(r.ns, ['nft', '-f', '-']), { input: flowCountRules(r.ifnames, this.dports) });
+      if (res.code === 0) counted.push(r);
+    }
+    // Both ends or nothing: a tunnel counted at one end only would look like it lost everything.
+    this.farEnds = counted.length === this.farEnds.length ? counted : [];
+    if (counted.length && !this.farEnds.length) for (const r of counted) await this.runner.run(inNetns(r.ns, ['nft', 'delete', 'table', 'inet', FLOW_TABLE]));
+  }
+
+  /** Whether the far ends are counted too (readBothEnds can tell where packets were lost). */
+  get bothEnds(): boolean {
+    return this.farEnds.length > 0;
+  }
+
+  /**
+   * Reads both ends of every tunnel at once and keeps the result in `pairs` (not in `samples`, which stay on-prem
+   * only). Nothing is kept when a read fails (a powered-off router): half a pair would show packets vanishing.
+   */
+  async readBothEnds(): Promise<void> {
+    if (!this.bothEnds) return;
+    const t0 = epochMs();
+    const reads = await Promise.all(
+      [...this.routers, ...this.farEnds].map(async (r) => {
+        const res = await this.runner.run(inNetns(r.ns, ['nft', '-j', 'list', 'table', 'inet', FLOW_TABLE]), { timeoutMs: 5000 });
+        try {
+          return res.code === 0 ? parseFlowCounters(res.stdout) : undefined;
+        } catch {
+          return undefined;
+        }
+      }),
+    );
+    if (reads.some((m) => m === undefined)) return;
+    const counts = new Map<string, number>();
+    for (const m of reads) for (const [k, v] of m!) counts.set(k, v);
+    this.pairs.push({ at: (t0 + epochMs()) / 2, counts });
   }
 
   async readOnce(): Promise<CounterSample> {
@@ -133,6 +193,6 @@ export class FlowCounterSampler {
   }
 
   async remove(): Promise<void> {
-    for (const r of this.routers) await this.runner.run(inNetns(r.ns, ['nft', 'delete', 'table', 'inet', FLOW_TABLE]));
+    for (const r of [...this.routers, ...this.farEnds]) await this.runner.run(inNetns(r.ns, ['nft', 'delete', 'table', 'inet', FLOW_TABLE]));
   }
 }

@@ -192,6 +192,8 @@ export async function runScenario(s: LoadedScenario, o: RunScenarioOptions): Pro
   };
 
   const applyFault = async (f: FaultSpec, i: number, line: number) => {
+    // Both ends of every tunnel counted as the fault's window opens: a lost-max check can tell losses inside a tunnel.
+    if (traffic && !runs.length) await traffic.sampler.readBothEnds();
     const began = epochMs();
     const text = await engine.fault(f);
     const at = epochMs();
@@ -226,6 +228,7 @@ export async function runScenario(s: LoadedScenario, o: RunScenarioOptions): Pro
             await startCollectors();
             traffic = new TrafficRun(engine, plan, s.traffic, s.sampleMs);
             await traffic.start();
+            await traffic.sampler.readBothEnds();
             const pps = s.traffic.reduce((a, t) => a + t.flows * t.ppsPerFlow, 0);
             text = `traffic started: ${s.traffic.reduce((a, t) => a + t.flows, 0)} flows, ${pps} packets/s`;
           } else {
@@ -272,6 +275,7 @@ export async function runScenario(s: LoadedScenario, o: RunScenarioOptions): Pro
               await sleep(250, signal);
             }
           }
+          if (e.lostMax !== undefined && traffic && !runs.length) await traffic.sampler.readBothEnds();
           c.at = epochMs();
           checkpoints.push(c);
           text = `check ${e.name ?? `step ${i + 1}`}`;
@@ -304,7 +308,7 @@ export async function runScenario(s: LoadedScenario, o: RunScenarioOptions): Pro
   const t0 = runs.length ? Math.min(...runs.map((r) => r.sender.startedAt)) : (traffic?.startedAt[0] ?? started);
   const samples = traffic?.sampler.samples ?? [];
   steal.stop();
-  const ctx = { plan, runs, samples, faults, sampleMs: s.sampleMs, detectionMs: plan.liveness.intervalMs * plan.liveness.multiplier, trafficStartedAt: t0, stealShare: (w: Window) => steal.shareWithin(w) };
+  const ctx = { plan, runs, samples, pairs: traffic?.sampler.pairs ?? [], faults, sampleMs: s.sampleMs, detectionMs: plan.liveness.intervalMs * plan.liveness.multiplier, trafficStartedAt: t0, stealShare: (w: Window) => steal.shareWithin(w) };
   const checks: CheckResult[] = runs.length ? checkpoints.flatMap((c) => evaluateCheckpoint(ctx, c)) : [];
   const end = runs.length ? Math.max(...runs.map((r) => r.sender.stoppedAt)) : epochMs();
   const measurements = runs.length

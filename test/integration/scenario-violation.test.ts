@@ -24,13 +24,32 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-test('with only the hold timer, the blackhole scenario fails and its report shows why', async () => {
-  let out = '';
-  let err = '';
-  const code = await main(['scenario', 'run', FILE, '--report', dir], { out: (t) => (out += t), err: (t) => (err += t) });
-  expect({ code, tail: err.split('\n').filter((l) => l.startsWith('error:')) }).toEqual({ code: 1, tail: [expect.stringMatching(/^error: scenario aa4-blackhole-hold-timer failed: \d of \d+ checks failed$/)] });
+/** The longest a traffic agent stalled (its loop ran late) in the run: a stall that long voids the outage measured. */
+const longestStallMs = (r: ScenarioReport) => Math.max(0, ...r.streams.map((s) => Math.max(s.maxSenderStallMs, s.maxReceiverStallMs)));
 
-  const r = JSON.parse(readFileSync(join(dir, 'report.json'), 'utf8')) as ScenarioReport;
+test('with only the hold timer, the blackhole scenario fails and its report shows why', async () => {
+  const run = async () => {
+    let out = '';
+    let err = '';
+    const code = await main(['scenario', 'run', FILE, '--report', dir], { out: (t) => (out += t), err: (t) => (err += t) });
+    return { code, out, err, report: JSON.parse(readFileSync(join(dir, 'report.json'), 'utf8')) as ScenarioReport };
+  };
+  let first = await run();
+  // Gaps exclude the time the agents could not run, so a machine that froze them through the hold time (a shared host
+  // pausing this VM) measures no outage: such a pass says nothing; run it once more.
+  if (first.code === 0 && (longestStallMs(first.report) >= 1000 || (first.report.maxStealPct ?? 0) >= 50)) {
+    process.stderr.write(`aa4-blackhole-hold-timer passed while the traffic agents stalled up to ${longestStallMs(first.report)} ms: running it again\n${first.out}\n`);
+    first = await run();
+  }
+  const { code, out, err } = first;
+  // On failure the whole summary shows (CI prints only the start of a failure).
+  expect({ code, tail: err.split('\n').filter((l) => l.startsWith('error:')), summary: code === 1 ? 'shown on failure' : out }).toEqual({
+    code: 1,
+    tail: [expect.stringMatching(/^error: scenario aa4-blackhole-hold-timer failed: \d of \d+ checks failed$/)],
+    summary: 'shown on failure',
+  });
+
+  const r = first.report;
   expect(r.liveness).toBe('off');
   const failed = r.checks.filter((c) => !c.ok).map((c) => c.check);
   expect(failed).toContain('outage-max-ms');

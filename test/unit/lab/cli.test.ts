@@ -51,9 +51,12 @@ describe('bgpfo lab', () => {
   });
 
   it('down needs a file or a name; a lab that is not up is reported, not an error', async () => {
-    expect((await run(['lab', 'down'])).err).toContain('name the lab: bgpfo lab down FILE or bgpfo lab down --name LAB');
+    expect((await run(['lab', 'down'])).err).toContain('name the lab: bgpfo lab down LAB, bgpfo lab down FILE or bgpfo lab down --name LAB');
     const r = await run(['lab', 'down', '--name', 'zz']);
     expect(r).toMatchObject({ code: 0, out: 'lab zz is not up; nothing to remove\n' });
+    // A bare word that is no file is a lab name, as lab status and lab fault take it (its topology file may be gone).
+    expect(await run(['lab', 'down', 'zz'])).toMatchObject({ code: 0, out: 'lab zz is not up; nothing to remove\n' });
+    expect((await run(['lab', 'down', join(__dirname, 'gone.yaml')])).err).toMatch(/gone\.yaml.*cannot read the topology file: no such file/);
   });
 
   it('up refuses a tunnel type the lab cannot run, as a usage error (exit 2)', async () => {

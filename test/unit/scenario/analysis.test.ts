@@ -1,7 +1,7 @@
 // The data-plane analysis on synthetic traffic: what the receiver records, which tunnel each flow used, what a
 // fault cost each flow (loss, longest gap, net of the agents' own stalls), and how expectations are judged.
 
-import { carrying, failedTunnels, flowTunnels, flowWindowStats, median, tunnelSeries } from '../../../src/scenario/analyze';
+import { carrying, droppingTunnels, failedTunnels, flowTunnels, flowWindowStats, lostInTunnels, median, tunnelSeries } from '../../../src/scenario/analyze';
 import { resolveTunnelRef } from '../../../src/scenario/check';
 import { evaluateCheckpoint, limitMs, type CheckpointRecord, type EvalContext } from '../../../src/scenario/expect';
 import { decodeBitmap, FlowRecorder, missingIn, seqAt, seqTime, stalledWithin, type SenderReport } from '../../../src/scenario/flow-record';
@@ -168,6 +168,76 @@ describe('expectations', () => {
     expect(evaluateCheckpoint(c, { step: 9, line: 40, expect: { lostMax: 0 }, began: at, at })[0]).toMatchObject({ ok: true, measured: '0 lost in 0 of 4 flows' });
     expect(evaluateCheckpoint(c, { step: 9, line: 40, expect: { lostMax: 0, since: 'blackhole' }, began: at, at })[0]).toMatchObject({ ok: false, measured: '300 lost in 1 of 4 flows' });
     expect(evaluateCheckpoint(c, { step: 9, line: 40, expect: { lostMax: 300, since: 'traffic-start' }, began: at, at })[0]!.ok).toBe(true);
+  });
+
+  describe('losses inside a tunnel (both ends counted)', () => {
+    // t1 restored at RESTORE; then flow 0 (on t1 again) loses 5 packets. Both ends are read right after the restore
+    // and at the check: r1 routed `into` packets into t1, `out` of them came out at gw1.
+    const RESTORE = T0 + 1500;
+    const restore: FaultRecord = { step: 8, line: 40, fault: { kind: 'restore', tunnel: 't1' }, began: RESTORE, at: RESTORE + 5, text: '', failed: [] };
+    const run = syntheticRun(plan, { t0: T0, seconds: 3, pps: 1000, flows: [{ outages: [[RESTORE + 100, RESTORE + 105]] }, {}, {}, {}] });
+    const t1o = plan.tunnels[0]!.onprem.ifname;
+    const t1f = plan.tunnels[0]!.far.ifname;
+    const pairs = (into: number, out: number) => [
+      { at: RESTORE + 10, counts: new Map([[`${t1o}/out/41000`, 1000], [`${t1f}/in/41000`, 1000]]) },
+      { at: T0 + 1990, counts: new Map([[`${t1o}/out/41000`, 1000 + into], [`${t1f}/in/41000`, 1000 + out]]) },
+    ];
+    const at = T0 + 2000;
+    const lostMax = (tunnelType: 'veth' | 'wireguard', p: ReturnType<typeof pairs>, faults = [fault, restore]) =>
+      evaluateCheckpoint({ ...ctx(), runs: [run], plan: { ...plan, tunnelType }, pairs: p, faults }, { step: 9, line: 41, expect: { lostMax: 0 }, began: at, at })[0]!;
+
+    it('name them, and over userspace WireGuard call the run disturbed (worth a second run), never passed', () => {
+      const wg = lostMax('wireguard', pairs(480, 475));
+      expect(wg).toMatchObject({ ok: false, measured: '5 lost in 1 of 4 flows' });
+      expect(wg.details).toContain('5 of the 5 lost packets went into a tunnel at one end and never came out of the other (t1 5): lost inside the tunnel, not by routing');
+      expect(wg.disturbed).toMatch(/^all 5 lost packets were lost inside the userspace WireGuard tunnels/);
+      // Over veth a tunnel losing packets is no busy machine: named, not excused.
+      const veth = lostMax('veth', pairs(480, 475));
+      expect(veth.details.at(-1)).toMatch(/^5 of the 5 lost packets went into a tunnel/);
+      expect(veth.disturbed).toBeUndefined();
+    });
+
+    it('leave a loss outside the tunnels as it is (every packet that went in came out)', () => {
+      const r = lostMax('wireguard', pairs(480, 480));
+      expect(r.details).toContain('0 of the 5 lost packets went into a tunnel at one end and never came out of the other: lost inside the tunnel, not by routing');
+      expect(r.disturbed).toBeUndefined();
+    });
+
+    it('credit no more than a flow lost (reads race the packets in flight), and nothing without reads of both ends', () => {
+      expect(lostMax('wireguard', pairs(480, 400)).details).toContain('5 of the 5 lost packets went into a tunnel at one end and never came out of the other (t1 80): lost inside the tunnel, not by routing');
+      const none = lostMax('wireguard', []);
+      expect(none.details.some((d) => d.includes('went into a tunnel'))).toBe(false);
+      expect(none.disturbed).toBeUndefined();
+    });
+
+    it('leave out a tunnel a lab fault was dropping in the window: those packets were the fault\'s', () => {
+      const stillBlackholed = lostMax('wireguard', pairs(480, 475), [fault]);
+      expect(stillBlackholed.details).toContain('0 of the 5 lost packets went into a tunnel at one end and never came out of the other: lost inside the tunnel, not by routing');
+      expect(stillBlackholed.disturbed).toBeUndefined();
+    });
+  });
+
+  it('know which tunnels a lab fault was dropping within a window', () => {
+    const resolve = (r: string) => resolveTunnelRef(plan, r);
+    const f = (kind: string, more: object, began: number) => ({ fault: { kind, ...more } as FaultRecord['fault'], began });
+    const faults = [f('blackhole', { tunnel: 't1' }, 100), f('restore', { tunnel: 't1' }, 200), f('loss', { tunnel: 't2', percent: 20 }, 300), f('isp-down', { isp: 'isp2' }, 400)];
+    expect(droppingTunnels(plan, faults, { from: 50, to: 90 }, resolve)).toEqual(new Set());
+    expect(droppingTunnels(plan, faults, { from: 150, to: 160 }, resolve)).toEqual(new Set([t1]));
+    expect(droppingTunnels(plan, faults, { from: 210, to: 290 }, resolve)).toEqual(new Set());
+    expect(droppingTunnels(plan, faults, { from: 190, to: 350 }, resolve)).toEqual(new Set([t1, t2]));
+    const isp2 = plan.tunnels.filter((t) => t.isp === 'isp2').map((t) => t.name);
+    expect(droppingTunnels(plan, faults, { from: 450, to: 500 }, resolve)).toEqual(new Set([t2, ...isp2]));
+    expect(droppingTunnels(plan, [...faults, f('loss', { tunnel: 't2', percent: 0 }, 460)], { from: 470, to: 500 }, resolve)).toEqual(new Set(isp2));
+  });
+
+  it('count per tunnel the packets that went in at one end and not out at the other, each way', () => {
+    const [a, b] = [plan.tunnels[0]!, plan.tunnels[1]!];
+    const run = syntheticRun(plan, { t0: T0, seconds: 1, pps: 10, flows: [{}], direction: 'in' });
+    const from = { at: 0, counts: new Map<string, number>() };
+    // Far -> on-prem: into the tunnel at the far end (out), out of it at the on-prem end (in).
+    const to = { at: 1, counts: new Map([[`${a.far.ifname}/out/41000`, 10], [`${a.onprem.ifname}/in/41000`, 7], [`${b.far.ifname}/out/41000`, 3], [`${b.onprem.ifname}/in/41000`, 3]]) };
+    expect(lostInTunnels(plan, run, 0, from, to, new Set())).toEqual(new Map([[a.name, 3]]));
+    expect(lostInTunnels(plan, run, 0, from, to, new Set([a.name]))).toEqual(new Map());
   });
 
   it('refuse to pass an outage check that measured nothing (no flow on the failed tunnel)', () => {

@@ -3,7 +3,7 @@
 
 import { parseConfig } from '../../../src/config';
 import { renderBgpfoConfig } from '../../../src/orchestrator';
-import { flowCountRules, parseFlowCounters, tunnelRouters } from '../../../src/scenario/flow-counters';
+import { flowCountRules, parseFlowCounters, tunnelFarEnds, tunnelRouters } from '../../../src/scenario/flow-counters';
 import { formatSummary, REPORT_FORMAT, type ScenarioReport } from '../../../src/scenario/report';
 import { missingFeatures } from '../../../src/scenario/requires';
 import { inverseFault } from '../../../src/scenario/run';
@@ -23,6 +23,12 @@ describe('flow counters', () => {
     expect(rules).toContain('type filter hook forward priority -320; policy accept;');
     expect(rules).toContain('oifname { "scaa-t1o", "scaa-t2o" } udp dport { 47100, 47101 } add @flows_out { oifname . udp sport }');
     expect(rules).toContain('iifname { "scaa-t1o", "scaa-t2o" } udp dport { 47100, 47101 } add @flows_in { iifname . udp sport }');
+    // Out of a tunnel is counted before routing: a packet the node has no route for still came out of the tunnel.
+    expect(rules).toMatch(/chain count_flows_in \{\n {4}type filter hook prerouting priority -320; policy accept;\n {4}iifname/);
+    expect(tunnelFarEnds(plan)).toEqual([
+      { ns: 'bgpfo-scaa-gw1', node: 'gw1', ifnames: ['scaa-t1f', 'scaa-t3f'] },
+      { ns: 'bgpfo-scaa-gw2', node: 'gw2', ifnames: ['scaa-t2f', 'scaa-t4f'] },
+    ]);
     expect(tunnelRouters(plan)).toEqual([
       { ns: 'bgpfo-scaa-r1', node: 'r1', ifnames: ['scaa-t1o', 'scaa-t2o'] },
       { ns: 'bgpfo-scaa-r2', node: 'r2', ifnames: ['scaa-t3o', 'scaa-t4o'] },
