@@ -3,6 +3,7 @@
 
 import type { Family, PathAttributes, Prefix } from '../bgp/types';
 import { AFI_IPV6, SAFI_UNICAST } from '../bgp/types';
+import { prefixFamily } from '../bgp/prefix';
 import type { RouteAttrs } from './attrs';
 import { NEXT_HOP_SELF, withNextHop } from './attrs';
 import type { LocRib, RibChange } from './loc-rib';
@@ -40,10 +41,6 @@ export interface OutBatch {
    * policy, so its encoding can be reused (AttributeBytesCache).
    */
   shared?: RouteAttrs;
-}
-
-function familyOf(p: Prefix): Family {
-  return p.includes(':') ? 'ipv6-unicast' : 'ipv4-unicast';
 }
 
 /**
@@ -152,13 +149,13 @@ export class AdjRibOut {
       if (want === null) {
         if (have !== undefined) {
           this.sent.delete(p);
-          withdraw[familyOf(p)].push(p);
+          withdraw[prefixFamily(p)].push(p);
         }
         continue;
       }
       if (have === want && !this.forced) continue;
       this.sent.set(p, want);
-      const g = groups[familyOf(p)];
+      const g = groups[prefixFamily(p)];
       const list = g.get(want);
       if (list) list.push(p);
       else g.set(want, [p]);
@@ -197,7 +194,7 @@ export class AdjRibOut {
   }
 
   private asSent(prefix: Prefix, a: RouteAttrs | undefined): RouteAttrs | undefined {
-    return a === undefined ? undefined : withNextHop(a, this.exporter.nextHop?.(familyOf(prefix)));
+    return a === undefined ? undefined : withNextHop(a, this.exporter.nextHop?.(prefixFamily(prefix)));
   }
 
   get advertisedCount(): number {

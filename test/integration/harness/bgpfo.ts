@@ -74,7 +74,9 @@ export class BgpfoDaemon {
     writeFileSync(configFile, stringify({ ...opts.config, control }));
     // BGPFO_NODE_ARGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof") profiles the daemon in benchmarks.
     const nodeArgs = (process.env.BGPFO_NODE_ARGS ?? '').split(' ').filter(Boolean);
-    const p = ns.spawn(name, [...(opts.wrap ?? []), process.execPath, ...nodeArgs, MAIN, 'daemon', '--config', configFile, '--log-level', opts.logLevel ?? 'debug']);
+    // BGPFO_DAEMON_ENV ("K=V K2=V2") sets variables for the daemon alone (the C daemons beside it keep theirs).
+    const daemonEnv = (process.env.BGPFO_DAEMON_ENV ?? '').split(' ').filter(Boolean);
+    const p = ns.spawn(name, [...(opts.wrap ?? []), ...(daemonEnv.length ? ['env', ...daemonEnv] : []), process.execPath, ...nodeArgs, MAIN, 'daemon', '--config', configFile, '--log-level', opts.logLevel ?? 'debug']);
     const d = new BgpfoDaemon(ns, name, configFile, socketPath, p);
     await waitFor(
       async () => {
