@@ -3,6 +3,7 @@
 
 import { join } from 'node:path';
 import type { Plan, PlanNode } from '../orchestrator';
+import { daemonEnvWords } from '../util/daemon-env';
 import { shellLine } from '../lab/exec';
 import { wgSetconfText } from '../lab/wireguard';
 
@@ -152,7 +153,7 @@ export function hostActions(plan: Plan, node: PlanNode, facts: HostFacts, o: Hos
     out.push({ kind: 'run', why: 'systemd reads the unit', argv: ['systemctl', 'daemon-reload'] });
     out.push({ kind: 'run', why: 'start the daemon now and at boot', argv: ['systemctl', 'enable', '--now', 'bgpfo.service'], undo: ['systemctl', 'disable', '--now', 'bgpfo.service'] });
   } else {
-    out.push({ kind: 'daemon', why: 'start the daemon in the background (no systemd)', argv: [...o.bgpfoCommand, 'daemon', '--config', config], log: join(runDir, 'bgpfo.log'), pidFile: join(runDir, 'bgpfo.pid') });
+    out.push({ kind: 'daemon', why: 'start the daemon in the background (no systemd)', argv: ['env', ...daemonEnvWords(), ...o.bgpfoCommand, 'daemon', '--config', config], log: join(runDir, 'bgpfo.log'), pidFile: join(runDir, 'bgpfo.pid') });
   }
   return { actions: out, problems };
 }

@@ -6,6 +6,7 @@ import { join, resolve } from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { ControlClient } from '../api/client';
 import type { PlanNode } from '../orchestrator';
+import { DAEMON_ENV } from '../util/daemon-env';
 import { LabError } from './errors';
 import { inNetns, logTail, mustRun, poll, spawnDetached, type Runner } from './exec';
 import { frrDirs, type LabLayout } from './layout';
@@ -49,7 +50,7 @@ async function spawnRecorded(ctx: DaemonContext, node: PlanNode, name: string, a
 
 async function startBgpfo(ctx: DaemonContext, node: PlanNode, ms: number): Promise<void> {
   const conf = join(ctx.layout.nodeDir(node.name), 'bgpfo.yaml');
-  const p = await spawnRecorded(ctx, node, 'bgpfo', [...ctx.bgpfoCommand, 'daemon', '--config', conf]);
+  const p = await spawnRecorded(ctx, node, 'bgpfo', [...ctx.bgpfoCommand, 'daemon', '--config', conf], { ...process.env, ...DAEMON_ENV });
   const client = new ControlClient({ socketPath: ctx.layout.bgpfoSocket(node.name), timeoutMs: 2000 });
   if (!(await poll(() => client.status(), ms, 100))) throw timeoutError(node, 'the bgpfo daemon', ms, p.log);
 }

@@ -3,6 +3,7 @@
 // readable record of what `bgpfo up --node` changes on a host.
 
 import type { Plan, PlanNode } from '../plan/types';
+import { daemonEnvWords } from '../../util/daemon-env';
 import { xfrmIfId } from './ipsec';
 import { header, nodeByName } from './text';
 
@@ -48,7 +49,7 @@ export function nodeSetupCommands(plan: Plan, nodeName: string, opts: SetupOptio
   for (const r of node.rules) cmds.push(`ip rule add ${r.fwmark !== undefined ? `fwmark 0x${r.fwmark.toString(16)}` : `from ${r.from}`} table ${r.table} priority ${r.priority}`);
   const bgpfo = opts.bgpfoCommand ?? 'bgpfo';
   const run = opts.runDir ?? '/run';
-  if (node.runs === 'bgpfo') cmds.push(`setsid -f ${bgpfo} daemon --config ${q(`${opts.configDir}/bgpfo.yaml`)} >${q(`${run}/bgpfo.log`)} 2>&1`);
+  if (node.runs === 'bgpfo') cmds.push(`setsid -f env ${daemonEnvWords().join(' ')} ${bgpfo} daemon --config ${q(`${opts.configDir}/bgpfo.yaml`)} >${q(`${run}/bgpfo.log`)} 2>&1`);
   if (node.runs === 'bird') cmds.push(`bird -c ${q(`${opts.configDir}/bird.conf`)} -s ${q(`${run}/bird.ctl`)}`);
   return cmds;
 }

@@ -4,6 +4,7 @@
 import { accessSync, constants, existsSync, realpathSync } from 'node:fs';
 import { delimiter, dirname, isAbsolute, join } from 'node:path';
 import type { Plan } from '../plan/types';
+import { daemonEnvWords } from '../../util/daemon-env';
 import { header, nodeByName } from './text';
 
 /** Where `npm install -g` puts the command with Debian's and nodejs.org's Node (prefix /usr/local). */
@@ -72,6 +73,8 @@ export function renderSystemdUnit(plan: Plan, nodeName: string, opts: SystemdOpt
     '[Service]',
     'Type=simple',
     `ExecStartPre=${bin} validate ${config}`,
+    '# A fixed malloc mmap threshold: large route tables go back to the kernel when freed (src/util/daemon-env.ts).',
+    ...daemonEnvWords().map((w) => `Environment=${w}`),
     `ExecStart=${bin} daemon --config ${config}`,
     '# Applies the differences without resetting unaffected sessions; a refused file fails the reload and the',
     '# daemon keeps its running config (the same as SIGHUP, but systemctl reload sees the outcome).',

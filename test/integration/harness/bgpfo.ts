@@ -7,6 +7,7 @@ import { join, resolve } from 'node:path';
 import { stringify } from 'yaml';
 import { ControlClient } from '../../../src/api/client';
 import type { RoutesResponse, StatusResponse } from '../../../src/api/types';
+import { daemonEnvWords } from '../../../src/util/daemon-env';
 import { exec } from './exec';
 import type { Netns } from './lab';
 import type { ManagedProcess } from './process';
@@ -74,8 +75,9 @@ export class BgpfoDaemon {
     writeFileSync(configFile, stringify({ ...opts.config, control }));
     // BGPFO_NODE_ARGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof") profiles the daemon in benchmarks.
     const nodeArgs = (process.env.BGPFO_NODE_ARGS ?? '').split(' ').filter(Boolean);
-    // BGPFO_DAEMON_ENV ("K=V K2=V2") sets variables for the daemon alone (the C daemons beside it keep theirs).
-    const daemonEnv = (process.env.BGPFO_DAEMON_ENV ?? '').split(' ').filter(Boolean);
+    // The daemon runs with the environment it is shipped with (src/util/daemon-env.ts); BGPFO_DAEMON_ENV ("K=V K2=V2",
+    // or "-" for none) replaces it, for the daemon alone (the C daemons beside it keep theirs).
+    const daemonEnv = process.env.BGPFO_DAEMON_ENV === '-' ? [] : process.env.BGPFO_DAEMON_ENV ? process.env.BGPFO_DAEMON_ENV.split(' ').filter(Boolean) : daemonEnvWords();
     const p = ns.spawn(name, [...(opts.wrap ?? []), ...(daemonEnv.length ? ['env', ...daemonEnv] : []), process.execPath, ...nodeArgs, MAIN, 'daemon', '--config', configFile, '--log-level', opts.logLevel ?? 'debug']);
     const d = new BgpfoDaemon(ns, name, configFile, socketPath, p);
     await waitFor(

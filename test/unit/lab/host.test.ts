@@ -63,7 +63,7 @@ describe('hostActions', () => {
       'ip link set aa4-t2o up',
       'ip route add 198.18.0.10/32 via 198.18.0.1 dev up-isp1',
       'ip route add 198.18.0.14/32 via 198.18.0.1 dev up-isp1',
-      '/usr/local/bin/bgpfo daemon --config /etc/bgpfo/bgpfo.yaml >/run/bgpfo/bgpfo.log 2>&1 &  (pid in /run/bgpfo/bgpfo.pid)',
+      'env MALLOC_MMAP_THRESHOLD_=131072 /usr/local/bin/bgpfo daemon --config /etc/bgpfo/bgpfo.yaml >/run/bgpfo/bgpfo.log 2>&1 &  (pid in /run/bgpfo/bgpfo.pid)',
     ]);
     const setconf = actions.find((a) => a.kind === 'file' && a.path.endsWith('aa4-t1o.setconf'));
     expect(setconf).toMatchObject({ mode: 0o600, content: '[Interface]\nPrivateKey = K\n\n[Peer]\nPublicKey = P\n' });

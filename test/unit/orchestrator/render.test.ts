@@ -311,7 +311,7 @@ describe('systemd unit and setup commands', () => {
       'wg-quick up /cfg/wireguard/ap8-t8o.conf',
     ]);
     expect(cmds).toContain('ip rule add fwmark 0x66 table 102 priority 1002');
-    expect(cmds[cmds.length - 1]).toBe('setsid -f bgpfo daemon --config /cfg/bgpfo.yaml >/run/bgpfo.log 2>&1');
+    expect(cmds[cmds.length - 1]).toBe('setsid -f env MALLOC_MMAP_THRESHOLD_=131072 bgpfo daemon --config /cfg/bgpfo.yaml >/run/bgpfo.log 2>&1');
   });
 
   it('creates bridges and enslaves LAN ports on LAN routers', () => {

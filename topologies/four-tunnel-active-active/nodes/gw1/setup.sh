@@ -17,4 +17,4 @@ wg-quick up /etc/bgpfo-lab/wireguard/aa4-t1f.conf
 wg-quick up /etc/bgpfo-lab/wireguard/aa4-t3f.conf
 ip route replace 198.18.0.2/32 via 198.18.0.9 dev uplink
 ip route replace 198.18.0.6/32 via 198.18.0.9 dev uplink
-setsid -f bgpfo daemon --config /etc/bgpfo-lab/bgpfo.yaml >/run/bgpfo.log 2>&1
+setsid -f env MALLOC_MMAP_THRESHOLD_=131072 bgpfo daemon --config /etc/bgpfo-lab/bgpfo.yaml >/run/bgpfo.log 2>&1

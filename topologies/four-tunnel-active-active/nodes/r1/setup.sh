@@ -17,4 +17,4 @@ wg-quick up /etc/bgpfo-lab/wireguard/aa4-t1o.conf
 wg-quick up /etc/bgpfo-lab/wireguard/aa4-t2o.conf
 ip route replace 198.18.0.10/32 via 198.18.0.1 dev up-isp1
 ip route replace 198.18.0.14/32 via 198.18.0.1 dev up-isp1
-setsid -f bgpfo daemon --config /etc/bgpfo-lab/bgpfo.yaml >/run/bgpfo.log 2>&1
+setsid -f env MALLOC_MMAP_THRESHOLD_=131072 bgpfo daemon --config /etc/bgpfo-lab/bgpfo.yaml >/run/bgpfo.log 2>&1

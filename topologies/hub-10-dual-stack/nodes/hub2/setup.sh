@@ -59,4 +59,4 @@ ip route replace 198.18.0.66/32 via 198.18.0.85 dev uplink
 ip route replace 198.18.0.70/32 via 198.18.0.85 dev uplink
 ip route replace 198.18.0.74/32 via 198.18.0.85 dev uplink
 ip route replace 198.18.0.78/32 via 198.18.0.85 dev uplink
-setsid -f bgpfo daemon --config /etc/bgpfo-lab/bgpfo.yaml >/run/bgpfo.log 2>&1
+setsid -f env MALLOC_MMAP_THRESHOLD_=131072 bgpfo daemon --config /etc/bgpfo-lab/bgpfo.yaml >/run/bgpfo.log 2>&1

@@ -64,4 +64,4 @@ ip route replace 198.18.0.42/32 via 198.18.0.5 dev up-isp2 table 102
 ip route replace 198.18.0.46/32 via 198.18.0.5 dev up-isp2 table 102
 ip rule add fwmark 0x65 table 101 priority 1001
 ip rule add fwmark 0x66 table 102 priority 1002
-setsid -f bgpfo daemon --config /etc/bgpfo-lab/bgpfo.yaml >/run/bgpfo.log 2>&1
+setsid -f env MALLOC_MMAP_THRESHOLD_=131072 bgpfo daemon --config /etc/bgpfo-lab/bgpfo.yaml >/run/bgpfo.log 2>&1
