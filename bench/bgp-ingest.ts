@@ -4,7 +4,8 @@
 // RSS once settled, and its peak. Not a test.
 //
 //   sudo npx tsx bench/bgp-ingest.ts [N ...]        (default: 100000 1000000)
-//   BENCH_RECEIVERS=frr,bird,bgpfo (default)         which receivers, in that order
+//   BENCH_RECEIVERS=frr,bird,bgpfo (default)         which receivers, in that order; bgpfo-rib: bgpfo with
+//                                                    fib.mode none, the same job as BIRD's RIB-only reference
 //   BENCH_FLOOR=0                                    skip the kernel floor (ip -batch alone, bench/kernel-floor.ts)
 
 import { readdirSync, readFileSync, statSync } from 'node:fs';
@@ -123,10 +124,10 @@ async function timeIngest(n: number, count: () => Promise<number>, firstWritten:
   }
 }
 
-type Receiver = 'frr' | 'bgpfo' | 'bird';
+type Receiver = 'frr' | 'bgpfo' | 'bird' | 'bgpfo-rib';
 
 async function runOne(n: number, receiver: Receiver): Promise<Result> {
-  const lab = Lab.create(receiver === 'frr' ? 'bif' : receiver === 'bird' ? 'bid' : 'bib');
+  const lab = Lab.create(receiver === 'frr' ? 'bif' : receiver === 'bird' ? 'bid' : receiver === 'bgpfo-rib' ? 'bir' : 'bib');
   try {
     const src = await lab.addNamespace('src');
     const rx = await lab.addNamespace('rx');
@@ -177,6 +178,8 @@ router bgp ${RX_AS}
         logLevel: 'warn',
         config: {
           router: { asn: RX_AS, 'router-id': '10.0.0.2' },
+          // bgpfo-rib: no forwarding plane at all, as BIRD is run here (no kernel protocol).
+          ...(receiver === 'bgpfo-rib' ? { fib: { mode: 'none' } } : {}),
           neighbors: [
             {
               name: 'src',
@@ -205,14 +208,14 @@ router bgp ${RX_AS}
     // FRR and bgpfo install what they learned into the kernel (FRR through zebra, proto bgp; bgpfo, proto 201);
     // BIRD here is the RIB-only reference. RSS is read once that is done and memory has settled.
     let kernelSeconds = NaN;
-    if (receiver !== 'bird') {
+    if (receiver === 'frr' || receiver === 'bgpfo') {
       const proto = receiver === 'frr' ? 'bgp' : '201';
       const inKernel = async () => Number(await rx.exec(['sh', '-c', `ip route show proto ${proto} | wc -l`]).catch(() => '0'));
       kernelSeconds = await timeIngest(n, inKernel, firstWritten, 600_000);
     }
     const rssAfter = Math.round(await settledRss(rss));
     const peak = Math.round(peakMbOf(await pids()));
-    if (receiver === 'bgpfo' && d) {
+    if (receiver !== 'frr' && receiver !== 'bird' && d) {
       console.log(`  bgpfo RSS ${rssAfter} MB: ${memoryOf(d.process.pid ?? 0)}`);
       const mem = (await d.status()).router.memory;
       if (mem) console.log(`  bgpfo memory: ${Object.entries(mem).map(([k, v]) => `${k} ${k.endsWith('Bytes') ? (v / 2 ** 20).toFixed(1) + ' MB' : v}`).join(', ')}`);
@@ -253,16 +256,20 @@ async function main(): Promise<void> {
       'bgpfo RIB time / BIRD | bgpfo RSS / BIRD | bgpfo kernel time / floor | FRR kernel time / bgpfo | FRR RSS / bgpfo |',
   );
   console.log('|---|---|---|---|---|---|---|---|---|---|');
+  const after: string[] = [];
   for (const n of [...new Set(results.map((r) => r.n))]) {
     const f = results.find((r) => r.n === n && r.receiver === 'frr');
     const i = results.find((r) => r.n === n && r.receiver === 'bird');
     const b = results.find((r) => r.n === n && r.receiver === 'bgpfo');
+    const ribOnly = results.find((r) => r.n === n && r.receiver === 'bgpfo-rib');
+    if (ribOnly) after.push(`bgpfo as a RIB only (fib.mode none, BIRD's job here) at ${n.toLocaleString('en')}: ${cell(ribOnly)}; RIB time / BIRD ${ratio(ribOnly.seconds, i?.seconds)}, RSS / BIRD ${ratio(ribOnly.rssMb, i?.rssMb)}`);
     console.log(
       `| ${n.toLocaleString('en')} | ${floors.has(n) ? floors.get(n)!.toFixed(2) + ' s' : '-'} | ${cell(f)} | ${cell(i)} | ${cell(b)} | ` +
         `${ratio(b?.seconds, i?.seconds)} | ${ratio(b?.rssMb, i?.rssMb)} | ${ratio(b?.kernelSeconds, floors.get(n))} | ` +
         `${ratio(f?.kernelSeconds, b?.kernelSeconds)} | ${ratio(f?.rssMb, b?.rssMb)} |`,
     );
   }
+  if (after.length) console.log('\n' + after.join('\n'));
 }
 
 main().catch((e) => {

@@ -107,11 +107,18 @@ export class PrefixList {
   readonly entries: readonly CompiledFilter[];
   private readonly hasV4: boolean;
   private readonly hasV6: boolean;
+  /** The family's first entry when it matches every prefix of the family ("0.0.0.0/0 le 32"): it always wins. */
+  private readonly allV4: CompiledFilter | undefined;
+  private readonly allV6: CompiledFilter | undefined;
 
   constructor(inputs: readonly PrefixFilterInput[] = []) {
     this.entries = inputs.map(parsePrefixFilter);
     this.hasV4 = this.entries.some((e) => !e.v6);
     this.hasV6 = this.entries.some((e) => e.v6);
+    const first = (v6: boolean) => this.entries.find((e) => e.v6 === v6);
+    const matchesAll = (e: CompiledFilter | undefined) => (e && e.len === 0 && e.min === 0 && e.max === (e.v6 ? 128 : 32) ? e : undefined);
+    this.allV4 = matchesAll(first(false));
+    this.allV6 = matchesAll(first(true));
   }
 
   get size(): number {
@@ -122,6 +129,9 @@ export class PrefixList {
     if (this.entries.length === 0) return undefined;
     const v6 = p.includes(':');
     if (v6 ? !this.hasV6 : !this.hasV4) return undefined;
+    // An allow-everything list (the common import filter of a site that takes all its peer sends) needs no parse.
+    const all = v6 ? this.allV6 : this.allV4;
+    if (all) return all;
     const c = loadCandidate(p);
     for (const e of this.entries) {
       if (e.v6 === c.v6 && c.len >= e.min && c.len <= e.max && samePrefixBits(e, c, e.len)) return e;

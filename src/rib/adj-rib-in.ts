@@ -63,6 +63,9 @@ class ReceivedRoutes {
   private readonly refs: number[] = [0];
   private readonly ids = new Map<RouteAttrs, number>();
   private readonly freeIds: number[] = [];
+  /** The last set looked up and its number: an UPDATE's prefixes all carry the same set (one Map lookup, not one each). */
+  private lastAttrs: RouteAttrs | undefined;
+  private lastId = 0;
 
   get size(): number {
     return this.table.size;
@@ -97,6 +100,7 @@ class ReceivedRoutes {
     this.refs.length = 1;
     this.ids.clear();
     this.freeIds.length = 0;
+    this.lastAttrs = undefined;
   }
 
   *keys(): IterableIterator<Prefix> {
@@ -112,17 +116,20 @@ class ReceivedRoutes {
   }
 
   private idOf(attrs: RouteAttrs): number {
+    if (attrs === this.lastAttrs) return this.lastId;
+    this.lastAttrs = attrs;
     const known = this.ids.get(attrs);
-    if (known !== undefined) return known;
+    if (known !== undefined) return (this.lastId = known);
     const id = this.freeIds.pop() ?? this.sets.length;
     this.sets[id] = attrs;
     this.refs[id] = 0;
     this.ids.set(attrs, id);
-    return id;
+    return (this.lastId = id);
   }
 
   private release(id: number): void {
     if (id === 0 || --this.refs[id] > 0) return;
+    if (id === this.lastId) this.lastAttrs = undefined;
     this.ids.delete(this.sets[id]!);
     this.sets[id] = undefined;
     this.freeIds.push(id);

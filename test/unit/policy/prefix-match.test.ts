@@ -1,5 +1,7 @@
 // Prefix filters with FRR prefix-list ge/le semantics, and own-prefix cover checks.
 
+import fc from 'fast-check';
+import { canonicalPrefix } from '../../../src/bgp/prefix';
 import { OwnPrefixes, parsePrefixFilter, PrefixList } from '../../../src/policy/prefix-match';
 
 describe('prefix filters', () => {
@@ -70,5 +72,30 @@ describe('own prefixes', () => {
     expect(own.coveredBy('10.2.0.0/16')).toBeUndefined();
     expect(own.coveredBy('10.1.2.0/24')).toBeUndefined();
     expect(own.coveredBy('2001:db8:2::/48')).toBeUndefined();
+  });
+});
+
+describe('a list is the first entry that matches, whatever its shape', () => {
+  // Entries drawn so that allow-everything ones ("0.0.0.0/0 le 32", "::/0 le 128") come up often: the list answers
+  // those without parsing the candidate, and must still answer exactly as checking each entry in order would.
+  const v4Entry = fc.oneof(
+    fc.constant('0.0.0.0/0 le 32'),
+    fc.constant('0.0.0.0/0 le 24'),
+    fc.constant('0.0.0.0/0'),
+    fc.tuple(fc.integer({ min: 0, max: 255 }), fc.integer({ min: 1, max: 24 }), fc.integer({ min: 0, max: 8 })).map(([a, len, extra]) => `${a & (0xff << (8 - Math.min(8, len))) & 0xff}.0.0.0/${len} le ${Math.min(32, len + extra)}`),
+  );
+  const v6Entry = fc.constantFrom('::/0 le 128', '2001:db8::/32 le 64', '::/0');
+  const v4Candidate = fc.tuple(fc.integer({ min: 0, max: 255 }), fc.integer({ min: 0, max: 255 }), fc.integer({ min: 0, max: 32 })).map(([a, b, len]) => canonicalPrefix(`${a}.${b}.0.0/${len}`, false));
+  const v6Candidate = fc.constantFrom('2001:db8::/48', '2001:db8:1::/64', '::/0', '2001:db9::/32');
+
+  it('agrees with checking each entry in order (2,000 random lists and prefixes)', () => {
+    fc.assert(
+      fc.property(fc.array(fc.oneof(v4Entry, v6Entry), { maxLength: 5 }), fc.oneof(v4Candidate, v6Candidate), (entries, p) => {
+        const list = new PrefixList(entries);
+        const oneByOne = entries.find((e) => new PrefixList([e]).match(p) !== undefined);
+        expect(list.match(p)?.text).toBe(oneByOne === undefined ? undefined : parsePrefixFilter(oneByOne).text);
+      }),
+      { numRuns: 2000 },
+    );
   });
 });

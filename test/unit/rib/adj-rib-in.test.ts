@@ -175,3 +175,28 @@ describe('Adj-RIB-In fed decoded UPDATEs (wire keys)', () => {
     );
   });
 });
+
+describe('the pre-policy copy', () => {
+  it('holds exactly the last set each prefix was announced with, for any sequence (sets freed and reused)', () => {
+    // Three attribute sets, so a set every prefix left is freed and its number reused by another: the copy's memo of
+    // the last set looked up must never answer with a number that now belongs to a different set.
+    const sets = [attrs([65100]), attrs([65100, 65200]), attrs([65300])];
+    const arbPrefix = fc.integer({ min: 0, max: 9 }).map((i) => `10.${i}.0.0/16`);
+    const arbOp = fc.record({ set: fc.integer({ min: 0, max: 2 }), announce: fc.uniqueArray(arbPrefix, { maxLength: 5 }), withdraw: fc.uniqueArray(arbPrefix, { maxLength: 5 }) });
+    fc.assert(
+      fc.property(fc.array(arbOp, { maxLength: 25 }), (ops) => {
+        const adj = new AdjRibIn(peer(), new LocRib(localPeer), testPolicy());
+        const model = new Map<string, RouteAttrs>();
+        for (const op of ops) {
+          adj.apply(v4(op.announce, op.withdraw, sets[op.set]));
+          for (const p of op.withdraw) model.delete(p);
+          for (const p of op.announce) model.set(p, sets[op.set]!);
+        }
+        const got = new Map([...adj.entries('pre')!]);
+        expect([...got.keys()].sort()).toEqual([...model.keys()].sort());
+        for (const [p, a] of model) expect(got.get(p)).toBe(a);
+      }),
+      { numRuns: 500 },
+    );
+  });
+});
