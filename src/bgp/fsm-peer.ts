@@ -93,6 +93,22 @@ class PeerTx {
     this.step(id, event);
   }
 
+  /**
+   * A connection the session is held for (a handover) that still waits for the peer's OPEN runs OpenSent's large
+   * hold timer (4 minutes): the session would show up without a connection that long if the OPEN never came. It
+   * waits no longer than the session's own negotiated hold time, after which the held 'down' is reported.
+   */
+  boundHold(id: number, seconds: number | undefined): void {
+    const i = this.conns.findIndex((c) => c.id === id);
+    const c = this.conns[i];
+    if (!c || c.fsm.state !== 'OpenSent' || !seconds || seconds <= 0) return;
+    const ms = Math.round(seconds * 1000);
+    const due = this.now + ms;
+    if ((c.fsm.timers.Hold ?? Infinity) <= due) return;
+    this.conns[i] = { ...c, fsm: { ...c.fsm, timers: { ...c.fsm.timers, Hold: due } } };
+    this.actions.push({ conn: id, action: { type: 'start-timer', timer: 'Hold', ms } });
+  }
+
   mark(id: number, tentative: boolean): void {
     this.conns = this.conns.map((c) => {
       if (c.id !== id) return c;
@@ -238,6 +254,7 @@ export function peerEvent(peer: PeerState, conn: number, event: FsmEvent, now = 
     // The peer resolved the collision for the other connection: the session moves there (held until it is up).
     tx.handOver(conn, event);
     tx.mark(other.id, false);
+    tx.boundHold(other.id, arrived.fsm.negotiated?.holdTime);
     return tx.finish();
   }
   tx.step(conn, event);

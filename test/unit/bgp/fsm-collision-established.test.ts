@@ -187,6 +187,22 @@ describe('a tentative connection beside the Established session', () => {
     expect(effects(h.event(second, { type: 'KeepAliveMsg' }).actions)).toEqual([`${second}:established (handover)`]);
   });
 
+  test('a held handover waits for the peer\'s OPEN no longer than the session\'s hold time, not OpenSent\'s 4 minutes', () => {
+    const { h, second } = PeerHarness.establishedThenAccepted({ holdTime: 9 });
+    const hold = h.peer.conns[0]!.fsm.negotiated!.holdTime;
+    expect(hold).toBe(9);
+    h.event(1, { type: 'NotifMsg', notification: CEASE_COLLISION });
+    h.take();
+    h.clock.advance(hold * 1000 - 1);
+    expect(effects(h.take())).toEqual([]);
+    expect(h.peer.handover).toBeDefined();
+    // The peer's OPEN never came: the session is reported lost at the hold time (its down was held, now given).
+    h.clock.advance(1);
+    expect(effects(h.take())).toEqual([`${second}:notify 4/0`, `${second}:drop`, `${second}:down notification-received`]);
+    expect(h.peer.handover).toBeUndefined();
+    expect(peerState(h.peer)).toBe('Idle');
+  });
+
   test('a held handover whose new connection fails is reported as the loss it is, and counted as a flap', () => {
     const { h, second } = PeerHarness.establishedThenAccepted();
     h.event(second, { type: 'BGPOpen', open: HIGHER });
