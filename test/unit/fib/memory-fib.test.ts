@@ -223,6 +223,15 @@ describe('memory FIB: repair as fast as failover', () => {
     expect(fib.kernel.resolve(backup[0].prefix)).toEqual([hopText(A)]);
   });
 
+  it('routes handed over again unchanged (a collision handover: the peer re-sends its table) write nothing', async () => {
+    const fib = new MemoryFib();
+    const r = [...routes(1, 300, [[A, B]]), ...routes(20, 300, [[A], [C]])];
+    await fib.replaceRoutes(r);
+    const from = fib.kernel.log.length;
+    const again = await fib.replaceRoutes(r);
+    expect({ routes: again.routeOps, groups: again.groupOps, kernel: fib.kernel.log.length - from }).toEqual({ routes: 0, groups: 0, kernel: 0 });
+  });
+
   it('prefixes the returning tunnel no longer carries move to their own group before it rejoins', async () => {
     const fib = new MemoryFib();
     const ecmp = routes(1, 100, [[A, B]]);
