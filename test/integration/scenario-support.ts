@@ -42,7 +42,10 @@ export class ScenarioLab {
     return new ScenarioLab(name, engine, plan);
   }
 
-  /** Runs a shipped scenario on this lab; once more if it failed while the machine disturbed the measurement. */
+  /**
+   * Runs a shipped scenario on this lab; once more if it failed while the machine disturbed the measurement (agents
+   * stalled, the hypervisor took the CPUs, or every lost packet was lost inside a userspace WireGuard tunnel).
+   */
   async run(file: string, opts: { stopOnMissing?: boolean } = {}): Promise<ScenarioReport> {
     const s: LoadedScenario = loadScenario(join(SCENARIO_DIR, file));
     const go = () =>
@@ -53,7 +56,8 @@ export class ScenarioLab {
       });
     const first = await go();
     if (first.passed || !first.disturbed) return first;
-    process.stderr.write(`${s.name}: measured on a busy machine (agents stalled); running it again\n${formatSummary(first)}\n`);
+    const why = [...new Set(first.checks.filter((c) => !c.ok && c.disturbed).map((c) => c.disturbed!))].join('; ');
+    process.stderr.write(`${s.name}: failed while the machine disturbed the measurement (${why}); running it again\n${formatSummary(first)}\n`);
     return go();
   }
 
