@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { ControlClient } from '../api/client';
+import { daemonEnvWords } from '../util/daemon-env';
 import { PassThrough } from 'node:stream';
 import type { OpsEvent } from '../api/events';
 import type { DrainResponse, StatusResponse, UndrainResponse } from '../api/types';
@@ -36,7 +37,8 @@ export const CONTAINER_DAEMON: Record<'bgpfo' | 'bird' | 'frr', { stop: string; 
   bgpfo: {
     stop: 'pkill -TERM -f "[b]gpfo daemon"',
     kill: 'pkill -KILL -f "[b]gpfo daemon"',
-    start: `setsid -f bgpfo daemon --config ${CLAB_CONFIG_DIR}/bgpfo.yaml >>/run/bgpfo.log 2>&1`,
+    // The same environment as the render's setup.sh starts it with (src/util/daemon-env.ts).
+    start: `setsid -f env ${daemonEnvWords().join(' ')} bgpfo daemon --config ${CLAB_CONFIG_DIR}/bgpfo.yaml >>/run/bgpfo.log 2>&1`,
   },
   bird: { stop: 'birdc -s /run/bird.ctl down', kill: 'pkill -KILL -x bird', start: `bird -c ${CLAB_CONFIG_DIR}/bird.conf -s /run/bird.ctl` },
   frr: { stop: '/usr/lib/frr/frrinit.sh stop', kill: 'pkill -KILL -x bgpd; pkill -KILL -x bfdd', start: '/usr/lib/frr/frrinit.sh start' },

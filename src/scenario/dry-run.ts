@@ -3,7 +3,7 @@
 
 import type { ScenarioEngine } from './engine';
 import { DryRunner } from './clab-engine';
-import { flowCountRules, tunnelRouters } from './flow-counters';
+import { flowCountRules, tunnelFarEnds, tunnelRouters } from './flow-counters';
 import type { LoadedScenario } from './load';
 import { describeFault } from './report';
 import { missingFeatures, readConfig } from './requires';
@@ -34,7 +34,8 @@ export async function dryRunScenario(s: LoadedScenario, engine: ScenarioEngine &
         break;
       case 'traffic':
         if (step.action === 'start') {
-          for (const r of tunnelRouters(plan)) await log.run(['ip', 'netns', 'exec', engine.namespace(r.node), 'nft', '-f', '-'], { input: flowCountRules(r.ifnames, s.traffic.map((_, k) => streamPorts(k).dport)) });
+          // The far ends too (best effort there: both ends or neither), to tell losses inside a tunnel.
+          for (const r of [...tunnelRouters(plan), ...tunnelFarEnds(plan)]) await log.run(['ip', 'netns', 'exec', engine.namespace(r.node), 'nft', '-f', '-'], { input: flowCountRules(r.ifnames, s.traffic.map((_, k) => streamPorts(k).dport)) });
           for (const n of plan.nodes) engine.control(n.name)?.events(() => undefined);
           for (const n of plan.nodes.filter((x) => x.role === 'onprem-router' || x.role === 'far-gateway')) engine.spawn(['ip', '-n', engine.namespace(n.name), '-ts', 'monitor', 'route', 'nexthop']);
           s.traffic.forEach((t, k) => {
