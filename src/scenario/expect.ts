@@ -52,7 +52,7 @@ export interface EvalContext {
   plan: Plan;
   runs: StreamRun[];
   samples: CounterSample[];
-  /** Reads of both ends of every tunnel at once (at the traffic start, after each fault, at lost-max checks). */
+  /** Reads of both ends of every tunnel at once (at the traffic start, just before each fault, at lost-max checks). */
   pairs?: CounterSample[];
   faults: FaultRecord[];
   sampleMs: number;
