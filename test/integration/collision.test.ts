@@ -123,9 +123,11 @@ function collisionSuite(kind: 'BIRD' | 'FRR', start: (t: TwoLinkLab) => Promise<
       });
     });
 
-    test(`resets from either end with that end frozen for 1.5 s (both connections at once), 8 rounds: each ends on one Established session that then stays`, async () => {
+    test(`resets from either end with that end frozen for 1.5 s (both connections at once), 8 rounds or more: each ends on one Established session that then stays`, async () => {
       let collisions = 0;
-      for (let round = 0; round < 8; round++) {
+      // Whether a round makes two connections at once is up to the scheduler: 8 rounds, and up to 16 until one did.
+      let round = 0;
+      for (; round < 16 && (round < 8 || collisions === 0); round++) {
         const before = await detail(bgpfo);
         if (round % 2 === 0) {
           await peer.reset();
@@ -137,18 +139,24 @@ function collisionSuite(kind: 'BIRD' | 'FRR', start: (t: TwoLinkLab) => Promise<
         await waitFor(async () => (await detail(bgpfo)).establishedTransitions > before.establishedTransitions, 30_000, { what: `round ${round}: bgpfo Established again` });
         await waitFor(() => peer.established(), 30_000, { what: `round ${round}: ${kind} Established again` });
         const up = await detail(bgpfo);
+        // One new session per round: the collision itself never cost a second one (a handover is not one).
+        expect(sessionsGot(up)).toBe(sessionsGot(before) + 1);
         const mark = await peer.sessionMark();
         await sleep(3500);
         const later = await detail(bgpfo);
         expect(later.session.state).toBe('Established');
-        expect([later.flaps, later.establishedTransitions]).toEqual([up.flaps, up.establishedTransitions]);
-        expect(await peer.sessionMark()).toBe(mark);
+        expect([later.flaps, sessionsGot(later)]).toEqual([up.flaps, sessionsGot(up)]);
+        // The peer's session stays, or moved with a handover: a connection of ours that reaches BIRD after it came up
+        // is, with graceful restart negotiated, taken by BIRD as our restart (bgp_incoming_connection: it moves its
+        // session there, routes kept stale, and answers with a KEEPALIVE), and bgpfo follows as a handover.
+        const moved = later.handovers > up.handovers;
+        expect({ mark: await peer.sessionMark(), moved }).toEqual({ mark: moved ? expect.any(String) : mark, moved });
         if (extraOpens(before, later) > 0) collisions++;
         process.stdout.write(
           `${kind} round ${round}: transitions ${later.establishedTransitions - before.establishedTransitions}, extra OPENs ${extraOpens(before, later)}, handovers ${later.handovers - before.handovers}\n`,
         );
       }
-      process.stdout.write(`${kind}: rounds with a second connection: ${collisions} of 8\n`);
+      process.stdout.write(`${kind}: rounds with a second connection: ${collisions} of ${round}\n`);
       // The rounds did meet collisions (else they would show nothing).
       expect(collisions).toBeGreaterThan(0);
     });
