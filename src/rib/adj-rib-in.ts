@@ -76,14 +76,20 @@ class ReceivedRoutes {
     return id < 0 ? undefined : this.sets[this.table.get(id, 0)];
   }
 
-  set(prefix: Prefix, attrs: RouteAttrs): void {
+  /** Stores the set received for `prefix`; returns true when the prefix was held already. */
+  set(prefix: Prefix, attrs: RouteAttrs): boolean {
     const id = this.table.insert(prefix);
     const old = this.table.get(id, 0);
     const next = this.idOf(attrs);
-    if (old === next) return;
+    if (old === next) return true;
     this.refs[next]++;
     this.table.set(id, 0, next);
     this.release(old);
+    return old !== 0;
+  }
+
+  has(prefix: Prefix): boolean {
+    return this.table.find(prefix) >= 0;
   }
 
   delete(prefix: Prefix): boolean {
@@ -142,8 +148,19 @@ interface FamilyCount {
 }
 
 export class AdjRibIn {
-  /** Routes as received; absent when keepPrePolicy is false. */
-  private readonly pre: ReceivedRoutes | undefined;
+  /**
+   * The pre-policy copy, in two parts. Most accepted routes need no entry of their own: the Loc-RIB holds their
+   * post-policy set, and `origin` gives back the set that came in (one post-policy set per received set, so a
+   * table of a million routes costs one entry per distinct set, not one per route). `explicit` holds the rest:
+   * refused routes, and accepted ones whose post-policy set was first made from another received set (two sets
+   * that policy made equal, e.g. differing only in a LOCAL_PREF an eBGP peer should not send). Absent when
+   * keepPrePolicy is false.
+   */
+  private readonly explicit: ReceivedRoutes | undefined;
+  /** Post-policy set (interned) -> the received set it was first made from; weak: it lives as long as the Loc-RIB holds the set. */
+  private readonly origin: WeakMap<RouteAttrs, RouteAttrs> | undefined;
+  /** Accepted routes of this session whose received set is origin's (no explicit entry). */
+  private implicit = 0;
   // The post-policy routes are this peer's paths in the Loc-RIB; a second map of them would only cost memory.
   private readonly counts: Record<Family, FamilyCount> = {
     'ipv4-unicast': { accepted: 0, warned: false },
@@ -161,7 +178,9 @@ export class AdjRibIn {
     private policy: ImportFilter,
     opts: AdjRibInOptions = {},
   ) {
-    this.pre = opts.keepPrePolicy === false ? undefined : new ReceivedRoutes();
+    const keep = opts.keepPrePolicy !== false;
+    this.explicit = keep ? new ReceivedRoutes() : undefined;
+    this.origin = keep ? new WeakMap() : undefined;
     this.onRefuse = opts.onRefuse;
   }
 
@@ -171,14 +190,12 @@ export class AdjRibIn {
    */
   apply(routes: FamilyRoutes): ImportSignal | undefined {
     const count = this.counts[routes.family];
-    const key = this.peer.key;
     const withdraw = routes.withdraw;
     const withdrawKeys = routes.withdrawKeys;
     for (let i = 0; i < withdraw.length; i++) {
       const p = withdraw[i];
       if (withdrawKeys) primeIpv4Key(p, withdrawKeys[i]);
-      this.pre?.delete(p);
-      if (this.locRib.withdraw(key, p, this.peer)) count.accepted--;
+      this.withdrawOne(p, count);
     }
     const attrs = routes.attributes;
     if (!attrs || routes.announce.length === 0) return this.warnIfNeeded(routes.family, count);
@@ -190,28 +207,65 @@ export class AdjRibIn {
       // The pre-policy copy, import policy and the Loc-RIB then look p up without parsing it.
       if (announceKeys) primeIpv4Key(p, announceKeys[i]);
       this.announcementsReceived++;
-      this.pre?.set(p, attrs);
-      const r = this.policy.importRoute(p, attrs);
-      if (typeof r === 'string') {
-        this.announcementsRefused++;
-        this.onRefuse?.(p, r);
-        if (this.locRib.withdraw(key, p, this.peer)) count.accepted--;
-        continue;
-      }
-      if (this.locRib.upsert(this.peer, p, r)) {
-        count.accepted++;
-        if (limit !== undefined && count.accepted > limit) {
-          return {
-            kind: 'max-prefix-exceeded',
-            family: routes.family,
-            accepted: count.accepted,
-            limit,
-            notification: maxPrefixNotification(routes.family, limit),
-          };
-        }
+      if (this.importOne(p, attrs, count, true) && limit !== undefined && count.accepted > limit) {
+        return {
+          kind: 'max-prefix-exceeded',
+          family: routes.family,
+          accepted: count.accepted,
+          limit,
+          notification: maxPrefixNotification(routes.family, limit),
+        };
       }
     }
     return this.warnIfNeeded(routes.family, count);
+  }
+
+  /** Runs one received route through import policy into the Loc-RIB; returns true when it added an accepted prefix. */
+  private importOne(p: Prefix, attrs: RouteAttrs, count: FamilyCount, received: boolean): boolean {
+    const explicit = this.explicit;
+    const r = this.policy.importRoute(p, attrs);
+    if (typeof r === 'string') {
+      if (received) {
+        this.announcementsRefused++;
+        this.onRefuse?.(p, r);
+      }
+      const held = explicit !== undefined && explicit.set(p, attrs);
+      if (this.locRib.withdraw(this.peer.key, p, this.peer)) {
+        count.accepted--;
+        if (explicit && !held) this.implicit--;
+      }
+      return false;
+    }
+    const added = this.locRib.upsert(this.peer, p, r);
+    if (added) count.accepted++;
+    if (explicit) this.keepReceived(explicit, p, attrs, r, added);
+    return added;
+  }
+
+  /** Keeps `attrs` as the received set of accepted prefix p (post-policy set `post`; `added`: no path of ours before). */
+  private keepReceived(explicit: ReceivedRoutes, p: Prefix, attrs: RouteAttrs, post: RouteAttrs, added: boolean): void {
+    const origin = this.origin!;
+    let from = origin.get(post);
+    if (from === undefined) origin.set(post, (from = attrs));
+    // Our path was there and had no explicit entry: it was implicit.
+    const wasImplicit = !added && !(explicit.size > 0 && explicit.has(p));
+    if (from === attrs) {
+      if (wasImplicit) return;
+      this.implicit++;
+      if (explicit.size > 0) explicit.delete(p);
+      return;
+    }
+    if (wasImplicit) this.implicit--;
+    explicit.set(p, attrs);
+  }
+
+  private withdrawOne(p: Prefix, count: FamilyCount): void {
+    const explicit = this.explicit;
+    const held = explicit !== undefined && explicit.size > 0 && explicit.delete(p);
+    if (this.locRib.withdraw(this.peer.key, p, this.peer)) {
+      count.accepted--;
+      if (explicit && !held) this.implicit--;
+    }
   }
 
   /** Applies every family of an UPDATE; returns the first exceeded signal, else the first warning. */
@@ -225,11 +279,11 @@ export class AdjRibIn {
     return warning;
   }
 
-  /** The session went down: forget everything and withdraw this peer's paths from the Loc-RIB. */
+  /** The session went down: forget everything and withdraw this session's paths from the Loc-RIB. */
   clear(): void {
-    // Every accepted prefix is also in the pre-policy copy; without that copy the Loc-RIB is scanned.
-    this.locRib.removePeer(this.peer.key, this.pre?.keys());
-    this.pre?.clear();
+    this.locRib.removeSession(this.peer);
+    this.explicit?.clear();
+    this.implicit = 0;
     for (const c of Object.values(this.counts)) {
       c.accepted = 0;
       c.warned = false;
@@ -244,24 +298,20 @@ export class AdjRibIn {
    */
   setPolicy(policy: ImportFilter): boolean {
     this.policy = policy;
-    if (!this.pre) return false;
+    const explicit = this.explicit;
+    if (!explicit) return false;
     for (const fam of Object.keys(this.counts) as Family[]) {
       this.counts[fam].warned = false;
     }
-    for (const [p, attrs] of this.pre) {
-      const r = policy.importRoute(p, attrs);
-      const count = this.counts[familyOfPrefix(p)];
-      if (typeof r === 'string') {
-        if (this.locRib.withdraw(this.peer.key, p, this.peer)) count.accepted--;
-      } else if (this.locRib.upsert(this.peer, p, r)) {
-        count.accepted++;
-      }
-    }
+    // Explicit entries first (one may become implicit: the second pass then sees it again, which changes nothing),
+    // then the implicit ones, in place: re-importing a prefix changes only its own Loc-RIB entry.
+    for (const [p, attrs] of explicit) this.importOne(p, attrs, this.counts[familyOfPrefix(p)], false);
+    for (const [p, attrs] of this.implicitEntries()) this.importOne(p, attrs, this.counts[familyOfPrefix(p)], false);
     return true;
   }
 
   get keepsPrePolicy(): boolean {
-    return this.pre !== undefined;
+    return this.explicit !== undefined;
   }
 
   /** Accepted (post-policy) prefixes, per family or in total. */
@@ -271,11 +321,16 @@ export class AdjRibIn {
 
   /** Prefixes currently held as received (pre-policy), or undefined when that copy is not kept. */
   received(): number | undefined {
-    return this.pre?.size;
+    return this.explicit === undefined ? undefined : this.explicit.size + this.implicit;
   }
 
   prePolicy(prefix: Prefix): RouteAttrs | undefined {
-    return this.pre?.get(prefix);
+    const explicit = this.explicit;
+    if (!explicit) return undefined;
+    const held = explicit.get(prefix);
+    if (held) return held;
+    const path = this.locRib.pathFrom(this.peer.key, prefix);
+    return path?.peer === this.peer ? this.origin!.get(path.attrs) : undefined;
   }
 
   postPolicy(prefix: Prefix): RouteAttrs | undefined {
@@ -284,19 +339,36 @@ export class AdjRibIn {
 
   /** Why a received route is not accepted now (re-runs the policy), or undefined if it is accepted / unknown. */
   refusalReason(prefix: Prefix): string | undefined {
-    const a = this.pre?.get(prefix);
+    const a = this.prePolicy(prefix);
     if (!a) return undefined;
     const r = this.policy.importRoute(prefix, a);
     return typeof r === 'string' ? r : undefined;
   }
 
-  /** Routes before or after import policy (status: `adj-rib-in?policy=pre|post`). 'post' scans the Loc-RIB. */
+  /**
+   * Routes before or after import policy (status: `adj-rib-in?policy=pre|post`). Both scan the Loc-RIB. 'pre' stays
+   * valid after the session is gone (a lost session's routes are withdrawn from it in slices): its implicit part is
+   * then what the Loc-RIB still holds of this session.
+   */
   *entries(policy: 'pre' | 'post'): IterableIterator<[Prefix, RouteAttrs]> {
     if (policy === 'pre') {
-      if (this.pre) yield* this.pre.entries();
+      if (!this.explicit) return;
+      yield* this.explicit.entries();
+      yield* this.implicitEntries();
       return;
     }
     for (const [p, path] of this.locRib.pathsFrom(this.peer.key)) yield [p, path.attrs];
+  }
+
+  /** Accepted routes with no explicit entry, as received: this session's Loc-RIB paths mapped back through `origin`. */
+  private *implicitEntries(): IterableIterator<[Prefix, RouteAttrs]> {
+    const explicit = this.explicit!;
+    const origin = this.origin!;
+    for (const [p, path] of this.locRib.pathsFrom(this.peer.key)) {
+      if (path.peer !== this.peer || (explicit.size > 0 && explicit.has(p))) continue;
+      const a = origin.get(path.attrs);
+      if (a) yield [p, a];
+    }
   }
 
   private warnIfNeeded(family: Family, count: FamilyCount): ImportSignal | undefined {

@@ -453,6 +453,20 @@ export class LocRib {
     return n;
   }
 
+  /** Withdraws every path of one session (the Peer object), leaving other sessions' paths under its key alone. */
+  removeSession(session: Peer): number {
+    let n = 0;
+    for (const id of this.routes.ids()) {
+      const e = this.registry.entry(this.routes.get(id, 0));
+      if (e === undefined) continue;
+      if (e instanceof Path ? e.peer === session : e.ordered.some((p) => p.peer === session)) {
+        this.withdrawAt(id, session.key, session);
+        n++;
+      }
+    }
+    return n;
+  }
+
   /** Originates `prefix` with the given attributes (default ORIGIN IGP, empty AS_PATH); replaces a previous one. */
   originate(prefix: Prefix, attrs: Omit<RouteAttrs, 'nextHop'> = {}): void {
     this.upsert(this.localPeer, prefix, internAttrs({ origin: 0, asPath: [], ...attrs }));

@@ -45,7 +45,7 @@ describe('AdjRibIn', () => {
     expect(adj.announcementsRefused).toBe(1);
     expect(rib.best('10.1.0.0/16')?.peer).toBe(p);
     expect(rib.best('10.99.0.0/24')).toBeUndefined();
-    expect([...adj.entries('pre')].map(([pfx]) => pfx)).toEqual(['10.1.0.0/16', '10.99.0.0/24']);
+    expect([...adj.entries('pre')].map(([pfx]) => pfx).sort()).toEqual(['10.1.0.0/16', '10.99.0.0/24']);
     expect([...adj.entries('post')]).toEqual([['10.1.0.0/16', adj.postPolicy('10.1.0.0/16')]]);
   });
 
@@ -197,6 +197,72 @@ describe('the pre-policy copy', () => {
         for (const [p, a] of model) expect(got.get(p)).toBe(a);
       }),
       { numRuns: 500 },
+    );
+  });
+
+  it('gives back every route as received, under any policy and its changes, also where policy makes two sets one', () => {
+    // Sets 0 and 1 differ only in LOCAL_PREF, which policy A overwrites: both become the same post-policy set, so the
+    // Loc-RIB alone cannot tell which came in (the copy must hold those explicitly). Policy B keeps LOCAL_PREF and
+    // refuses other prefixes; policy C refuses everything with set 2.
+    const sets = [internAttrs({ ...attrs([65100]), localPref: 120 }), attrs([65100]), attrs([65300])];
+    const policies: ImportFilter[] = [
+      { importRoute: (p, a) => (p.startsWith('10.9.') ? 'A refuses 10.9' : internAttrs({ ...a, localPref: 150 })) },
+      { importRoute: (p, a) => (p.startsWith('10.1.') || p.startsWith('10.3.') ? 'B refuses 10.1 and 10.3' : a) },
+      { importRoute: (_p, a) => (a === sets[2] ? 'C refuses set 2' : internAttrs({ ...a, med: 5 })) },
+    ];
+    const arbPrefix = fc.integer({ min: 0, max: 9 }).map((i) => `10.${i}.0.0/16`);
+    const arbOp = fc.oneof(
+      fc.record({ set: fc.integer({ min: 0, max: 2 }), announce: fc.uniqueArray(arbPrefix, { maxLength: 5 }), withdraw: fc.uniqueArray(arbPrefix, { maxLength: 5 }) }),
+      fc.record({ policy: fc.integer({ min: 0, max: 2 }) }),
+    );
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 2 }), fc.array(arbOp, { maxLength: 30 }), fc.boolean(), (first, ops, other) => {
+        const rib = new LocRib(localPeer);
+        const me = peer();
+        // Another peer's paths for the same prefixes: the copy must tell our paths from theirs.
+        if (other) {
+          const them = new AdjRibIn(peer({ key: 'them', address: '192.0.2.9' }), rib, policies[1]!);
+          them.apply(v4(['10.0.0.0/16', '10.2.0.0/16', '10.9.0.0/16'], [], sets[1]));
+        }
+        let policy = policies[first]!;
+        const adj = new AdjRibIn(me, rib, policy);
+        const model = new Map<string, RouteAttrs>();
+        for (const op of ops) {
+          if ('policy' in op) {
+            policy = policies[op.policy]!;
+            expect(adj.setPolicy(policy)).toBe(true);
+            continue;
+          }
+          adj.apply(v4(op.announce, op.withdraw, sets[op.set]));
+          for (const q of op.withdraw) model.delete(q);
+          for (const q of op.announce) model.set(q, sets[op.set]!);
+        }
+        const got = new Map([...adj.entries('pre')]);
+        expect([...got.keys()].sort()).toEqual([...model.keys()].sort());
+        expect(adj.received()).toBe(model.size);
+        let accepted = 0;
+        for (let i = 0; i < 10; i++) {
+          const q = `10.${i}.0.0/16`;
+          const a = model.get(q);
+          expect(got.get(q)).toBe(a);
+          expect(adj.prePolicy(q)).toBe(a);
+          const want = a === undefined ? undefined : policy.importRoute(q, a);
+          const path = rib.pathFrom(me.key, q);
+          if (typeof want === 'string' || want === undefined) {
+            expect(path).toBeUndefined();
+            if (a !== undefined) expect(adj.refusalReason(q)).toBe(want);
+          } else {
+            accepted++;
+            expect(path?.peer).toBe(me);
+            expect(path?.attrs).toBe(want);
+          }
+        }
+        expect(adj.accepted()).toBe(accepted);
+        adj.clear();
+        expect([...rib.pathsFrom(me.key)]).toEqual([]);
+        expect(adj.received()).toBe(0);
+      }),
+      { numRuns: 1000 },
     );
   });
 });
