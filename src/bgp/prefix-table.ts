@@ -3,6 +3,7 @@
 
 import type { Prefix } from './types';
 import { formatIpv6, parseIpv6 } from './prefix';
+import { ipv4KeyString } from './codec/nlri';
 
 /** Entry ids of IPv6 prefixes carry this bit; IPv4 ids are below it. */
 const V6 = 0x40000000;
@@ -175,7 +176,20 @@ function grow8(a: Uint8Array, n: number): Uint8Array {
 }
 
 /**
- * Prefixes (canonical strings: "10.1.0.0/16", "2001:db8::/32") to `ncols` int32 columns, all zero when an entry is
+ * A prefix as the tables take it: its canonical text, or an IPv4 prefix as its wire key (address * 64 + length, host
+ * bits clear: codec decodeIpv4Keys), which they use without parsing or making a string.
+ */
+export type PrefixRef = Prefix | number;
+
+const keyScratch = new Uint32Array(1);
+/** The address of an IPv4 wire key, in a one-word array for FamilyStore. */
+function keyWord(key: number): Uint32Array {
+  keyScratch[0] = (key - (key % 64)) / 64;
+  return keyScratch;
+}
+
+/**
+ * Prefixes (canonical strings: "10.1.0.0/16", "2001:db8::/32", or IPv4 wire keys) to `ncols` int32 columns, all zero when an entry is
  * created. Entry ids are numbers, stable while the entry lives; ids of deleted entries are reused.
  */
 export class PrefixTable {
@@ -192,7 +206,8 @@ export class PrefixTable {
   }
 
   /** The entry id of a prefix, or -1. */
-  find(prefix: Prefix): number {
+  find(prefix: PrefixRef): number {
+    if (typeof prefix === 'number') return this.v4.find(keyWord(prefix), 0, prefix % 64);
     const len = parse(prefix);
     if (len < 0) return -1;
     if (len < 64) return this.v4.find(parsed.key, 0, len);
@@ -200,12 +215,13 @@ export class PrefixTable {
     return e < 0 ? -1 : e | V6;
   }
 
-  has(prefix: Prefix): boolean {
+  has(prefix: PrefixRef): boolean {
     return this.find(prefix) >= 0;
   }
 
   /** The entry of a prefix, created with zero columns when absent. Throws on a string that is not a prefix. */
-  insert(prefix: Prefix): number {
+  insert(prefix: PrefixRef): number {
+    if (typeof prefix === 'number') return this.v4.insert(keyWord(prefix), 0, prefix % 64);
     const len = parse(prefix);
     if (len < 0) throw new Error(`prefix table: "${prefix}" is not a prefix`);
     if (len < 64) return this.v4.insert(parsed.key, 0, len);
@@ -219,7 +235,7 @@ export class PrefixTable {
   }
 
   /** Removes a prefix; false when it was not there. */
-  delete(prefix: Prefix): boolean {
+  delete(prefix: PrefixRef): boolean {
     const id = this.find(prefix);
     if (id < 0) return false;
     this.removeId(id);
@@ -266,8 +282,7 @@ export class PrefixTable {
       }
       return formatIpv6(b) + '/' + this.v6.lens[e];
     }
-    const a = this.v4.keys[id];
-    return (a >>> 24) + '.' + ((a >>> 16) & 0xff) + '.' + ((a >>> 8) & 0xff) + '.' + (a & 0xff) + '/' + this.v4.lens[id];
+    return formatIpv4Key(this.v4.keys[id] * 64 + this.v4.lens[id]);
   }
 
   /**
@@ -372,6 +387,14 @@ export function primeIpv4Key(p: string, key: number): void {
   parsed.text = p;
   parsed.len = len;
 }
+
+/** True when `p` is the IPv4 prefix the cache holds (no parse, no look at the text). */
+export function isCachedIpv4(p: string): boolean {
+  return p === parsed.text && parsed.len >= 0 && parsed.len < 64;
+}
+
+/** The canonical text of an IPv4 wire key (address * 64 + length). */
+export const formatIpv4Key: (key: number) => Prefix = ipv4KeyString;
 
 /** The address parseIpv4Key() read; valid until the next call of any PrefixTable method. */
 export const ipv4Key: Readonly<Uint32Array> = parsed.key;

@@ -5,6 +5,7 @@ import type { Prefix } from '../bgp/types';
 import type { DynamicExportSettings } from '../policy';
 import { COMMUNITY_GRACEFUL_SHUTDOWN, internAttrs, type RouteAttrs } from '../rib/attrs';
 import type { ImportFilter } from '../rib/adj-rib-in';
+import { importIpv4 } from '../rib/adj-rib-in';
 
 /** What one source wants on a neighbor. Absent fields: no change. */
 export interface PolicyMark {
@@ -45,7 +46,14 @@ export class LocalPrefOverride implements ImportFilter {
   }
 
   importRoute(prefix: Prefix, attrs: RouteAttrs): RouteAttrs | string {
-    const r = this.base.importRoute(prefix, attrs);
+    return this.override(this.base.importRoute(prefix, attrs));
+  }
+
+  importIpv4Key(key: number, attrs: RouteAttrs): RouteAttrs | string {
+    return this.override(importIpv4(this.base, key, attrs));
+  }
+
+  private override(r: RouteAttrs | string): RouteAttrs | string {
     if (typeof r === 'string' || r.localPref === this.localPref) return r;
     let out = this.memo.get(r);
     if (!out) {

@@ -7,6 +7,7 @@ import type net from 'node:net';
 import type { Logger } from 'pino';
 import { packUpdates } from '../bgp/codec';
 import { AttributeBytesCache } from '../bgp/codec/attr-bytes-cache';
+import { prefixCount } from '../bgp/codec/nlri';
 import { prefixFamily } from '../bgp/prefix';
 import type { BgpSessionEvents, DownInfo, EstablishedInfo, SessionInfo, SessionOptions } from '../bgp/session';
 import type { BgpState } from '../bgp/fsm-types';
@@ -50,7 +51,7 @@ export const INBOX_RESUME = 10_000;
 
 function prefixesIn(msg: UpdateMessage): number {
   const a = msg.attributes;
-  return msg.nlri.length + msg.withdrawn.length + (a.mpReach?.nlri.length ?? 0) + (a.mpUnreach?.withdrawn.length ?? 0);
+  return prefixCount(msg, 'nlri') + prefixCount(msg, 'withdrawn') + (a.mpReach?.nlri.length ?? 0) + (a.mpUnreach?.withdrawn.length ?? 0);
 }
 
 export type SessionFactory = (opts: SessionOptions) => SessionLike;
@@ -376,7 +377,7 @@ export class Neighbor {
         if (line.log) this.log.warn({ reason: loop, ...(line.suppressed > 0 ? { alsoIgnored: line.suppressed } : {}) }, 'UPDATE looped back through route reflection: its routes are withdrawn');
       }
       const routes = updateToRoutes(msg, receiver);
-      for (const r of routes) n += r.announce.length + r.withdraw.length;
+      for (const r of routes) n += prefixCount(r, 'announce') + prefixCount(r, 'withdraw');
       const signal = up.adjIn.applyAll(routes);
       if (signal && this.onSignal(up, signal)) return n;
     }

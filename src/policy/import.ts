@@ -69,6 +69,22 @@ export class ImportPolicy implements ImportFilter {
     return verdict;
   }
 
+  /** importRoute() for an IPv4 prefix given as its wire key (address * 64 + length): the same verdicts, no text. */
+  importIpv4Key(key: number, attrs: RouteAttrs): RouteAttrs | string {
+    const verdict = this.attrVerdict(attrs);
+    if (typeof verdict === 'string') return verdict;
+    const isDefault = key === 0; // 0.0.0.0/0
+    if (isDefault && !this.allowDefault) return REFUSED_DEFAULT;
+    if (!isDefault && !this.allowOwn) {
+      const own = this.own.coveredByIpv4Key(key);
+      if (own !== undefined) return this.ownReasons.get(own)!;
+    }
+    const denied = this.deny.matchIpv4Key(key);
+    if (denied) return this.denyReasons.get(denied)!;
+    if (this.allow.size > 0 && !this.allow.matchIpv4Key(key)) return REFUSED_NOT_ALLOWED;
+    return verdict;
+  }
+
   /** The part of the decision that depends on the attributes only, memoized per interned set. */
   private attrVerdict(attrs: RouteAttrs): RouteAttrs | string {
     if (attrs === this.lastIn) return this.lastOut;

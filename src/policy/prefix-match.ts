@@ -3,7 +3,7 @@
 
 import type { Family, Prefix } from '../bgp/types';
 import { canonicalPrefix, parsePrefix, PrefixError } from '../bgp/prefix';
-import { ipv4Key, parseIpv4Key } from '../bgp/prefix-table';
+import { ipv4Key, isCachedIpv4, parseIpv4Key } from '../bgp/prefix-table';
 
 /** A filter entry as written in the config: "P", "P le N", "P ge N", "P ge N le M", or the object form. */
 export type PrefixFilterInput = string | { prefix: string; ge?: number; le?: number };
@@ -56,6 +56,16 @@ function loadCandidate(p: Prefix): Bits {
   scratch.w[1] = b.w[1];
   scratch.w[2] = b.w[2];
   scratch.w[3] = b.w[3];
+  return scratch;
+}
+
+/** An IPv4 wire key (address * 64 + length) into `scratch`. */
+function loadIpv4Key(key: number): Bits {
+  const len = key % 64;
+  scratch.v6 = false;
+  scratch.len = len;
+  scratch.w[0] = (key - len) / 64;
+  scratch.w[1] = scratch.w[2] = scratch.w[3] = 0;
   return scratch;
 }
 
@@ -127,12 +137,22 @@ export class PrefixList {
 
   match(p: Prefix): CompiledFilter | undefined {
     if (this.entries.length === 0) return undefined;
-    const v6 = p.includes(':');
+    // The parse cache answers for an IPv4 prefix looked up just before (includes() would flatten a concatenated string).
+    const v6 = !isCachedIpv4(p) && p.includes(':');
     if (v6 ? !this.hasV6 : !this.hasV4) return undefined;
     // An allow-everything list (the common import filter of a site that takes all its peer sends) needs no parse.
     const all = v6 ? this.allV6 : this.allV4;
     if (all) return all;
-    const c = loadCandidate(p);
+    return this.first(loadCandidate(p));
+  }
+
+  /** match() for an IPv4 prefix given as its wire key (address * 64 + length). */
+  matchIpv4Key(key: number): CompiledFilter | undefined {
+    if (!this.hasV4) return undefined;
+    return this.allV4 ?? this.first(loadIpv4Key(key));
+  }
+
+  private first(c: Bits): CompiledFilter | undefined {
     for (const e of this.entries) {
       if (e.v6 === c.v6 && c.len >= e.min && c.len <= e.max && samePrefixBits(e, c, e.len)) return e;
     }
@@ -158,7 +178,16 @@ export class OwnPrefixes {
 
   coveredBy(p: Prefix): Prefix | undefined {
     if (this.own.length === 0) return undefined;
-    const c = loadCandidate(p);
+    return this.coveredByBits(loadCandidate(p));
+  }
+
+  /** coveredBy() for an IPv4 prefix given as its wire key. */
+  coveredByIpv4Key(key: number): Prefix | undefined {
+    if (this.own.length === 0) return undefined;
+    return this.coveredByBits(loadIpv4Key(key));
+  }
+
+  private coveredByBits(c: Bits): Prefix | undefined {
     for (const o of this.own) {
       if (o.v6 === c.v6 && c.len <= o.len && samePrefixBits(o, c, c.len)) return o.prefix;
     }

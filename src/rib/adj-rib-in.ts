@@ -6,7 +6,9 @@ import { AFI_IPV4, AFI_IPV6, ErrorCode, SAFI_UNICAST } from '../bgp/types';
 import { CeaseSubcode } from '../bgp/errors';
 import type { RouteAttrs } from './attrs';
 import type { LocRib } from './loc-rib';
-import { primeIpv4Key, PrefixTable } from '../bgp/prefix-table';
+import type { PrefixRef } from '../bgp/prefix-table';
+import { formatIpv4Key, PrefixTable } from '../bgp/prefix-table';
+import { prefixCount } from '../bgp/codec/nlri';
 import type { Peer } from './path';
 import type { FamilyRoutes } from './update';
 
@@ -17,10 +19,17 @@ import type { FamilyRoutes } from './update';
  */
 export interface ImportFilter {
   importRoute(prefix: Prefix, attrs: RouteAttrs): RouteAttrs | string;
+  /** The same verdict for an IPv4 prefix given as its wire key (address * 64 + length); absent: importRoute on its text. */
+  importIpv4Key?(key: number, attrs: RouteAttrs): RouteAttrs | string;
   /** Accepted prefixes per family above which the session must close (absent: no limit). */
   readonly maxPrefixes?: number;
   /** Percent of maxPrefixes at which to warn once (absent: no warning). */
   readonly maxPrefixesWarning?: number;
+}
+
+/** The filter's verdict on the IPv4 prefix with wire key `key`, through importIpv4Key when it has one. */
+export function importIpv4(filter: ImportFilter, key: number, attrs: RouteAttrs): RouteAttrs | string {
+  return filter.importIpv4Key ? filter.importIpv4Key(key, attrs) : filter.importRoute(formatIpv4Key(key), attrs);
 }
 
 /** Something the session must act on, returned from apply(). */
@@ -71,13 +80,13 @@ class ReceivedRoutes {
     return this.table.size;
   }
 
-  get(prefix: Prefix): RouteAttrs | undefined {
+  get(prefix: PrefixRef): RouteAttrs | undefined {
     const id = this.table.find(prefix);
     return id < 0 ? undefined : this.sets[this.table.get(id, 0)];
   }
 
   /** Stores the set received for `prefix`; returns true when the prefix was held already. */
-  set(prefix: Prefix, attrs: RouteAttrs): boolean {
+  set(prefix: PrefixRef, attrs: RouteAttrs): boolean {
     const id = this.table.insert(prefix);
     const old = this.table.get(id, 0);
     const next = this.idOf(attrs);
@@ -88,11 +97,11 @@ class ReceivedRoutes {
     return old !== 0;
   }
 
-  has(prefix: Prefix): boolean {
+  has(prefix: PrefixRef): boolean {
     return this.table.find(prefix) >= 0;
   }
 
-  delete(prefix: Prefix): boolean {
+  delete(prefix: PrefixRef): boolean {
     const id = this.table.find(prefix);
     if (id < 0) return false;
     this.release(this.table.get(id, 0));
@@ -190,24 +199,21 @@ export class AdjRibIn {
    */
   apply(routes: FamilyRoutes): ImportSignal | undefined {
     const count = this.counts[routes.family];
-    const withdraw = routes.withdraw;
+    // IPv4 from the codec comes as wire keys: the tables and import policy take them as they are, no text is made.
     const withdrawKeys = routes.withdrawKeys;
-    for (let i = 0; i < withdraw.length; i++) {
-      const p = withdraw[i];
-      if (withdrawKeys) primeIpv4Key(p, withdrawKeys[i]);
-      this.withdrawOne(p, count);
+    if (withdrawKeys) {
+      for (let i = 0; i < withdrawKeys.length; i++) this.withdrawOne(withdrawKeys[i], count);
+    } else {
+      const withdraw = routes.withdraw;
+      for (let i = 0; i < withdraw.length; i++) this.withdrawOne(withdraw[i], count);
     }
     const attrs = routes.attributes;
-    if (!attrs || routes.announce.length === 0) return this.warnIfNeeded(routes.family, count);
+    if (!attrs || prefixCount(routes, 'announce') === 0) return this.warnIfNeeded(routes.family, count);
+    const announce: readonly PrefixRef[] = routes.announceKeys ?? routes.announce;
     const limit = this.policy.maxPrefixes;
-    const announce = routes.announce;
-    const announceKeys = routes.announceKeys;
     for (let i = 0; i < announce.length; i++) {
-      const p = announce[i];
-      // The pre-policy copy, import policy and the Loc-RIB then look p up without parsing it.
-      if (announceKeys) primeIpv4Key(p, announceKeys[i]);
       this.announcementsReceived++;
-      if (this.importOne(p, attrs, count, true) && limit !== undefined && count.accepted > limit) {
+      if (this.importOne(announce[i], attrs, count, true) && limit !== undefined && count.accepted > limit) {
         return {
           kind: 'max-prefix-exceeded',
           family: routes.family,
@@ -221,13 +227,13 @@ export class AdjRibIn {
   }
 
   /** Runs one received route through import policy into the Loc-RIB; returns true when it added an accepted prefix. */
-  private importOne(p: Prefix, attrs: RouteAttrs, count: FamilyCount, received: boolean): boolean {
+  private importOne(p: PrefixRef, attrs: RouteAttrs, count: FamilyCount, received: boolean): boolean {
     const explicit = this.explicit;
-    const r = this.policy.importRoute(p, attrs);
+    const r = typeof p === 'number' ? importIpv4(this.policy, p, attrs) : this.policy.importRoute(p, attrs);
     if (typeof r === 'string') {
       if (received) {
         this.announcementsRefused++;
-        this.onRefuse?.(p, r);
+        this.onRefuse?.(typeof p === 'number' ? formatIpv4Key(p) : p, r);
       }
       const held = explicit !== undefined && explicit.set(p, attrs);
       if (this.locRib.withdraw(this.peer.key, p, this.peer)) {
@@ -243,7 +249,7 @@ export class AdjRibIn {
   }
 
   /** Keeps `attrs` as the received set of accepted prefix p (post-policy set `post`; `added`: no path of ours before). */
-  private keepReceived(explicit: ReceivedRoutes, p: Prefix, attrs: RouteAttrs, post: RouteAttrs, added: boolean): void {
+  private keepReceived(explicit: ReceivedRoutes, p: PrefixRef, attrs: RouteAttrs, post: RouteAttrs, added: boolean): void {
     const origin = this.origin!;
     let from = origin.get(post);
     if (from === undefined) origin.set(post, (from = attrs));
@@ -259,7 +265,7 @@ export class AdjRibIn {
     explicit.set(p, attrs);
   }
 
-  private withdrawOne(p: Prefix, count: FamilyCount): void {
+  private withdrawOne(p: PrefixRef, count: FamilyCount): void {
     const explicit = this.explicit;
     const held = explicit !== undefined && explicit.size > 0 && explicit.delete(p);
     if (this.locRib.withdraw(this.peer.key, p, this.peer)) {

@@ -6,7 +6,8 @@ import type { RouteAttrs } from './attrs';
 import { internAttrs } from './attrs';
 import type { BestReason, DecisionOptions } from './decision';
 import { DEFAULT_DECISION_OPTIONS, rankPaths } from './decision';
-import { PrefixTable } from '../bgp/prefix-table';
+import type { PrefixRef } from '../bgp/prefix-table';
+import { formatIpv4Key, PrefixTable } from '../bgp/prefix-table';
 import type { Peer } from './path';
 import { Path } from './path';
 
@@ -87,12 +88,16 @@ function sameRanking(a: Entry | undefined, b: Entry | undefined): boolean {
 export class RibChange {
   /** @internal */
   constructor(
-    readonly prefix: Prefix,
+    /** IPv6: the prefix; IPv4: undefined until asked for (built from `key`: most consumers of a full table need none). */
+    private text: Prefix | undefined,
     private readonly before: Entry | undefined,
     private readonly after: Entry | undefined,
     /** IPv4: the prefix as address * 64 + length, which the FIB's tables take without parsing it; else -1. */
     readonly key = -1,
   ) {}
+  get prefix(): Prefix {
+    return (this.text ??= formatIpv4Key(this.key));
+  }
   get best(): Path | undefined {
     return bestOf(this.after);
   }
@@ -336,7 +341,7 @@ export class LocRib {
    * kept from an earlier session of the same key (a stale path, graceful restart: RFC 4724 §4.2) is replaced
    * but counts as absent: it is the new session's first path for the prefix.
    */
-  upsert(peer: Peer, prefix: Prefix, attrs: RouteAttrs): boolean {
+  upsert(peer: Peer, prefix: PrefixRef, attrs: RouteAttrs): boolean {
     const reg = this.registry;
     const id = this.routes.insert(prefix);
     const curId = this.routes.get(id, 0);
@@ -381,7 +386,7 @@ export class LocRib {
    * Removes the path `peerKey` gave for `prefix`; returns false when there was none. With `session`, a stale
    * path of an earlier session under the same key is removed too but returns false (it was not counted).
    */
-  withdraw(peerKey: string, prefix: Prefix, session?: Peer): boolean {
+  withdraw(peerKey: string, prefix: PrefixRef, session?: Peer): boolean {
     const id = this.routes.find(prefix);
     if (id < 0) return false;
     return this.withdrawAt(id, peerKey, session);
@@ -493,7 +498,10 @@ export class LocRib {
       routes.setMark(id, false);
       const old = reg.entry(beforeId);
       const now = reg.entry(routes.get(id, 0));
-      if (!sameRanking(old, now)) out.push(new RibChange(routes.prefixOf(id), old, now, routes.ipv4Key(id)));
+      if (!sameRanking(old, now)) {
+        const key = routes.ipv4Key(id);
+        out.push(new RibChange(key < 0 ? routes.prefixOf(id) : undefined, old, now, key));
+      }
       if (now === undefined) routes.removeId(id);
       reg.unref(beforeId);
     }

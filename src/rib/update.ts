@@ -3,7 +3,7 @@
 // ignoring reflected routes that loop back to us (RFC 4456 §8).
 
 import { isEndOfRib } from '../bgp/codec/eor';
-import { ipv4WireKeys } from '../bgp/codec/nlri';
+import { ipv4FieldKeys, lazyIpv4Prefixes, prefixCount } from '../bgp/codec/nlri';
 import type { Family, Prefix, UpdateMessage } from '../bgp/types';
 import { AFI_IPV4, AFI_IPV6, SAFI_UNICAST } from '../bgp/types';
 import type { RouteAttrs } from './attrs';
@@ -20,8 +20,8 @@ export interface FamilyRoutes {
   announce: Prefix[];
   withdraw: Prefix[];
   /**
-   * IPv4, when the codec gave them: announce[i] and withdraw[i] as wire keys (address * 64 + length), so the RIB
-   * finds the prefixes in its tables without parsing their text (codec ipv4WireKeys, PrefixTable primeIpv4Key).
+   * IPv4, when the codec gave them: announce[i] and withdraw[i] as wire keys (address * 64 + length). The lists are
+   * then made as text only when read (codec lazyIpv4Prefixes): the RIB takes the keys, and counts use prefixCount().
    */
   announceKeys?: readonly number[];
   withdrawKeys?: readonly number[];
@@ -41,8 +41,21 @@ function entry(out: FamilyRoutes[], family: Family): FamilyRoutes {
   return r;
 }
 
-function appendAll(to: Prefix[], from: readonly Prefix[]): void {
-  for (let i = 0; i < from.length; i++) to.push(from[i]);
+/**
+ * Adds prefixes to r[which]. IPv4 lists the codec left as wire keys stay keys when they are the list's only source
+ * (r.announceKeys / r.withdrawKeys; the text is made only if read); otherwise the text is appended.
+ */
+function add(r: FamilyRoutes, which: 'announce' | 'withdraw', from: () => readonly Prefix[], keys: readonly number[] | undefined): void {
+  const keysField = which === 'announce' ? 'announceKeys' : 'withdrawKeys';
+  if (keys !== undefined && prefixCount(r, which) === 0) {
+    lazyIpv4Prefixes(r, which, keys);
+    r[keysField] = keys;
+    return;
+  }
+  const to = r[which];
+  delete r[keysField];
+  const list = from();
+  for (let i = 0; i < list.length; i++) to.push(list[i]);
 }
 
 /** What the receiving router is, for the checks that compare a route with ourselves. */
@@ -81,25 +94,27 @@ export function updateToRoutes(msg: UpdateMessage, receiver?: Receiver): FamilyR
   const eor = isEndOfRib(msg);
   if (eor) return [{ family: eor, attributes: undefined, announce: [], withdraw: [], endOfRib: true }];
 
-  if (msg.withdrawn.length > 0) appendAll(entry(out, 'ipv4-unicast').withdraw, msg.withdrawn);
-  if (a.mpUnreach) {
-    const family = familyOf(a.mpUnreach.afi, a.mpUnreach.safi);
-    if (family && a.mpUnreach.withdrawn.length > 0) appendAll(entry(out, family).withdraw, a.mpUnreach.withdrawn);
+  const unreach = a.mpUnreach;
+  if (prefixCount(msg, 'withdrawn') > 0) add(entry(out, 'ipv4-unicast'), 'withdraw', () => msg.withdrawn, ipv4FieldKeys(msg, 'withdrawn'));
+  if (unreach) {
+    const family = familyOf(unreach.afi, unreach.safi);
+    if (family && unreach.withdrawn.length > 0) add(entry(out, family), 'withdraw', () => unreach.withdrawn, undefined);
   }
 
   const mp = a.mpReach;
   const mpFamily = mp ? familyOf(mp.afi, mp.safi) : undefined;
+  const nlriKeys = ipv4FieldKeys(msg, 'nlri');
   if (withdrawAll) {
-    if (msg.nlri.length > 0) appendAll(entry(out, 'ipv4-unicast').withdraw, msg.nlri);
-    if (mp && mpFamily && mp.nlri.length > 0) appendAll(entry(out, mpFamily).withdraw, mp.nlri);
-    return withWireKeys(out, msg);
+    if (prefixCount(msg, 'nlri') > 0) add(entry(out, 'ipv4-unicast'), 'withdraw', () => msg.nlri, nlriKeys);
+    if (mp && mpFamily && mp.nlri.length > 0) add(entry(out, mpFamily), 'withdraw', () => mp.nlri, undefined);
+    return out;
   }
 
-  if (msg.nlri.length > 0) {
+  if (prefixCount(msg, 'nlri') > 0) {
     const { mpReach: _r, mpUnreach: _u, ...rest } = a;
     const r = entry(out, 'ipv4-unicast');
     r.attributes = internAttrs(rest);
-    appendAll(r.announce, msg.nlri);
+    add(r, 'announce', () => msg.nlri, nlriKeys);
   }
   if (mp && mpFamily && mp.nlri.length > 0) {
     // The RIB keeps one next hop per path: the global address (RFC 2545 §3), or the link-local one when a peer
@@ -108,26 +123,7 @@ export function updateToRoutes(msg: UpdateMessage, receiver?: Receiver): FamilyR
     const r = entry(out, mpFamily);
     const nextHop = mp.nextHops[0] === '::' && mp.nextHops[1] ? mp.nextHops[1] : mp.nextHops[0];
     r.attributes = internAttrs({ ...rest, nextHop });
-    appendAll(r.announce, mp.nlri);
-  }
-  return withWireKeys(out, msg);
-}
-
-/**
- * Attaches the codec's wire keys to the IPv4 lists that are exactly a decoded field: the classic withdrawn routes
- * or NLRI, which come first in their list (an IPv4 MP_REACH/MP_UNREACH, or treat-as-withdraw, would add more).
- */
-function withWireKeys(out: FamilyRoutes[], msg: UpdateMessage): FamilyRoutes[] {
-  for (const r of out) {
-    if (r.family !== 'ipv4-unicast') continue;
-    if (r.withdraw.length > 0 && r.withdraw.length === msg.withdrawn.length) {
-      const keys = ipv4WireKeys(msg.withdrawn);
-      if (keys) r.withdrawKeys = keys;
-    }
-    if (r.announce.length > 0 && r.announce.length === msg.nlri.length) {
-      const keys = ipv4WireKeys(msg.nlri);
-      if (keys) r.announceKeys = keys;
-    }
+    add(r, 'announce', () => mp.nlri, undefined);
   }
   return out;
 }

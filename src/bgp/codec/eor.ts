@@ -3,6 +3,7 @@
 
 import type { Family, PathAttributes, UpdateMessage } from '../types';
 import { AFI_IPV4, AFI_IPV6, SAFI_UNICAST } from '../types';
+import { prefixCount } from './nlri';
 
 /**
  * The decoder's verdict per decoded message, taken from the wire: a decoded UPDATE whose only attribute was
@@ -25,7 +26,7 @@ function mpFamily(afi: number, safi: number): Family | null {
  */
 export function wireEndOfRib(length: number, msg: UpdateMessage, attributeCount: number, clean: boolean): Family | null {
   if (length === 23) return 'ipv4-unicast';
-  if (!clean || attributeCount !== 1 || msg.withdrawn.length > 0 || msg.nlri.length > 0) return null;
+  if (!clean || attributeCount !== 1 || prefixCount(msg, 'withdrawn') > 0 || prefixCount(msg, 'nlri') > 0) return null;
   const u = msg.attributes.mpUnreach;
   if (!u || u.withdrawn.length > 0) return null;
   return mpFamily(u.afi, u.safi);

@@ -28,14 +28,87 @@ function lastOctetMask(len: number): number {
 
 /**
  * The wire key of each decoded IPv4 prefix list, in the list's order: address * 64 + length, host bits cleared.
- * The RIB's prefix tables take these instead of parsing the text back (PrefixTable's primeIpv4Key). Held beside
- * the list, not in it, so decoded messages stay plain data; lists built in memory have none.
+ * The RIB's tables take the keys instead of the text. Kept beside the list, not in it, so decoded messages stay plain
+ * data; lists built in memory have none.
  */
-const wireKeys = new WeakMap<readonly Prefix[], number[]>();
+const wireKeys = new WeakMap<readonly Prefix[], readonly number[]>();
 
 /** The wire keys of a decoded IPv4 prefix list (see wireKeys), or undefined for a list the decoder did not make. */
 export function ipv4WireKeys(list: readonly Prefix[]): readonly number[] | undefined {
-  return wireKeys.get(list);
+  const keys = wireKeys.get(list);
+  // A list changed after decoding no longer matches its keys.
+  return keys !== undefined && keys.length === list.length ? keys : undefined;
+}
+
+/** Per object, its IPv4 prefix fields still held as wire keys only (see lazyIpv4Prefixes). */
+const lazyFields = new WeakMap<object, Map<string, readonly number[]>>();
+
+/**
+ * Makes obj[field] the IPv4 prefixes of `keys`, formatted as text only when the field is first read: a full table
+ * goes into the RIB by its keys (ipv4FieldKeys), and most of its prefixes are never needed as text. The field reads
+ * and compares as a plain array (it is one once read; assigning it replaces it and forgets the keys).
+ */
+export function lazyIpv4Prefixes<T extends object>(obj: T, field: keyof T & string, keys: readonly number[]): void {
+  let fields = lazyFields.get(obj);
+  if (!fields) lazyFields.set(obj, (fields = new Map()));
+  fields.set(field, keys);
+  const settle = (value: unknown): void => {
+    fields.delete(field);
+    Object.defineProperty(obj, field, { value, writable: true, enumerable: true, configurable: true });
+  };
+  Object.defineProperty(obj, field, {
+    enumerable: true,
+    configurable: true,
+    get(): Prefix[] {
+      const list = new Array<Prefix>(keys.length);
+      for (let i = 0; i < keys.length; i++) list[i] = ipv4KeyString(keys[i]);
+      settle(list);
+      wireKeys.set(list, keys);
+      return list;
+    },
+    set: settle,
+  });
+}
+
+/** The wire keys of obj[field] when it is an IPv4 prefix list the decoder made (read as text or not); else undefined. */
+export function ipv4FieldKeys<T extends object>(obj: T, field: keyof T & string): readonly number[] | undefined {
+  const lazy = lazyFields.get(obj)?.get(field);
+  if (lazy !== undefined) return lazy;
+  const list = obj[field];
+  return Array.isArray(list) ? ipv4WireKeys(list as Prefix[]) : undefined;
+}
+
+/** How many prefixes obj[field] holds, without formatting a lazy list. */
+export function prefixCount<T extends object>(obj: T, field: keyof T & string): number {
+  const lazy = lazyFields.get(obj)?.get(field);
+  return lazy !== undefined ? lazy.length : (obj[field] as readonly unknown[]).length;
+}
+
+/** The canonical text of an IPv4 wire key (address * 64 + length). */
+export function ipv4KeyString(key: number): Prefix {
+  const len = key % 64;
+  const a = (key - len) / 64;
+  return DEC_DOT[a >>> 24] + DEC_DOT[(a >>> 16) & 0xff] + DEC_DOT[(a >>> 8) & 0xff] + DEC_SLASH[a & 0xff] + len;
+}
+
+/**
+ * Reads the IPv4 <length, prefix> tuples of b[start, end) as wire keys (address * 64 + length, bits past the length
+ * cleared: RFC 4271 §4.3); returns an error text for a malformed field, else null.
+ */
+export function decodeIpv4Keys(b: Uint8Array, start: number, end: number, keys: number[]): string | null {
+  let p = start;
+  while (p < end) {
+    const len = b[p];
+    if (len > 32) return `prefix length ${len} exceeds 32`;
+    const n = (len + 7) >> 3;
+    if (p + 1 + n > end) return `prefix of length ${len} overruns the field`;
+    let a = 0;
+    for (let i = 0; i < 4; i++) a = a * 256 + (i < n ? b[p + 1 + i] : 0);
+    if (len & 7) a -= a % 2 ** (32 - len);
+    keys.push(a * 64 + len);
+    p += 1 + n;
+  }
+  return null;
 }
 
 /** The key of the prefix ipv4PrefixString() made last (address * 64 + length, host bits clear). */

@@ -2,14 +2,14 @@
 // NLRI; missing attributes (RFC 7606 §3 d, RFC 4760 §3), §5.2 escalation, the End-of-RIB verdict (RFC 4724 §2).
 
 import { BgpMessageError, UpdateSubcode } from '../errors';
-import type { CodecContext, Prefix, UpdateMessage } from '../types';
+import type { CodecContext, UpdateMessage } from '../types';
 import { AFI_IPV4, HEADER_LENGTH } from '../types';
 import { EncodeError, putU16, u16 } from './bytes';
 import { decodeAttributes, type DecodedAttributes } from './attr-decode';
 import { recordEndOfRibVerdict, wireEndOfRib } from './eor';
 import { encodeAttributes } from './attr-encode';
 import { allocMessage, maxMessageLength, TYPE_UPDATE } from './header';
-import { decodePrefixes, encodePrefixes } from './nlri';
+import { decodeIpv4Keys, encodePrefixes, lazyIpv4Prefixes } from './nlri';
 
 // +-----------------------------------------------------+
 // |   Withdrawn Routes Length (2 octets)                |
@@ -35,8 +35,9 @@ export function decodeUpdate(b: Uint8Array, length: number, ctx: CodecContext): 
   if (p + wlen + 2 > length) {
     throw new BgpMessageError(3, UpdateSubcode.MalformedAttributeList, `withdrawn routes length ${wlen} exceeds the message`, undefined, 'RFC 7606 §3 a');
   }
-  const withdrawn: Prefix[] = [];
-  const werr = decodePrefixes(b, p, p + wlen, AFI_IPV4, withdrawn);
+  // Both IPv4 fields are read as wire keys; their text is made only if someone reads it (lazyIpv4Prefixes).
+  const withdrawn: number[] = [];
+  const werr = decodeIpv4Keys(b, p, p + wlen, withdrawn);
   if (werr) throw invalidNetwork('withdrawn routes', werr, 'RFC 7606 §3 i, §5.3');
   p += wlen;
   const alen = u16(b, p);
@@ -44,8 +45,8 @@ export function decodeUpdate(b: Uint8Array, length: number, ctx: CodecContext): 
   if (p + alen > length) {
     throw new BgpMessageError(3, UpdateSubcode.MalformedAttributeList, `total path attribute length ${alen} exceeds the message`, undefined, 'RFC 7606 §3 a');
   }
-  const nlri: Prefix[] = [];
-  const nerr = decodePrefixes(b, p + alen, length, AFI_IPV4, nlri);
+  const nlri: number[] = [];
+  const nerr = decodeIpv4Keys(b, p + alen, length, nlri);
   if (nerr) throw invalidNetwork('NLRI', nerr, 'RFC 7606 §5.3');
 
   let decoded: DecodedAttributes | null = null;
@@ -84,7 +85,9 @@ export function decodeUpdate(b: Uint8Array, length: number, ctx: CodecContext): 
     }
   }
 
-  const msg: UpdateMessage = { type: 'update', withdrawn, attributes, nlri };
+  const msg: UpdateMessage = { type: 'update', withdrawn: [], attributes, nlri: [] };
+  if (withdrawn.length > 0) lazyIpv4Prefixes(msg, 'withdrawn', withdrawn);
+  if (nlri.length > 0) lazyIpv4Prefixes(msg, 'nlri', nlri);
   if (soft.length > 0) msg.softErrors = soft;
   recordEndOfRibVerdict(msg, wireEndOfRib(length, msg, decoded ? decoded.count : 0, soft.length === 0));
   return msg;
