@@ -2,7 +2,7 @@
 // for any sequence of inserts, updates and deletes, IPv4 and IPv6, across growth, shrinking and id reuse.
 
 import fc from 'fast-check';
-import { PrefixTable } from '../../../src/bgp/prefix-table';
+import { formatIpv4Key, PrefixTable } from '../../../src/bgp/prefix-table';
 
 describe('PrefixTable', () => {
   it('maps canonical IPv4 and IPv6 prefixes to zeroed columns and gives the strings back', () => {
@@ -100,4 +100,28 @@ describe('PrefixTable', () => {
       { numRuns: 300 },
     );
   });
+});
+
+test('an IPv4 prefix given as its wire key is the entry its text is', () => {
+  fc.assert(
+    fc.property(fc.uniqueArray(fc.tuple(fc.integer({ min: 0, max: 0xffffffff }), fc.integer({ min: 0, max: 32 })), { maxLength: 60 }), fc.boolean(), (items, byKeyFirst) => {
+      const t = new PrefixTable(1);
+      const texts = items.map(([a, len]) => formatIpv4Key((len === 0 ? 0 : ((a >>> (32 - len)) << (32 - len)) >>> 0) * 64 + len));
+      const keys = texts.map((p) => {
+        const [addr, len] = p.split('/');
+        return addr.split('.').reduce((x, o) => x * 256 + Number(o), 0) * 64 + Number(len);
+      });
+      for (let i = 0; i < texts.length; i++) {
+        const id = byKeyFirst ? t.insert(keys[i]) : t.insert(texts[i]);
+        expect(byKeyFirst ? t.insert(texts[i]) : t.insert(keys[i])).toBe(id);
+        expect(t.find(keys[i])).toBe(id);
+        expect(t.prefixOf(id)).toBe(texts[i]);
+        expect(t.ipv4Key(id)).toBe(keys[i]);
+      }
+      expect(t.size).toBe(new Set(texts).size);
+      for (let i = 0; i < keys.length; i++) expect(t.delete(keys[i])).toBe(i === texts.indexOf(texts[i]));
+      expect(t.size).toBe(0);
+    }),
+    { numRuns: 500 },
+  );
 });

@@ -1,6 +1,7 @@
 // Import policy: LOCAL_PREF, loop detection, default and own-prefix refusal, filters, graceful shutdown,
 // and max-prefix through the Adj-RIB-In.
 
+import fc from 'fast-check';
 import { AsPathSegmentType } from '../../../src/bgp/types';
 import type { NeighborPolicyConfig, RouterPolicyConfig } from '../../../src/policy/config';
 import { ImportPolicy, REFUSED_DEFAULT, REFUSED_NOT_ALLOWED } from '../../../src/policy/import';
@@ -83,5 +84,35 @@ describe('ImportPolicy', () => {
     expect(adj.apply({ family: 'ipv4-unicast', attributes: attrs(), announce: ['10.1.0.0/16', '10.8.0.0/16'], withdraw: [] })).toBeUndefined();
     const s = adj.apply({ family: 'ipv4-unicast', attributes: attrs(), announce: ['10.7.0.0/16'], withdraw: [] });
     expect(s?.kind).toBe('max-prefix-exceeded');
+  });
+});
+
+describe('ImportPolicy on wire keys', () => {
+  it('gives every IPv4 prefix, as its key, the verdict its text gets (filters, default, own prefixes)', () => {
+    const text = (a: number, len: number) => {
+      const m = len === 0 ? 0 : (a >>> (32 - len)) << (32 - len) >>> 0;
+      return `${m >>> 24}.${(m >>> 16) & 255}.${(m >>> 8) & 255}.${m & 255}/${len}`;
+    };
+    const key = (p: string) => {
+      const [addr, len] = p.split('/');
+      return addr.split('.').reduce((x, o) => x * 256 + Number(o), 0) * 64 + Number(len);
+    };
+    const configs: NeighborPolicyConfig[] = [
+      isp(),
+      isp({ import: { allow: ['10.0.0.0/8 le 24', '192.0.2.0/24'], deny: ['10.66.0.0/16 le 32'] } }),
+      isp({ import: { allow: ['0.0.0.0/0 le 32'], allowDefault: true } }),
+      isp({ import: { allowOwn: true, deny: ['10.1.0.0/16 ge 20'] } }),
+    ];
+    // Addresses near the configured ones, so every branch is met.
+    const arbAddr = fc.oneof(fc.constantFrom(0x0a010000, 0x0a420000, 0xc0000200, 0x0a000000, 0), fc.integer({ min: 0, max: 0xffffffff }));
+    fc.assert(
+      fc.property(fc.nat({ max: configs.length - 1 }), arbAddr, fc.integer({ min: 0, max: 32 }), fc.boolean(), (c, a, len, lp) => {
+        const policy = new ImportPolicy(configs[c]!, router);
+        const set = lp ? internAttrs({ ...attrs([65100]), localPref: 300 }) : attrs([65100]);
+        const p = text(a, len);
+        expect(policy.importIpv4Key(key(p), set)).toBe(policy.importRoute(p, set));
+      }),
+      { numRuns: 5000 },
+    );
   });
 });

@@ -2,7 +2,10 @@
 // encode back to the same octets, for any prefix: lengths 0..32 / 0..128, stray bits past the length.
 
 import * as fc from 'fast-check';
-import { decodePrefixes, encodePrefixes, ipv4PrefixString, ipv4WireKeys, ipv6PrefixString } from '../../../../src/bgp/codec/nlri';
+import { decodeMessage, encodeMessage } from '../../../../src/bgp/codec';
+import { decodeIpv4Keys, decodePrefixes, encodePrefixes, ipv4FieldKeys, ipv4KeyString, ipv4PrefixString, ipv4WireKeys, ipv6PrefixString, prefixCount } from '../../../../src/bgp/codec/nlri';
+import type { UpdateMessage } from '../../../../src/bgp/types';
+import { DEFAULT_CODEC_CONTEXT as CTX } from '../../../../src/bgp/types';
 import { PrefixTable, primeIpv4Key } from '../../../../src/bgp/prefix-table';
 import { formatIpv4, formatIpv6, prefixFromWire } from '../../../../src/bgp/prefix';
 
@@ -124,4 +127,58 @@ test('syntax errors are reported, not thrown', () => {
   expect(decodePrefixes(Uint8Array.of(33, 1, 2, 3, 4, 5), 0, 6, 1, out)).toMatch(/exceeds 32/);
   expect(decodePrefixes(Uint8Array.of(129), 0, 1, 2, out)).toMatch(/exceeds 128/);
   expect(decodePrefixes(Uint8Array.of(24, 10, 1), 0, 3, 1, out)).toMatch(/overruns/);
+});
+
+test('IPv4 fields read as keys give the keys and errors of the text decoder, stray bits past the length included', () => {
+  const item = fc.tuple(fc.uint8Array({ minLength: 4, maxLength: 4 }), fc.integer({ min: 0, max: 34 }));
+  fc.assert(
+    fc.property(fc.array(item, { maxLength: 30 }), fc.nat({ max: 3 }), (items, cut) => {
+      // Lengths 33 and 34 are malformed; a cut end makes the last prefix overrun the field.
+      const wire = Uint8Array.from(items.flatMap(([b, len]) => [len, ...b.subarray(0, Math.min(4, (len + 7) >> 3))]));
+      const end = Math.max(0, wire.length - cut);
+      const text: string[] = [];
+      const keys: number[] = [];
+      const textErr = decodePrefixes(wire, 0, end, 1, text);
+      expect(decodeIpv4Keys(wire, 0, end, keys)).toBe(textErr);
+      if (textErr === null) {
+        expect(keys).toEqual(text.map(keyOfText));
+        expect(keys.map(ipv4KeyString)).toEqual(text);
+      }
+    }),
+    { numRuns: 3000 },
+  );
+});
+
+describe('a decoded UPDATE keeps its IPv4 fields as keys until they are read', () => {
+  const update = () =>
+    decodeMessage(
+      encodeMessage({ type: 'update', withdrawn: ['10.9.0.0/16'], attributes: { origin: 0, asPath: [], nextHop: '192.0.2.1' }, nlri: ['10.1.0.0/16', '0.0.0.0/0', '203.0.113.128/25'] }, CTX),
+      CTX,
+    ) as UpdateMessage;
+
+  it('gives the keys and counts without making text, and reads, compares and serializes as plain lists', () => {
+    const msg = update();
+    expect(ipv4FieldKeys(msg, 'nlri')).toEqual(['10.1.0.0/16', '0.0.0.0/0', '203.0.113.128/25'].map(keyOfText));
+    expect(prefixCount(msg, 'nlri')).toBe(3);
+    expect(prefixCount(msg, 'withdrawn')).toBe(1);
+    expect(Object.keys(msg)).toEqual(['type', 'withdrawn', 'attributes', 'nlri']);
+    expect(msg).toEqual({ type: 'update', withdrawn: ['10.9.0.0/16'], attributes: { origin: 0, asPath: [], nextHop: '192.0.2.1' }, nlri: ['10.1.0.0/16', '0.0.0.0/0', '203.0.113.128/25'] });
+    expect(JSON.parse(JSON.stringify(update())).nlri).toEqual(['10.1.0.0/16', '0.0.0.0/0', '203.0.113.128/25']);
+    expect({ ...update() }.withdrawn).toEqual(['10.9.0.0/16']);
+    // Read once, it is a plain array; its keys still come with it.
+    expect(Array.isArray(msg.nlri)).toBe(true);
+    expect(msg.nlri).toBe(msg.nlri);
+    expect(ipv4FieldKeys(msg, 'nlri')).toEqual(['10.1.0.0/16', '0.0.0.0/0', '203.0.113.128/25'].map(keyOfText));
+  });
+
+  it('forgets the keys when the field is replaced or changed', () => {
+    const msg = update();
+    msg.nlri = ['192.0.2.0/24'];
+    expect(ipv4FieldKeys(msg, 'nlri')).toBeUndefined();
+    expect(prefixCount(msg, 'nlri')).toBe(1);
+    const other = update();
+    other.withdrawn.push('10.10.0.0/16');
+    expect(ipv4FieldKeys(other, 'withdrawn')).toBeUndefined();
+    expect(prefixCount(other, 'withdrawn')).toBe(2);
+  });
 });
