@@ -15,16 +15,20 @@ const MARKED = 2;
 
 /**
  * The entries of one family: keys (1 word for IPv4, 4 for IPv6, plus the length), the int32 columns, and an
- * open-addressing index (linear probing) from key to entry id. Entry ids are stable while the entry lives
- * (growth copies the arrays, it does not renumber); deleted ids are reused, newest first.
+ * open-addressing index (linear probing) from key to entry id. Each index slot holds the entry id and the key's full
+ * hash side by side: a probe passes other keys without reading their entries (a cache miss each in a big table),
+ * and a rebuild moves slots without hashing keys again. Entry ids are stable while the entry lives (growth copies
+ * the arrays, it does not renumber); deleted ids are reused, newest first.
  */
 class FamilyStore {
   keys: Uint32Array;
   lens: Uint8Array;
   /** Column c of entry e at cols[e * ncols + c]. */
   cols: Int32Array;
-  /** Entry id per index slot, or EMPTY / DELETED. */
+  /** Per slot s: index[2s] the entry id, or EMPTY / DELETED; index[2s + 1] the hash of its key. */
   index: Int32Array;
+  /** Slots in the index (a power of two). */
+  slots: number;
   /** Entries ever allocated (the high-water mark); ids below it are live unless on the free list. */
   used = 0;
   live = 0;
@@ -42,7 +46,8 @@ class FamilyStore {
     this.lens = new Uint8Array(16);
     this.cols = new Int32Array(16 * ncols);
     this.flags = new Uint8Array(16);
-    this.index = new Int32Array(32).fill(EMPTY);
+    this.slots = 16;
+    this.index = emptyIndex(16);
   }
 
   hash(k: Uint32Array, ko: number, len: number): number {
@@ -63,27 +68,31 @@ class FamilyStore {
   }
 
   find(k: Uint32Array, ko: number, len: number): number {
-    const mask = this.index.length - 1;
-    for (let s = this.hash(k, ko, len) & mask; ; s = (s + 1) & mask) {
-      const e = this.index[s];
+    const mask = this.slots - 1;
+    const index = this.index;
+    const h = this.hash(k, ko, len);
+    for (let s = h & mask; ; s = (s + 1) & mask) {
+      const e = index[2 * s];
       if (e === EMPTY) return -1;
-      if (e >= 0 && this.equals(e, k, ko, len)) return e;
+      if (e >= 0 && index[2 * s + 1] === h && this.equals(e, k, ko, len)) return e;
     }
   }
 
   /** The entry for the key, created (columns zero) when absent. */
   insert(k: Uint32Array, ko: number, len: number): number {
-    if ((this.occupied + 1) * 4 > this.index.length * 3) this.rebuildIndex(this.live + 1);
+    if ((this.occupied + 1) * 4 > this.slots * 3) this.rebuildIndex(this.live + 1);
     // One probe: stop at the key, or at an empty slot (the key is absent: take the first tombstone seen, if any).
-    const mask = this.index.length - 1;
+    const mask = this.slots - 1;
+    const index = this.index;
+    const h = this.hash(k, ko, len);
     let tomb = -1;
-    let s = this.hash(k, ko, len) & mask;
+    let s = h & mask;
     for (;;) {
-      const x = this.index[s];
+      const x = index[2 * s];
       if (x === EMPTY) break;
       if (x === DELETED) {
         if (tomb < 0) tomb = s;
-      } else if (this.equals(x, k, ko, len)) {
+      } else if (index[2 * s + 1] === h && this.equals(x, k, ko, len)) {
         return x;
       }
       s = (s + 1) & mask;
@@ -97,19 +106,21 @@ class FamilyStore {
     for (let c = 0; c < this.ncols; c++) this.cols[c0 + c] = 0;
     if (tomb >= 0) s = tomb;
     else this.occupied++;
-    this.index[s] = e;
+    index[2 * s] = e;
+    index[2 * s + 1] = h;
     this.live++;
     return e;
   }
 
   remove(e: number): void {
     const w = this.words;
-    const mask = this.index.length - 1;
+    const mask = this.slots - 1;
+    const index = this.index;
     for (let s = this.hash(this.keys, e * w, this.lens[e]) & mask; ; s = (s + 1) & mask) {
-      const x = this.index[s];
+      const x = index[2 * s];
       if (x === EMPTY) throw new Error(`prefix table: entry ${e} missing from its index`);
       if (x === e) {
-        this.index[s] = DELETED;
+        index[2 * s] = DELETED;
         break;
       }
     }
@@ -118,7 +129,7 @@ class FamilyStore {
     this.live--;
     // Shrink the index (and drop tombstones) when it is mostly empty, so a table that held a million routes once
     // does not keep its largest index forever.
-    if (this.index.length > 64 && this.live * 8 < this.index.length) this.rebuildIndex(this.live);
+    if (this.slots > 64 && this.live * 8 < this.slots) this.rebuildIndex(this.live);
   }
 
   clear(): void {
@@ -126,7 +137,8 @@ class FamilyStore {
     this.lens = new Uint8Array(16);
     this.cols = new Int32Array(16 * this.ncols);
     this.flags = new Uint8Array(16);
-    this.index = new Int32Array(32).fill(EMPTY);
+    this.slots = 16;
+    this.index = emptyIndex(16);
     this.used = this.live = this.occupied = 0;
     this.free = [];
   }
@@ -146,22 +158,33 @@ class FamilyStore {
     return this.used++;
   }
 
-  /** A fresh index for `n` entries at most 3/8 full (tombstones gone). */
+  /** A fresh index for `n` entries at most half full (tombstones gone); slots move with their hash, keys are not read. */
   private rebuildIndex(n: number): void {
-    let size = 32;
-    while (size * 3 < n * 8) size *= 2;
-    const index = new Int32Array(size).fill(EMPTY);
+    let size = 16;
+    while (size < n * 2) size *= 2;
+    const index = emptyIndex(size);
     const mask = size - 1;
-    const w = this.words;
-    for (let e = 0; e < this.used; e++) {
-      if (this.flags[e] & FREED) continue;
-      let s = this.hash(this.keys, e * w, this.lens[e]) & mask;
-      while (index[s] !== EMPTY) s = (s + 1) & mask;
-      index[s] = e;
+    const old = this.index;
+    for (let t = 0; t < this.slots; t++) {
+      const e = old[2 * t];
+      if (e < 0) continue;
+      const h = old[2 * t + 1];
+      let s = h & mask;
+      while (index[2 * s] !== EMPTY) s = (s + 1) & mask;
+      index[2 * s] = e;
+      index[2 * s + 1] = h;
     }
     this.index = index;
+    this.slots = size;
     this.occupied = this.live;
   }
+}
+
+/** An index of `slots` empty slots (two int32 each: entry id, hash). */
+function emptyIndex(slots: number): Int32Array {
+  const index = new Int32Array(2 * slots);
+  for (let s = 0; s < 2 * slots; s += 2) index[s] = EMPTY;
+  return index;
 }
 
 function grow32(a: Uint32Array, n: number): Uint32Array {

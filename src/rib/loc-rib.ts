@@ -180,8 +180,20 @@ class EntryRegistry {
     return this.objs.length - 1 - this.freeIds.length;
   }
 
+  /** The last path() answer: an UPDATE's prefixes all come from one peer with one set (no Map lookups for them). */
+  private lastPeer: Peer | undefined;
+  private lastAttrs: RouteAttrs | undefined;
+  private lastPath = 0;
+
   /** The id of the interned path (peer, attrs); a new one starts with no reference. */
   path(peer: Peer, attrs: RouteAttrs): number {
+    if (peer === this.lastPeer && attrs === this.lastAttrs) return this.lastPath;
+    this.lastPeer = peer;
+    this.lastAttrs = attrs;
+    return (this.lastPath = this.lookupPath(peer, attrs));
+  }
+
+  private lookupPath(peer: Peer, attrs: RouteAttrs): number {
     let byAttrs = this.pathIds.get(peer);
     if (!byAttrs) this.pathIds.set(peer, (byAttrs = new Map()));
     const id = byAttrs.get(attrs);
@@ -220,6 +232,7 @@ class EntryRegistry {
     if (id === 0 || --this.refs[id] > 0) return;
     const e = this.objs[id]!;
     if (e instanceof Path) {
+      if (id === this.lastPath) this.lastPeer = this.lastAttrs = undefined;
       const byAttrs = this.pathIds.get(e.peer)!;
       byAttrs.delete(e.attrs);
       if (byAttrs.size === 0) this.pathIds.delete(e.peer);
