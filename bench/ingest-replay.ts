@@ -1,0 +1,40 @@
+// Benchmark: the daemon's import path in-process, without sockets: N IPv4 /24s packed into UPDATEs as the feeder sends
+// them, then decoded, split, run through import policy into the Adj-RIB-In and Loc-RIB, drained every 20 UPDATEs.
+// Prints the fastest and median of 7 rounds. Not a test; for profiling (`node --cpu-prof`), not a comparison.
+//
+//   npx tsx bench/ingest-replay.ts [N=1000000]
+
+import { decodeMessage, packUpdates } from '../src/bgp/codec';
+import type { CodecContext, UpdateMessage } from '../src/bgp/types';
+import { ImportPolicy } from '../src/policy/import';
+import { AdjRibIn } from '../src/rib/adj-rib-in';
+import { LocRib } from '../src/rib/loc-rib';
+import { makeLocalPeer, makePeer } from '../src/rib/path';
+import { updateToRoutes } from '../src/rib/update';
+import { nthPrefix } from './feeder';
+
+const N = Number(process.argv[2] ?? 1_000_000);
+const ctx: CodecContext = { fourOctetAs: true, extendedMessage: false, ebgp: true };
+const prefixes = Array.from({ length: N }, (_, i) => nthPrefix(i));
+const updates = packUpdates(
+  { family: 'ipv4-unicast', attributes: { origin: 0, asPath: [{ type: 2, asns: [65100] }], nextHop: '10.0.0.1' }, announce: prefixes, withdraw: [] },
+  ctx,
+);
+const ms: number[] = [];
+for (let round = 0; round < 7; round++) {
+  const rib = new LocRib(makeLocalPeer(65200, '10.0.0.2'));
+  const peer = makePeer({ key: 'src', address: '10.0.0.1', asn: 65100, routerId: '10.0.0.1', ebgp: true });
+  const policy = new ImportPolicy({ name: 'src', remoteAsn: 65100, import: { allow: ['0.0.0.0/0 le 32'], maxPrefixes: 2 * N } }, { asn: 65200, originate: [] });
+  const adj = new AdjRibIn(peer, rib, policy);
+  const t0 = performance.now();
+  let i = 0;
+  for (const u of updates) {
+    adj.applyAll(updateToRoutes(decodeMessage(u, ctx) as UpdateMessage, { routerId: '10.0.0.2' }));
+    if (++i % 20 === 0) rib.drainChanges();
+  }
+  rib.drainChanges();
+  ms.push(performance.now() - t0);
+  if (rib.size !== N) throw new Error(`Loc-RIB holds ${rib.size} of ${N}`);
+}
+ms.sort((a, b) => a - b);
+console.log(`${N} prefixes in ${updates.length} UPDATEs: fastest ${ms[0].toFixed(0)} ms, median ${ms[3].toFixed(0)} ms (${((ms[3] * 1000) / N).toFixed(2)} us a prefix)`);
