@@ -191,6 +191,14 @@ export function rssMb(pids: number[]): number {
   return Math.round(kb / 1024);
 }
 
+function readComm(pid: number): string {
+  try {
+    return readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
+  } catch {
+    return String(pid);
+  }
+}
+
 /**
  * Proportional set size (smaps_rollup Pss): each shared page divided among the processes mapping it. The fair sum
  * for a design of several processes running one binary (bgpfo's daemon, BFD child and its warm standby share the
@@ -317,9 +325,19 @@ async function runCase(learner: Learner, n: number, ms: number, mult: number, ru
       // BFD at its fast rate on both links (it starts slow and speeds up after Up), nothing else in flight.
       await new Promise((r) => setTimeout(r, 2000));
       if (run === 0) {
+        // Once memory has settled, as bgp-ingest.ts reads it: bgpfo gives a burst's memory back about 2 s after it,
+        // the C daemons as they go. Three samples a second apart within 1 MB, 15 s at most.
         const pids = await pidsOf(lrn, comms);
-        rss = rssMb(pids);
+        const samples: number[] = [];
+        for (let i = 0; i < 15; i++) {
+          samples.push(rssMb(pids));
+          const last = samples.slice(-3);
+          if (last.length === 3 && Math.max(...last) - Math.min(...last) <= 1) break;
+          await new Promise((r) => setTimeout(r, 1000));
+        }
+        rss = samples[samples.length - 1];
         pss = pssMb(pids);
+        console.log(`  ${learner} memory by process (RSS / PSS MB): ${pids.map((p) => `${readComm(p)} ${rssMb([p])} / ${pssMb([p])}`).join(', ')}`);
       }
       const s = await measure(lrn, n, proto);
       if (!s) {
