@@ -108,9 +108,9 @@ export function registerLabCommands(program: Command, io: CliIo): void {
       // A word that is no file is a lab name (a lab up by that name, or a bare word): its topology file may be gone.
       const byName = arg !== undefined && !o.name && !existsSync(arg) && (listLabs(env).includes(arg) || !/[/.]/.test(arg));
       const file = byName ? undefined : arg;
-      if (byName) o.name = arg;
-      const plan = file ? loadLabPlan(file, { name: o.name }) : undefined;
-      const name = o.name ?? plan!.lab;
+      const given = byName ? arg : o.name;
+      const plan = file ? loadLabPlan(file, { name: given }) : undefined;
+      const name = given ?? plan!.lab;
       const r = await labDown(name, { plan, env });
       io.out(r.found ? `lab ${name} removed: ${r.processes} processes stopped, ${r.namespaces.length} namespaces deleted, ${r.files.length} files/directories removed\n` : `lab ${name} is not up; nothing to remove\n`);
     });

@@ -64,16 +64,26 @@ export interface CounterSample {
 }
 
 /** The on-prem routers and their tunnel interfaces. */
-export function tunnelRouters(plan: Plan): { ns: string; node: string; ifnames: string[] }[] {
-  return plan.nodes
-    .map((n) => ({ ns: n.namespace, node: n.name, ifnames: plan.tunnels.filter((t) => t.onprem.node === n.name).map((t) => t.onprem.ifname) }))
-    .filter((r) => r.ifnames.length > 0);
+export function tunnelRouters(plan: Plan): TunnelEnd[] {
+  return tunnelEnds(plan, 'onprem');
 }
 
 /** The far gateways and their tunnel interfaces: the other end of every tunnel. */
-export function tunnelFarEnds(plan: Plan): { ns: string; node: string; ifnames: string[] }[] {
+export function tunnelFarEnds(plan: Plan): TunnelEnd[] {
+  return tunnelEnds(plan, 'far');
+}
+
+/** A node with tunnel interfaces, and its namespace. */
+export interface TunnelEnd {
+  ns: string;
+  node: string;
+  ifnames: string[];
+}
+
+/** Per node that holds one side of some tunnel, that side's interfaces. */
+function tunnelEnds(plan: Plan, side: 'onprem' | 'far'): TunnelEnd[] {
   return plan.nodes
-    .map((n) => ({ ns: n.namespace, node: n.name, ifnames: plan.tunnels.filter((t) => t.far.node === n.name).map((t) => t.far.ifname) }))
+    .map((n) => ({ ns: n.namespace, node: n.name, ifnames: plan.tunnels.filter((t) => t[side].node === n.name).map((t) => t[side].ifname) }))
     .filter((r) => r.ifnames.length > 0);
 }
 
@@ -86,8 +96,8 @@ export class FlowCounterSampler {
   readonly samples: CounterSample[] = [];
   private running = false;
   private reading: Promise<void> | undefined;
-  private readonly routers: { ns: string; node: string; ifnames: string[] }[];
-  private farEnds: { ns: string; node: string; ifnames: string[] }[];
+  private readonly routers: TunnelEnd[];
+  private farEnds: TunnelEnd[];
   /** Reads of both ends of every tunnel at once (readBothEnds), in time order. */
   readonly pairs: CounterSample[] = [];
   /** Last successful read per router: a router whose namespace is busy (or powered off) keeps its last counts. */
@@ -133,16 +143,7 @@ export class FlowCounterSampler {
   async readBothEnds(): Promise<void> {
     if (!this.bothEnds) return;
     const t0 = epochMs();
-    const reads = await Promise.all(
-      [...this.routers, ...this.farEnds].map(async (r) => {
-        const res = await this.runner.run(inNetns(r.ns, ['nft', '-j', 'list', 'table', 'inet', FLOW_TABLE]), { timeoutMs: 5000 });
-        try {
-          return res.code === 0 ? parseFlowCounters(res.stdout) : undefined;
-        } catch {
-          return undefined;
-        }
-      }),
-    );
+    const reads = await Promise.all([...this.routers, ...this.farEnds].map((r) => this.readRouter(r).catch(() => undefined)));
     if (reads.some((m) => m === undefined)) return;
     const counts = new Map<string, number>();
     for (const m of reads) for (const [k, v] of m!) counts.set(k, v);
@@ -154,10 +155,8 @@ export class FlowCounterSampler {
     let failed = false;
     await Promise.all(
       this.routers.map(async (r) => {
-        const res = await this.runner.run(inNetns(r.ns, ['nft', '-j', 'list', 'table', 'inet', FLOW_TABLE]), { timeoutMs: 5000 });
         try {
-          if (res.code !== 0) throw new Error(res.stderr);
-          this.last.set(r.node, parseFlowCounters(res.stdout));
+          this.last.set(r.node, await this.readRouter(r));
         } catch {
           failed = true;
           this.errors++;
@@ -170,6 +169,13 @@ export class FlowCounterSampler {
     // A sample with one router's counters missing would show its tunnels empty for an interval: keep only whole ones.
     if (!failed) this.samples.push(sample);
     return sample;
+  }
+
+  /** One node's counters; throws when nft fails or its answer does not parse. */
+  private async readRouter(r: TunnelEnd): Promise<Map<string, number>> {
+    const res = await this.runner.run(inNetns(r.ns, ['nft', '-j', 'list', 'table', 'inet', FLOW_TABLE]), { timeoutMs: 5000 });
+    if (res.code !== 0) throw new Error(res.stderr);
+    return parseFlowCounters(res.stdout);
   }
 
   /** Reads every interval (never two reads at once). */
