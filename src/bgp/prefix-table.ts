@@ -3,7 +3,7 @@
 
 import type { Prefix } from './types';
 import { formatIpv6, parseIpv6 } from './prefix';
-import { ipv4KeyString } from './codec/nlri';
+import { ipv4KeyString, keyAddress, keyLength } from './codec/nlri';
 
 /** Entry ids of IPv6 prefixes carry this bit; IPv4 ids are below it. */
 const V6 = 0x40000000;
@@ -207,7 +207,7 @@ export type PrefixRef = Prefix | number;
 const keyScratch = new Uint32Array(1);
 /** The address of an IPv4 wire key, in a one-word array for FamilyStore. */
 function keyWord(key: number): Uint32Array {
-  keyScratch[0] = (key - (key % 64)) / 64;
+  keyScratch[0] = keyAddress(key);
   return keyScratch;
 }
 
@@ -230,7 +230,7 @@ export class PrefixTable {
 
   /** The entry id of a prefix, or -1. */
   find(prefix: PrefixRef): number {
-    if (typeof prefix === 'number') return this.v4.find(keyWord(prefix), 0, prefix % 64);
+    if (typeof prefix === 'number') return this.v4.find(keyWord(prefix), 0, keyLength(prefix));
     const len = parse(prefix);
     if (len < 0) return -1;
     if (len < 64) return this.v4.find(parsed.key, 0, len);
@@ -244,7 +244,7 @@ export class PrefixTable {
 
   /** The entry of a prefix, created with zero columns when absent. Throws on a string that is not a prefix. */
   insert(prefix: PrefixRef): number {
-    if (typeof prefix === 'number') return this.v4.insert(keyWord(prefix), 0, prefix % 64);
+    if (typeof prefix === 'number') return this.v4.insert(keyWord(prefix), 0, keyLength(prefix));
     const len = parse(prefix);
     if (len < 0) throw new Error(`prefix table: "${prefix}" is not a prefix`);
     if (len < 64) return this.v4.insert(parsed.key, 0, len);
@@ -405,8 +405,8 @@ export function parseIpv4Key(p: string): number {
  * the codec's ipv4WireKeys() gives them), so the next lookups of that very string parse nothing.
  */
 export function primeIpv4Key(p: string, key: number): void {
-  const len = key % 64;
-  parsed.key[0] = (key - len) / 64;
+  const len = keyLength(key);
+  parsed.key[0] = keyAddress(key);
   parsed.text = p;
   parsed.len = len;
 }

@@ -4,6 +4,7 @@
 import type { Family, Prefix } from '../bgp/types';
 import { canonicalPrefix, parsePrefix, PrefixError } from '../bgp/prefix';
 import { ipv4Key, isCachedIpv4, parseIpv4Key } from '../bgp/prefix-table';
+import { keyAddress, keyLength } from '../bgp/codec/nlri';
 
 /** A filter entry as written in the config: "P", "P le N", "P ge N", "P ge N le M", or the object form. */
 export type PrefixFilterInput = string | { prefix: string; ge?: number; le?: number };
@@ -61,10 +62,9 @@ function loadCandidate(p: Prefix): Bits {
 
 /** An IPv4 wire key (address * 64 + length) into `scratch`. */
 function loadIpv4Key(key: number): Bits {
-  const len = key % 64;
   scratch.v6 = false;
-  scratch.len = len;
-  scratch.w[0] = (key - len) / 64;
+  scratch.len = keyLength(key);
+  scratch.w[0] = keyAddress(key);
   scratch.w[1] = scratch.w[2] = scratch.w[3] = 0;
   return scratch;
 }
