@@ -13,7 +13,7 @@ for pair in gcc:/usr/bin/gcc libc6-dev:/usr/include/stdio.h frr:/usr/lib/frr/bgp
   wireguard-tools:/usr/bin/wg iproute2:/usr/sbin/ip iputils-ping:/usr/bin/ping tcpdump:/usr/bin/tcpdump \
   fish:/usr/bin/fish zsh:/usr/bin/zsh stress-ng:/usr/bin/stress-ng systemd:/usr/bin/systemd-analyze prometheus:/usr/bin/prometheus curl:/usr/bin/curl; do
   pkg=${pair%%:*}; file=${pair#*:}
-  [ -x "$file" ] || need_pkgs+=("$pkg")
+  [ -e "$file" ] || need_pkgs+=("$pkg")
 done
 if ((${#need_pkgs[@]})); then
   if [ "$(id -u)" != 0 ]; then
