@@ -14,7 +14,7 @@ import type { BgpState } from '../bgp/fsm-types';
 import type { CodecContext, Family, Prefix, UpdateMessage } from '../bgp/types';
 import type { NeighborConfig } from '../config';
 import { buildNeighborPolicy, type ExportPolicy, type RouterPolicyConfig } from '../policy';
-import { AdjRibIn, AdjRibOut, makePeer, reflectionLoop, updateToRoutes, type ExportFilter, type ImportFilter, type ImportSignal, type LocRib, type Path, type Peer, type RibChange } from '../rib';
+import { AdjRibIn, AdjRibOut, makePeer, type ExportBatch, reflectionLoop, updateToRoutes, type ExportFilter, type ImportFilter, type ImportSignal, type LocRib, type Path, type Peer } from '../rib';
 import type { RouteAttrs } from '../rib/attrs';
 import type { Clock } from '../util/clock';
 import { PolicyMarks, type PolicyMark, type ReapplyResult } from './drain-marks';
@@ -422,8 +422,8 @@ export class Neighbor {
   // ---- export ------------------------------------------------------------------------------------------
 
   /** Feeds a drained batch of Loc-RIB changes through export policy into the Adj-RIB-Out. */
-  applyRibChanges(changes: readonly RibChange[]): void {
-    this.up?.adjOut.applyChanges(changes);
+  applyRibChanges(batch: ExportBatch): void {
+    this.up?.adjOut.applyBatch(batch);
   }
 
   /**

@@ -57,6 +57,30 @@ function wireAttributes(family: Family, a: RouteAttrs, self: string | undefined)
   return { ...rest, mpReach: { afi: AFI_IPV6, safi: SAFI_UNICAST, nextHops: nextHop === undefined ? [] : [nextHop], nlri: [] } };
 }
 
+/**
+ * Loc-RIB changes as every Adj-RIB-Out needs them, sorted once per batch instead of once per session: those whose
+ * best path changed (only those can change what a peer is sent), and of those the ones whose best path, before or
+ * after, is one of ours (all a session that exports only our own routes needs).
+ */
+export class ExportBatch {
+  readonly bestChanged: readonly RibChange[];
+  readonly ownTouched: readonly RibChange[];
+
+  constructor(changes: readonly RibChange[]) {
+    const changed: RibChange[] = [];
+    const own: RibChange[] = [];
+    for (const c of changes) {
+      const best = c.best;
+      const old = c.oldBest;
+      if (best === old) continue;
+      changed.push(c);
+      if (best?.peer.local || old?.peer.local) own.push(c);
+    }
+    this.bestChanged = changed;
+    this.ownTouched = own;
+  }
+}
+
 export class AdjRibOut {
   /** What the peer has: prefixes we announced and have not withdrawn since. */
   private readonly sent = new Map<Prefix, RouteAttrs>();
@@ -69,6 +93,14 @@ export class AdjRibOut {
     readonly peerKey: string,
     private exporter: ExportFilter,
   ) {}
+
+  /**
+   * Feeds a batch sorted once for every session (ExportBatch): an Adj-RIB-Out that exports only our own routes looks
+   * at the few changes that involve them, not at every change of a full table.
+   */
+  applyBatch(batch: ExportBatch): void {
+    this.applyChanges(this.exporter.exportsLearned !== false ? batch.bestChanged : batch.ownTouched);
+  }
 
   /** Feeds Loc-RIB changes through export policy. Changes that left the best path alone are skipped. */
   applyChanges(changes: readonly RibChange[]): void {

@@ -1,8 +1,9 @@
 // Adj-RIB-Out: grouping by attribute set, no re-sending of unchanged routes, withdrawals, refresh, reset.
 
+import fc from 'fast-check';
 import { AFI_IPV6, SAFI_UNICAST } from '../../../src/bgp/types';
 import type { ExportFilter } from '../../../src/rib/adj-rib-out';
-import { AdjRibOut } from '../../../src/rib/adj-rib-out';
+import { AdjRibOut, ExportBatch } from '../../../src/rib/adj-rib-out';
 import { LocRib } from '../../../src/rib/loc-rib';
 import { attrs, localPeer, peer } from './helpers';
 
@@ -193,5 +194,40 @@ describe('AdjRibOut', () => {
     expect(b.attributes.nextHop).toBeUndefined();
     expect(b.attributes.mpReach).toEqual({ afi: AFI_IPV6, safi: SAFI_UNICAST, nextHops: ['2001:db8::1'], nlri: [] });
     expect(b.announce).toEqual(['2001:db8:1::/48']);
+  });
+
+  it('a batch sorted once gives every session what filtering each change per session gave it', () => {
+    const ownOnly = (self: string): ExportFilter => ({ exportRoute: (_p, best) => (best.peer.key !== self && best.peer.local ? best.attrs : undefined), exportsLearned: false });
+    const arbOp = fc.record({
+      who: fc.constantFrom('local', 'a', 'b'),
+      prefix: fc.integer({ min: 0, max: 7 }).map((i) => `10.${i}.0.0/16`),
+      withdraw: fc.boolean(),
+      set: fc.integer({ min: 0, max: 2 }),
+    });
+    fc.assert(
+      fc.property(fc.array(fc.array(arbOp, { maxLength: 8 }), { maxLength: 6 }), (rounds) => {
+        const rib = new LocRib(localPeer);
+        const peers = { local: localPeer, a: peer({ key: 'a' }), b: peer({ key: 'b' }) };
+        const sets = [attrs([65100]), attrs([65100, 65200]), attrs([65300, 65300, 65300])];
+        const pairs = [
+          [new AdjRibOut('a', passThrough('a')), new AdjRibOut('a', passThrough('a'))],
+          [new AdjRibOut('b', ownOnly('b')), new AdjRibOut('b', ownOnly('b'))],
+        ] as const;
+        for (const ops of rounds) {
+          for (const op of ops) {
+            if (op.withdraw) rib.withdraw(peers[op.who].key, op.prefix);
+            else rib.upsert(peers[op.who], op.prefix, sets[op.set]!);
+          }
+          const changes = rib.drainChanges();
+          const batch = new ExportBatch(changes);
+          for (const [each, sorted] of pairs) {
+            each.applyChanges(changes);
+            sorted.applyBatch(batch);
+            expect(sorted.flush()).toEqual(each.flush());
+          }
+        }
+      }),
+      { numRuns: 500 },
+    );
   });
 });
