@@ -115,14 +115,17 @@ export class SpeakerEventSource {
           } else if (c.ecmp.length > 0 && p.lost.delete(c.prefix)) p.moved++;
         }
       }
-      if (!c.bestChanged) continue;
+      // Each read of best / oldBest looks the ranking up again: once each per change (a full table is a million).
+      const best = c.best;
+      const oldBest = c.oldBest;
+      if (best === oldBest) continue;
       if (!w) {
         const startedAt = this.o.clock.now();
         w = this.window = { timer: this.o.clock.setTimeout(() => this.flushWindow(), ROUTES_WINDOW_MS), startedAt, bestChanged: 0, added: 0, removed: 0, sample: [] };
       }
       w.bestChanged++;
-      if (c.oldBest === undefined) w.added++;
-      else if (c.best === undefined) w.removed++;
+      if (oldBest === undefined) w.added++;
+      else if (best === undefined) w.removed++;
       if (w.sample.length < SAMPLE) w.sample.push(c.prefix);
     }
     this.checkFailovers();
