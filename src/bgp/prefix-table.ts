@@ -305,7 +305,7 @@ export class PrefixTable {
       }
       return formatIpv6(b) + '/' + this.v6.lens[e];
     }
-    return formatIpv4Key(this.v4.keys[id] * 64 + this.v4.lens[id]);
+    return ipv4KeyString(this.v4.keys[id] * 64 + this.v4.lens[id]);
   }
 
   /**
@@ -415,9 +415,6 @@ export function primeIpv4Key(p: string, key: number): void {
 export function isCachedIpv4(p: string): boolean {
   return p === parsed.text && parsed.len >= 0 && parsed.len < 64;
 }
-
-/** The canonical text of an IPv4 wire key (address * 64 + length). */
-export const formatIpv4Key: (key: number) => Prefix = ipv4KeyString;
 
 /** The address parseIpv4Key() read; valid until the next call of any PrefixTable method. */
 export const ipv4Key: Readonly<Uint32Array> = parsed.key;

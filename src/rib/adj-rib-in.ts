@@ -7,8 +7,8 @@ import { CeaseSubcode } from '../bgp/errors';
 import type { RouteAttrs } from './attrs';
 import type { LocRib } from './loc-rib';
 import type { PrefixRef } from '../bgp/prefix-table';
-import { formatIpv4Key, PrefixTable } from '../bgp/prefix-table';
-import { prefixCount } from '../bgp/codec/nlri';
+import { PrefixTable } from '../bgp/prefix-table';
+import { ipv4KeyString, prefixCount } from '../bgp/codec/nlri';
 import type { Peer } from './path';
 import type { FamilyRoutes } from './update';
 
@@ -29,7 +29,7 @@ export interface ImportFilter {
 
 /** The filter's verdict on the IPv4 prefix with wire key `key`, through importIpv4Key when it has one. */
 export function importIpv4(filter: ImportFilter, key: number, attrs: RouteAttrs): RouteAttrs | string {
-  return filter.importIpv4Key ? filter.importIpv4Key(key, attrs) : filter.importRoute(formatIpv4Key(key), attrs);
+  return filter.importIpv4Key ? filter.importIpv4Key(key, attrs) : filter.importRoute(ipv4KeyString(key), attrs);
 }
 
 /** Something the session must act on, returned from apply(). */
@@ -116,10 +116,6 @@ class ReceivedRoutes {
     this.ids.clear();
     this.freeIds.length = 0;
     this.lastAttrs = undefined;
-  }
-
-  *keys(): IterableIterator<Prefix> {
-    yield* this.table.prefixes();
   }
 
   *entries(): IterableIterator<[Prefix, RouteAttrs]> {
@@ -233,7 +229,7 @@ export class AdjRibIn {
     if (typeof r === 'string') {
       if (received) {
         this.announcementsRefused++;
-        this.onRefuse?.(typeof p === 'number' ? formatIpv4Key(p) : p, r);
+        this.onRefuse?.(typeof p === 'number' ? ipv4KeyString(p) : p, r);
       }
       const held = explicit !== undefined && explicit.set(p, attrs);
       if (this.locRib.withdraw(this.peer.key, p, this.peer)) {

@@ -7,7 +7,8 @@ import { internAttrs } from './attrs';
 import type { BestReason, DecisionOptions } from './decision';
 import { DEFAULT_DECISION_OPTIONS, rankPaths } from './decision';
 import type { PrefixRef } from '../bgp/prefix-table';
-import { formatIpv4Key, PrefixTable } from '../bgp/prefix-table';
+import { PrefixTable } from '../bgp/prefix-table';
+import { ipv4KeyString } from '../bgp/codec/nlri';
 import type { Peer } from './path';
 import { Path } from './path';
 
@@ -96,7 +97,7 @@ export class RibChange {
     readonly key = -1,
   ) {}
   get prefix(): Prefix {
-    return (this.text ??= formatIpv4Key(this.key));
+    return (this.text ??= ipv4KeyString(this.key));
   }
   get best(): Path | undefined {
     return bestOf(this.after);

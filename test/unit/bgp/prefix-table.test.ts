@@ -2,7 +2,8 @@
 // for any sequence of inserts, updates and deletes, IPv4 and IPv6, across growth, shrinking and id reuse.
 
 import fc from 'fast-check';
-import { formatIpv4Key, PrefixTable } from '../../../src/bgp/prefix-table';
+import { ipv4KeyString } from '../../../src/bgp/codec/nlri';
+import { PrefixTable } from '../../../src/bgp/prefix-table';
 
 describe('PrefixTable', () => {
   it('maps canonical IPv4 and IPv6 prefixes to zeroed columns and gives the strings back', () => {
@@ -106,7 +107,7 @@ test('an IPv4 prefix given as its wire key is the entry its text is', () => {
   fc.assert(
     fc.property(fc.uniqueArray(fc.tuple(fc.integer({ min: 0, max: 0xffffffff }), fc.integer({ min: 0, max: 32 })), { maxLength: 60 }), fc.boolean(), (items, byKeyFirst) => {
       const t = new PrefixTable(1);
-      const texts = items.map(([a, len]) => formatIpv4Key((len === 0 ? 0 : ((a >>> (32 - len)) << (32 - len)) >>> 0) * 64 + len));
+      const texts = items.map(([a, len]) => ipv4KeyString((len === 0 ? 0 : ((a >>> (32 - len)) << (32 - len)) >>> 0) * 64 + len));
       const keys = texts.map((p) => {
         const [addr, len] = p.split('/');
         return addr.split('.').reduce((x, o) => x * 256 + Number(o), 0) * 64 + Number(len);
