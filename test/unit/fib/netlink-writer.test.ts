@@ -99,4 +99,29 @@ describe('NetlinkWriter', () => {
     // The interface question (0xb601), then the nexthop (104, 48 bytes), then the group (104, 44 bytes): not the group first.
     expect(readFileSync(log, 'utf8').trim().split(' ')).toEqual([`${0xb601}/20`, '104/48', '104/44']);
   });
+
+  it("hands a failover's group batch to the helper within the caller's turn, not after the rest of it", async () => {
+    const w = new NetlinkWriter({ helperPath: helper }, ctx);
+    const run = jest.spyOn(NetlinkChannel.prototype, 'run');
+    // Handled at once: a failed expectation must not leave a batch's rejection (writer closed) unhandled.
+    const handled = <T,>(p: Promise<T>): Promise<T> => (p.catch(() => undefined), p);
+    try {
+      // Alone: written before applyObjects returns (the failover core stops the dead session only after this).
+      const group = handled(w.applyObjects([{ kind: 'group', id: 9, members: [5] }]));
+      expect(run).toHaveBeenCalledTimes(1);
+      // Behind a batch still asking for interface indexes: it waits its turn (call order is kept).
+      const nh = handled(w.applyObjects([{ kind: 'nh', id: 5, gateway: '10.0.0.2', ifname: 'va' }]));
+      const after = handled(w.applyObjects([{ kind: 'group', id: 9, members: [5] }]));
+      expect(run).toHaveBeenCalledTimes(1);
+      expect(await Promise.all([group, nh, after])).toEqual([[], [], []]);
+      expect(run).toHaveBeenCalledTimes(3);
+      // Once nothing asks, a group batch goes out at once again.
+      const last = handled(w.applyObjects([{ kind: 'group', id: 9, members: [5] }]));
+      expect(run).toHaveBeenCalledTimes(4);
+      expect(await last).toEqual([]);
+    } finally {
+      run.mockRestore();
+      await w.close();
+    }
+  });
 });
