@@ -54,7 +54,7 @@ export function registerScenarioCommands(program: Command, io: CliIo): void {
     .description('run a scenario file; exit 1 when an expectation fails (docs/scenarios.md)')
     .argument('<file>', 'scenario file (topologies/scenarios/*.yaml)')
     .addOption(new Option('--engine <engine>', 'where to run it').choices(['netns', 'containerlab']).default('netns'))
-    .option('--report <dir>', 'write report.json, summary.txt and timeline.svg there')
+    .option('--report <dir>', 'write report.json, summary.txt, timeline.svg and runs.json (what each traffic agent recorded) there')
     .option('--lab <name>', 'netns: use this lab, already up (and leave it up)')
     .option('--keep', 'leave the lab up afterwards')
     .option('--dry-run', 'containerlab: print the commands it would run, run none')
@@ -85,7 +85,7 @@ export function registerScenarioCommands(program: Command, io: CliIo): void {
         }
       });
       io.out(o.json ? JSON.stringify(report, null, 1) + '\n' : sc.formatSummary(report) + '\n');
-      if (o.report) io.out(`report: ${o.report}/report.json, summary.txt, timeline.svg\n`);
+      if (o.report) io.out(`report: ${o.report}/report.json, summary.txt, timeline.svg, runs.json\n`);
       if (!report.passed) {
         const failed = report.checks.filter((c) => !c.ok).length;
         throw new ScenarioFailed(`scenario ${report.scenario} failed: ${[report.error ? 'it stopped early' : '', report.missing.length ? `${report.missing.length} feature(s) missing` : '', failed ? `${failed} of ${report.checks.length} checks failed` : ''].filter(Boolean).join(', ')}`);

@@ -7,6 +7,19 @@ import { decodeProbe, encodeProbe } from '../lab/traffic';
 import { udpRcvbufErrors } from '../lab/udp-drops';
 import { FlowRecorder, type SenderReport, type SenderStall } from './flow-record';
 
+/** A timer this much later than its interval means the process was not running: a stall. */
+const LATE_MS = 4;
+
+/**
+ * An agent's timer interval for a flow rate: 1 ms at 1,000 packets/s, up to 5 ms at 200/s or less. A slow flow's
+ * agents wake as often as it sends, not a thousand times a second (26 agents did that on a 2-core machine).
+ */
+export const agentTickMs = (ppsPerFlow: number): number => Math.max(1, Math.min(5, Math.floor(1000 / ppsPerFlow)));
+
+/** The stall a timer that fired `elapsed` ms after the previous one reveals (ms away beyond its interval), or none. */
+export const stallOf = (now: number, elapsed: number, tickMs: number): SenderStall | undefined =>
+  elapsed >= tickMs + LATE_MS ? { at: Math.round(now * 10) / 10, ms: Math.round((elapsed - tickMs + 1) * 10) / 10 } : undefined;
+
 /** Wall-clock milliseconds with sub-millisecond resolution, comparable across processes on one machine. */
 export const epochMs = (): number => performance.timeOrigin + performance.now();
 
@@ -63,10 +76,12 @@ export async function sendConstantRate(o: SendOptions, stop: Promise<void>, onSt
   let last = start;
   let stopped = false;
   void stop.then(() => (stopped = true));
+  const tickMs = agentTickMs(o.ppsPerFlow);
   await new Promise<void>((resolve) => {
     const tick = () => {
       const now = epochMs();
-      if (now - last >= 5) stalls.push({ at: Math.round(now * 10) / 10, ms: Math.round((now - last) * 10) / 10 });
+      const stall = stallOf(now, now - last, tickMs);
+      if (stall) stalls.push(stall);
       last = now;
       const elapsed = Math.min(now - start, o.maxSeconds * 1000);
       const due = Math.floor((elapsed * o.ppsPerFlow) / 1000);
@@ -82,7 +97,7 @@ export async function sendConstantRate(o: SendOptions, stop: Promise<void>, onSt
         resolve();
       }
     };
-    const timer = setInterval(tick, 1);
+    const timer = setInterval(tick, tickMs);
   });
   const stoppedAt = epochMs();
   // Let the last datagrams leave before the sockets close.
@@ -91,15 +106,16 @@ export async function sendConstantRate(o: SendOptions, stop: Promise<void>, onSt
   return { startedAt: start, stoppedAt, ppsPerFlow: o.ppsPerFlow, sent, sendErrors: errors, sportBase: o.sportBase, stalls };
 }
 
-/** Records the times a 1 ms timer fired at least 5 ms late: this process was not running. */
-export function lagMonitor(): { stop: () => SenderStall[] } {
+/** Records the times a `tickMs` timer fired at least LATE_MS late: this process was not running. */
+export function lagMonitor(tickMs = 1): { stop: () => SenderStall[] } {
   const stalls: SenderStall[] = [];
   let last = epochMs();
   const t = setInterval(() => {
     const now = epochMs();
-    if (now - last >= 5) stalls.push({ at: Math.round(now * 10) / 10, ms: Math.round((now - last) * 10) / 10 });
+    const stall = stallOf(now, now - last, tickMs);
+    if (stall) stalls.push(stall);
     last = now;
-  }, 1);
+  }, tickMs);
   return { stop: () => (clearInterval(t), stalls) };
 }
 
@@ -117,7 +133,8 @@ export async function receiveRecorded(port: number, gapMs: number, family: 4 | 6
     s.bind(port, family === 6 ? '::' : '0.0.0.0', () => resolve());
   });
   const bound = s.address().port;
-  const lag = lagMonitor();
+  // gapMs is five packet intervals: the monitor wakes once an interval, as the sender does.
+  const lag = lagMonitor(agentTickMs(5000 / gapMs));
   return {
     port: bound,
     stop: () => {

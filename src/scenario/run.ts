@@ -28,7 +28,7 @@ import type { FaultSpec, Scenario } from './types';
 export interface RunScenarioOptions {
   engine: ScenarioEngine;
   progress?: (line: string) => void;
-  /** Write report.json, summary.txt and timeline.svg here. */
+  /** Write report.json, summary.txt, timeline.svg and runs.json (the agents' records) here. */
   reportDir?: string;
   signal?: AbortSignal;
   /** Stop right after the feature check when something is missing (the report says what). */
@@ -341,7 +341,11 @@ export async function runScenario(s: LoadedScenario, o: RunScenarioOptions): Pro
     loss: lossSeries(runs, s.sampleMs),
     timeline,
   };
-  if (o.reportDir) writeReport(report, o.reportDir, plan);
+  if (o.reportDir) {
+    writeReport(report, o.reportDir, plan);
+    // The agents' own records (every flow's arrivals, every stall): what a post-mortem of a failed check reads.
+    writeFileSync(join(o.reportDir, 'runs.json'), JSON.stringify(runs) + '\n');
+  }
   return report;
 }
 
