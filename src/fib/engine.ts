@@ -34,6 +34,11 @@ export class FibEngine implements Fib {
   readonly model: FibModel;
   readonly routeBatchSize: number;
   private readonly pins: Pinning;
+  /**
+   * place() calls writing prefixes that were pinned: until the kernel has them on their new groups, it still routes
+   * them by the old ones, and a tunnel must not rejoin those (nexthopUp waits in the queue instead).
+   */
+  private unpinning = 0;
   private queue: Promise<unknown> = Promise.resolve();
   private repairQueued = false;
   private closed = false;
@@ -93,6 +98,7 @@ export class FibEngine implements Fib {
     // A batch from the RIB is long runs of prefixes with one tier list: look its group up once per run.
     let lastNorm: NormalTiers | undefined;
     let lastGroup: GroupState | undefined;
+    let unpinned = 0;
     for (const [prefix, norm, key] of placed) {
       // The RIB's key: the route table finds (and adds) the prefix without parsing its text.
       if (key !== undefined && key >= 0) primeIpv4Key(prefix, key);
@@ -104,7 +110,7 @@ export class FibEngine implements Fib {
           continue;
         }
       }
-      if (m.pinned.size > 0) m.pinned.delete(prefix);
+      if (m.pinned.size > 0 && m.pinned.delete(prefix)) unpinned++;
       const g = norm === lastNorm ? lastGroup! : m.ensureGroup(norm, createdNhs, createdGroups);
       lastNorm = norm;
       lastGroup = g;
@@ -125,8 +131,14 @@ export class FibEngine implements Fib {
       changes.push(rid);
       changed.push(prefix);
     }
-    await this.createObjects(createdNhs, createdGroups, t);
-    const failed = await this.writeRoutes(changes, t, changed);
+    if (unpinned > 0) this.unpinning++;
+    let failed: number[];
+    try {
+      await this.createObjects(createdNhs, createdGroups, t);
+      failed = await this.writeRoutes(changes, t, changed);
+    } finally {
+      if (unpinned > 0) this.unpinning--;
+    }
     if (removals.length > 0) await this.deleteRoutes(removals, t, touched);
     await this.cleanup(touched, t, failed);
   }
@@ -158,7 +170,11 @@ export class FibEngine implements Fib {
   async nexthopUp(tunnel: string): Promise<FibResult> {
     const t = new Tally();
     const leaving = this.pins.leavingWith(tunnel);
-    if (leaving.length > 0) {
+    // A move of prefixes that were pinned (another return's, or a RIB batch's) may be on its way to the kernel: they
+    // are pinned no more, but the kernel still routes them by their old group. Rejoining now would put this tunnel
+    // in that group under them (a far gateway's restart brings its two sessions back a millisecond apart), so this
+    // return waits behind that move.
+    if (leaving.length > 0 || this.unpinning > 0) {
       await this.enqueue(async () => {
         // Recomputed in the queue: route work before it may have brought some of them back.
         const still = this.pins.leavingWith(tunnel);
