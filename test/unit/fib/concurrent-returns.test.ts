@@ -37,22 +37,30 @@ class WatchedKernel extends MemoryKernel {
   }
 }
 
+const P = '10.20.0.0/16';
+
+/**
+ * Active/passive: A and B on the first tier (ISP 1), C and D on the second (ISP 2); A and C lead to one gateway,
+ * which went down. Its paths are gone too, so P stays on its group (pinned), which forwards over B.
+ */
+async function pinnedWhileGatewayDown(): Promise<{ kernel: WatchedKernel; fib: MemoryFib }> {
+  const kernel = new WatchedKernel(P);
+  const fib = new MemoryFib({ kernel });
+  expect((await fib.replaceRoutes([{ prefix: P, tiers: [[A, B], [C, D]] }])).errors).toEqual([]);
+  await fib.nexthopDown(A.tunnel);
+  await fib.nexthopDown(C.tunnel);
+  await fib.replaceRoutes([{ prefix: P, tiers: [[B], [D]] }]);
+  expect(fib.model.pinned.has(P)).toBe(true);
+  kernel.violations.length = 0;
+  return { kernel, fib };
+}
+
 describe('FIB: two tunnels return at once without their routes', () => {
   it.each([
     ['C first', [C, A]],
     ['A first', [A, C]],
   ])('the pinned prefix leaves its old group before either rejoins it (%s)', async (_name, order) => {
-    const P = '10.20.0.0/16';
-    const kernel = new WatchedKernel(P);
-    const fib = new MemoryFib({ kernel });
-    // Active/passive: A and B on the first tier (ISP 1), C and D on the second (ISP 2); A and C lead to one gateway.
-    expect((await fib.replaceRoutes([{ prefix: P, tiers: [[A, B], [C, D]] }])).errors).toEqual([]);
-    await fib.nexthopDown(A.tunnel);
-    await fib.nexthopDown(C.tunnel);
-    // That gateway's sessions are gone, so are its paths: P stays on its group (pinned), which forwards over B.
-    await fib.replaceRoutes([{ prefix: P, tiers: [[B], [D]] }]);
-    expect(fib.model.pinned.has(P)).toBe(true);
-    kernel.violations.length = 0;
+    const { kernel, fib } = await pinnedWhileGatewayDown();
     // Both sessions come back with no routes, the second while the first one's move of P is on its way to the
     // kernel (its new group is being written): neither tunnel may carry P.
     const [first, second] = order as [typeof A, typeof A];
@@ -70,15 +78,7 @@ describe('FIB: two tunnels return at once without their routes', () => {
   });
 
   it('a tunnel that returns while a RIB batch moves a pinned prefix off its group waits for the move', async () => {
-    const P = '10.20.0.0/16';
-    const kernel = new WatchedKernel(P);
-    const fib = new MemoryFib({ kernel });
-    expect((await fib.replaceRoutes([{ prefix: P, tiers: [[A, B], [C, D]] }])).errors).toEqual([]);
-    await fib.nexthopDown(A.tunnel);
-    await fib.nexthopDown(C.tunnel);
-    await fib.replaceRoutes([{ prefix: P, tiers: [[B], [D]] }]);
-    expect(fib.model.pinned.has(P)).toBe(true);
-    kernel.violations.length = 0;
+    const { kernel, fib } = await pinnedWhileGatewayDown();
     // The RIB moves P to tiers its group cannot stand for (D first now): a group of its own. A comes back meanwhile.
     let up: ReturnType<typeof fib.nexthopUp> | undefined;
     kernel.onOp = (op) => {
