@@ -5,7 +5,7 @@
 import type { Logger } from 'pino';
 import type { EventBus } from '../api/events';
 import type { DownInfo } from '../bgp/session';
-import type { RibChange } from '../rib';
+import type { ExportBatch, RibChange } from '../rib';
 import type { Clock, TimerHandle } from '../util/clock';
 import type { Neighbor } from './neighbor';
 import type { Speaker } from './speaker';
@@ -73,7 +73,7 @@ export class SpeakerEventSource {
     speaker.on('stale-dropped', (name, reason) => {
       if (!o.tunnelAlive || o.tunnelAlive(name)) this.failoverDetected(name, `stale routes dropped: ${reason}`);
     });
-    speaker.on('rib-changes', (changes) => this.ribChanges(changes));
+    speaker.on('rib-changes', (changes, batch) => this.ribChanges(changes, batch));
   }
 
   /**
@@ -102,11 +102,10 @@ export class SpeakerEventSource {
     });
   }
 
-  private ribChanges(changes: readonly RibChange[]): void {
+  private ribChanges(changes: readonly RibChange[], batch: ExportBatch): void {
     if (this.closed) return;
-    let w = this.window;
-    for (const c of changes) {
-      if (this.pending.size > 0) {
+    if (this.pending.size > 0) {
+      for (const c of changes) {
         const before = c.oldEcmp;
         for (const p of this.pending.values()) {
           if (before.length > 0 && before.some((x) => x.peer.key === p.tunnel) && !c.ecmp.some((x) => x.peer.key === p.tunnel)) {
@@ -115,18 +114,19 @@ export class SpeakerEventSource {
           } else if (c.ecmp.length > 0 && p.lost.delete(c.prefix)) p.moved++;
         }
       }
-      // Each read of best / oldBest looks the ranking up again: once each per change (a full table is a million).
-      const best = c.best;
-      const oldBest = c.oldBest;
-      if (best === oldBest) continue;
+    }
+    // The window counts from the batch the speaker sorted once (a full table is a million changes).
+    const changed = batch.bestChanged;
+    if (changed.length > 0) {
+      let w = this.window;
       if (!w) {
         const startedAt = this.o.clock.now();
         w = this.window = { timer: this.o.clock.setTimeout(() => this.flushWindow(), ROUTES_WINDOW_MS), startedAt, bestChanged: 0, added: 0, removed: 0, sample: [] };
       }
-      w.bestChanged++;
-      if (oldBest === undefined) w.added++;
-      else if (best === undefined) w.removed++;
-      if (w.sample.length < SAMPLE) w.sample.push(c.prefix);
+      w.bestChanged += changed.length;
+      w.added += batch.added;
+      w.removed += batch.removed;
+      for (let i = 0; i < changed.length && w.sample.length < SAMPLE; i++) w.sample.push(changed[i]!.prefix);
     }
     this.checkFailovers();
     // The lost session's last withdrawals can be known only on the loop's next turn (its retiring list empties

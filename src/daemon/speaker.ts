@@ -50,7 +50,7 @@ export interface SpeakerEvents {
    * Loc-RIB changes in batches (best path, ECMP set, tiers, before and after), emitted from the loop before
    * the batch goes to the Adj-RIB-Outs. The kernel FIB subscribes here. Listeners must not throw.
    */
-  'rib-changes': [changes: readonly RibChange[]];
+  'rib-changes': [changes: readonly RibChange[], batch: ExportBatch];
   /** A session reached Established (its routes follow in 'rib-changes'). */
   'peer-up': [name: string, info: EstablishedInfo];
   /**
@@ -405,9 +405,11 @@ export class Speaker extends EventEmitter<SpeakerEvents> {
       const taken = Math.min(this.drainBudget, this.locRib.pendingCount);
       const changes = this.locRib.drainChanges(this.drainBudget);
       if (changes.length > 0) {
-        this.safeEmit('rib-changes', changes);
+        // Sorted once for the subscribers (operations events count from it) and, without a FIB, for the sessions.
+        const batch = new ExportBatch(changes);
+        this.safeEmit('rib-changes', changes, batch);
         if (this.stage) this.forward(changes, this.stage);
-        else this.advertise(changes);
+        else this.advertiseBatch(batch);
       }
       if (taken > 0 && this.fences.length > 0) {
         // The batch that took a fence's last pending entry decides it: done once that batch is acknowledged.
@@ -428,7 +430,10 @@ export class Speaker extends EventEmitter<SpeakerEvents> {
   private advertise(changes: readonly RibChange[]): void {
     if (changes.length === 0) return;
     // Sorted once for every session: with 8 tunnels and a full table, 8 passes over a million changes otherwise.
-    const batch = new ExportBatch(changes);
+    this.advertiseBatch(new ExportBatch(changes));
+  }
+
+  private advertiseBatch(batch: ExportBatch): void {
     if (batch.bestChanged.length === 0) return;
     for (const n of this.neighbors) n.applyRibChanges(batch);
   }

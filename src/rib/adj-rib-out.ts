@@ -65,19 +65,28 @@ function wireAttributes(family: Family, a: RouteAttrs, self: string | undefined)
 export class ExportBatch {
   readonly bestChanged: readonly RibChange[];
   readonly ownTouched: readonly RibChange[];
+  /** Of bestChanged: prefixes that had no best path before (new), and those left with none (gone). */
+  readonly added: number;
+  readonly removed: number;
 
   constructor(changes: readonly RibChange[]) {
     const changed: RibChange[] = [];
     const own: RibChange[] = [];
+    let added = 0;
+    let removed = 0;
     for (const c of changes) {
       const best = c.best;
       const old = c.oldBest;
       if (best === old) continue;
       changed.push(c);
+      if (old === undefined) added++;
+      else if (best === undefined) removed++;
       if (best?.peer.local || old?.peer.local) own.push(c);
     }
     this.bestChanged = changed;
     this.ownTouched = own;
+    this.added = added;
+    this.removed = removed;
   }
 }
 

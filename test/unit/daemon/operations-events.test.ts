@@ -8,7 +8,7 @@ import { Speaker } from '../../../src/daemon';
 import { SpeakerEventSource } from '../../../src/daemon/operations-events';
 import { BgpfoMetrics } from '../../../src/metrics';
 import { FakeClock } from '../../../src/util/clock';
-import { announce4, config, fakeSessions, silent } from './helpers';
+import { announce4, config, fakeSessions, silent, withdraw4 } from './helpers';
 
 const YAML = `
 router: { asn: 65001, router-id: 10.0.0.1 }
@@ -149,4 +149,21 @@ test('a tunnel that carried no best path going down publishes neither (its sessi
   t.clock.advance(2000); // the sweep that closes a failover with no Loc-RIB change
   expect(t.of('failover')).toEqual([]);
   expect(t.of('outage')).toEqual([]);
+});
+
+test('the routes window counts best-path changes, new prefixes and gone ones, with a sample in drain order', async () => {
+  const t = await setup();
+  // 12 new prefixes from tun-a1, then a better path for two of them from tun-b1 (shorter AS path), then 3 withdrawn
+  // by tun-a1 that only it had, and one path that changes nothing (tun-b1's worse path for a prefix tun-a1 has).
+  const ps = Array.from({ length: 12 }, (_, i) => `10.${30 + i}.0.0/16`);
+  t.a.emit('update', announce4(ps, [64512, 64512], '169.254.21.1'));
+  await t.speaker.settled();
+  t.b.emit('update', announce4(ps.slice(0, 2), [64512], '169.254.22.1'));
+  t.b.emit('update', announce4(ps.slice(5, 6), [64512, 64512, 64512], '169.254.22.1'));
+  t.a.emit('update', withdraw4(ps.slice(9)));
+  await t.speaker.settled();
+  t.clock.advance(1000);
+  const [w] = t.of('routes');
+  expect(w).toEqual(expect.objectContaining({ type: 'routes', bestChanged: 12 + 2 + 3, added: 12, removed: 3 }));
+  expect(w?.type === 'routes' && w.sample).toEqual(ps.slice(0, 10));
 });
