@@ -48,7 +48,8 @@ export interface SpeakerOptions {
 export interface SpeakerEvents {
   /**
    * Loc-RIB changes in batches (best path, ECMP set, tiers, before and after), emitted from the loop before
-   * the batch goes to the Adj-RIB-Outs. The kernel FIB subscribes here. Listeners must not throw.
+   * the batch goes to the Adj-RIB-Outs, with the same changes sorted once (ExportBatch: the best-path changes and
+   * their counts). The kernel FIB subscribes here. Listeners must not throw.
    */
   'rib-changes': [changes: readonly RibChange[], batch: ExportBatch];
   /** A session reached Established (its routes follow in 'rib-changes'). */
