@@ -1,4 +1,4 @@
-// Benchmark: learn N IPv4 prefixes over one eBGP session, bgpfo vs FRR 8.4 (bgpd + zebra, into the kernel) and
+// Benchmark: learn N IPv4 (or IPv6) prefixes over one eBGP session, bgpfo vs FRR 8.4 (bgpd + zebra, into the kernel) and
 // BIRD 2 (RIB only) in one run, from the same neutral source (bench/feeder.ts writes pre-encoded UPDATEs at TCP
 // speed). Prints seconds from the first UPDATE written to all N in the receiver's RIB and kernel, and the receiver's
 // RSS once settled, and its peak. Not a test.
@@ -7,6 +7,8 @@
 //   BENCH_RECEIVERS=frr,bird,bgpfo (default)         which receivers, in that order; bgpfo-rib: bgpfo with
 //                                                    fib.mode none, the same job as BIRD's RIB-only reference
 //   BENCH_FLOOR=0                                    skip the kernel floor (ip -batch alone, bench/kernel-floor.ts)
+//   BENCH_FAMILY=ipv6                                IPv6 /48s over an IPv6 session (MP_REACH_NLRI), into the
+//                                                    IPv6 RIBs and kernel table; the floor adds IPv6 routes too
 
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -16,6 +18,10 @@ import type { Netns } from '../test/integration/harness';
 
 const SRC_AS = 65100;
 const RX_AS = 65200;
+const IPV6 = process.env.BENCH_FAMILY === 'ipv6';
+/** The session's addresses: the source (its next hop too) and the receiver. */
+const SRC = IPV6 ? 'fd00::1' : '10.0.0.1';
+const RX = IPV6 ? 'fd00::2' : '10.0.0.2';
 
 /** VmRSS split as the kernel reports it: anonymous (heap, buffers), file-backed (the binary), and the peak. */
 function memoryOf(pid: number): string {
@@ -131,7 +137,7 @@ async function runOne(n: number, receiver: Receiver): Promise<Result> {
   try {
     const src = await lab.addNamespace('src');
     const rx = await lab.addNamespace('rx');
-    await lab.link({ ns: src, ifname: 'to-rx', v4: '10.0.0.1/30' }, { ns: rx, ifname: 'to-src', v4: '10.0.0.2/30' });
+    await lab.link({ ns: src, ifname: 'to-rx', v4: '10.0.0.1/30', v6: 'fd00::1/64' }, { ns: rx, ifname: 'to-src', v4: '10.0.0.2/30', v6: 'fd00::2/64' });
     let count: () => Promise<number>;
     let rss: () => Promise<number>;
     let pids: () => Promise<number[]>;
@@ -145,14 +151,14 @@ async function runOne(n: number, receiver: Receiver): Promise<Result> {
         `router id 10.0.0.2;
 protocol device {}
 protocol bgp feeder {
-  local 10.0.0.2 as ${RX_AS};
-  neighbor 10.0.0.1 as ${SRC_AS};
-  ipv4 { import all; export none; };
+  local ${RX} as ${RX_AS};
+  neighbor ${SRC} as ${SRC_AS};
+  ${IPV6 ? 'ipv6' : 'ipv4'} { import all; export none; };
 }
 `,
       );
       count = async () => {
-        const out = await bird.birdc('show route count');
+        const out = await bird.birdc(`show route count table ${IPV6 ? 'master6' : 'master4'}`);
         return Number(/(\d+) of \d+ routes/.exec(out)?.[1] ?? 0);
       };
       pids = () => pidsIn(rx, ['bird']);
@@ -164,13 +170,13 @@ protocol bgp feeder {
 router bgp ${RX_AS}
  bgp router-id 10.0.0.2
  no bgp ebgp-requires-policy
- neighbor 10.0.0.1 remote-as ${SRC_AS}
- address-family ipv4 unicast
-  neighbor 10.0.0.1 activate
+ neighbor ${SRC} remote-as ${SRC_AS}
+${IPV6 ? ' no bgp default ipv4-unicast\n' : ''} address-family ${IPV6 ? 'ipv6' : 'ipv4'} unicast
+  neighbor ${SRC} activate
  exit-address-family
 `,
       });
-      count = async () => (await frr.peers('ipv4'))['10.0.0.1']?.pfxRcd ?? 0;
+      count = async () => (await frr.peers(IPV6 ? 'ipv6' : 'ipv4'))[SRC]?.pfxRcd ?? 0;
       pids = () => pidsIn(rx, ['bgpd', 'zebra']);
       rss = async () => (await pids()).map(rssMb).reduce((a, b) => a + b, 0);
     } else {
@@ -183,11 +189,11 @@ router bgp ${RX_AS}
           neighbors: [
             {
               name: 'src',
-              address: '10.0.0.1',
-              'local-address': '10.0.0.2',
+              address: SRC,
+              'local-address': RX,
               'remote-asn': SRC_AS,
-              families: ['ipv4-unicast'],
-              import: { allow: ['0.0.0.0/0 le 32'], 'max-prefixes': 2_000_000 },
+              families: [IPV6 ? 'ipv6-unicast' : 'ipv4-unicast'],
+              import: { allow: [IPV6 ? '::/0 le 128' : '0.0.0.0/0 le 32'], 'max-prefixes': 2_000_000 },
             },
           ],
         },
@@ -201,7 +207,8 @@ router bgp ${RX_AS}
     }
     const feeder = src.spawn('feeder', [
       process.execPath, '--import', 'tsx', join(REPO, 'bench', 'feeder.ts'),
-      '--peer', '10.0.0.2', '--local', '10.0.0.1', '--asn', String(SRC_AS), '--count', String(n),
+      '--peer', RX, '--local', SRC, '--router-id', '10.0.0.1', '--asn', String(SRC_AS), '--count', String(n),
+      '--family', IPV6 ? 'ipv6' : 'ipv4',
     ]);
     const firstWritten = () => Number(/first-update (\d+)/.exec(feeder.log())?.[1] ?? 0);
     const seconds = await timeIngest(n, count, firstWritten, 600_000);
@@ -210,7 +217,7 @@ router bgp ${RX_AS}
     let kernelSeconds = NaN;
     if (receiver === 'frr' || receiver === 'bgpfo') {
       const proto = receiver === 'frr' ? 'bgp' : '201';
-      const inKernel = async () => Number(await rx.exec(['sh', '-c', `ip route show proto ${proto} | wc -l`]).catch(() => '0'));
+      const inKernel = async () => Number(await rx.exec(['sh', '-c', `ip ${IPV6 ? '-6 ' : ''}route show proto ${proto} | wc -l`]).catch(() => '0'));
       kernelSeconds = await timeIngest(n, inKernel, firstWritten, 600_000);
     }
     const rssAfter = Math.round(await settledRss(rss));
@@ -235,9 +242,9 @@ async function main(): Promise<void> {
   for (const n of sizes.length ? sizes : [100_000, 1_000_000]) {
     // The kernel floor in the same run: `ip -batch` alone adding the same N routes via a nexthop object.
     if (process.env.BENCH_FLOOR !== '0') {
-      const f = await measureKernelFloor(n);
+      const f = await measureKernelFloor(n, { ipv6: IPV6 });
       floors.set(n, f.seconds);
-      console.log(`floor  ${String(n).padStart(8)} prefixes: ${f.seconds.toFixed(2)} s for ip -batch alone to add them to the kernel`);
+      console.log(`floor  ${String(n).padStart(8)} ${IPV6 ? 'IPv6 ' : ''}prefixes: ${f.seconds.toFixed(2)} s for ip -batch alone to add them to the kernel`);
     }
     for (const receiver of receivers) {
       const r = await runOne(n, receiver);

@@ -1,13 +1,15 @@
-// A neutral BGP route source for benchmarks: pre-encodes N IPv4 /24 announcements, opens one eBGP session
-// and writes them as fast as TCP takes them, so the receiver (bgpfo or FRR) is what is being measured.
+// A neutral BGP route source for benchmarks: pre-encodes N IPv4 /24 (or IPv6 /48) announcements, opens one eBGP
+// session and writes them as fast as TCP takes them, so the receiver (bgpfo, FRR or BIRD) is what is being measured.
 //
 //   node --import tsx bench/feeder.ts --peer 10.0.0.2 --local 10.0.0.1 --asn 65100 --count 100000
+//   node --import tsx bench/feeder.ts --family ipv6 --peer fd00::2 --local fd00::1 --router-id 10.0.0.1 ...
+//     (IPv6: MP_REACH_NLRI with --local as the next hop, over an IPv6 session)
 // Prints "first-update <epoch ms>" when the first UPDATE is written and "all-written <epoch ms>" after the last.
 
 import { connect } from 'node:net';
 import { decodeMessage, encodeEndOfRib, encodeMessage, Framer, packUpdates } from '../src/bgp/codec';
 import { buildOpen } from '../src/bgp/capabilities';
-import type { CodecContext } from '../src/bgp/types';
+import type { CodecContext, Family } from '../src/bgp/types';
 
 function arg(name: string, fallback?: string): string {
   const i = process.argv.indexOf(`--${name}`);
@@ -21,20 +23,33 @@ export function nthPrefix(i: number): string {
   return `${16 + (i >> 16)}.${(i >> 8) & 255}.${i & 255}.0/24`;
 }
 
+/** The i-th /48 of 2a00::/16 (2a00:X:Y::/48, written as RFC 5952 would): distinct, enough for 1M and more. */
+export function nthPrefix6(i: number): string {
+  const hi = Math.floor(i / 65536) & 0xffff;
+  const lo = i & 0xffff;
+  if (hi === 0 && lo === 0) return '2a00::/48';
+  return `2a00:${hi.toString(16)}:${lo.toString(16)}::/48`;
+}
+
+export const nthPrefixOf = (family: Family): ((i: number) => string) => (family === 'ipv6-unicast' ? nthPrefix6 : nthPrefix);
+
 function main(): void {
   const peer = arg('peer');
   const local = arg('local');
   const asn = Number(arg('asn'));
   const count = Number(arg('count'));
+  const family = arg('family', 'ipv4') === 'ipv6' ? 'ipv6-unicast' : 'ipv4-unicast';
+  const routerId = arg('router-id', local);
   const ctx: CodecContext = { fourOctetAs: true, extendedMessage: false, ebgp: true };
-  const prefixes = Array.from({ length: count }, (_, i) => nthPrefix(i));
-  const updates = packUpdates(
-    { family: 'ipv4-unicast', attributes: { origin: 0, asPath: [{ type: 2, asns: [asn] }], nextHop: local }, announce: prefixes, withdraw: [] },
-    ctx,
-  );
-  process.stdout.write(`encoded ${count} prefixes in ${updates.length} UPDATEs\n`);
+  const prefixes = Array.from({ length: count }, (_, i) => nthPrefixOf(family)(i));
+  const attributes =
+    family === 'ipv6-unicast'
+      ? { origin: 0, asPath: [{ type: 2 as const, asns: [asn] }], mpReach: { afi: 2, safi: 1, nextHops: [local], nlri: [] } }
+      : { origin: 0, asPath: [{ type: 2 as const, asns: [asn] }], nextHop: local };
+  const updates = packUpdates({ family, attributes, announce: prefixes, withdraw: [] }, ctx);
+  process.stdout.write(`encoded ${count} ${family} prefixes in ${updates.length} UPDATEs\n`);
   const open = encodeMessage(
-    buildOpen({ localAsn: asn, routerId: local, holdTime: 90, families: ['ipv4-unicast'], extendedMessage: false } as Parameters<typeof buildOpen>[0]),
+    buildOpen({ localAsn: asn, routerId, holdTime: 90, families: [family], extendedMessage: false } as Parameters<typeof buildOpen>[0]),
     ctx,
   );
   const keepalive = encodeMessage({ type: 'keepalive' }, ctx);
@@ -67,7 +82,7 @@ function main(): void {
     for (const u of updates) {
       if (!socket.write(u)) await new Promise((r) => socket.once('drain', r));
     }
-    socket.write(encodeEndOfRib('ipv4-unicast', ctx));
+    socket.write(encodeEndOfRib(family, ctx));
     process.stdout.write(`all-written ${Date.now()}\n`);
   }
 }

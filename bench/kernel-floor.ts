@@ -3,14 +3,18 @@
 // bench/fib-install.ts and bench/bgp-ingest.ts so a run prints its own floor beside its writers.
 //
 //   sudo npx tsx bench/kernel-floor.ts [N ...]        (default: 100000 1000000)
+//   BENCH_FAMILY=ipv6                                 IPv6 /48s via IPv6 next hops instead
 
 import { execFile, execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { nthPrefix, nthPrefix6 } from './feeder';
 
 export interface KernelFloorOptions {
-  /** The i-th prefix (default: the i-th /24 of 16.0.0.0/4, as bench/feeder.ts announces them). */
+  /** IPv6 next hops and routes (default IPv4). */
+  ipv6?: boolean;
+  /** The i-th prefix (default: as bench/feeder.ts announces them, the i-th /24 of 16.0.0.0/4 or /48 of 2a00::/16). */
   prefix?: (i: number) => string;
   table?: number;
   protocol?: number;
@@ -26,7 +30,7 @@ export interface KernelFloor {
   routesPerSecond: number;
 }
 
-export const nthPrefix = (i: number): string => `${16 + (i >> 16)}.${(i >> 8) & 255}.${i & 255}.0/24`;
+export { nthPrefix } from './feeder';
 
 const ip = (...args: string[]): string => execFileSync('ip', args, { encoding: 'utf8' });
 
@@ -35,7 +39,8 @@ export async function measureKernelFloor(n: number, options: KernelFloorOptions 
   const ns = options.netns ?? `bgpfo-floor-${process.pid}`;
   const table = options.table ?? 100;
   const tail = ` table ${table} proto ${options.protocol ?? 201} metric ${options.metric ?? 20}`;
-  const prefix = options.prefix ?? nthPrefix;
+  const v6 = options.ipv6 === true;
+  const prefix = options.prefix ?? (v6 ? nthPrefix6 : nthPrefix);
   const dir = mkdtempSync(join(tmpdir(), 'bgpfo-floor-'));
   ip('netns', 'add', ns);
   try {
@@ -44,10 +49,10 @@ export async function measureKernelFloor(n: number, options: KernelFloorOptions 
     execFileSync('ip', ['netns', 'exec', ns, 'sysctl', '-qw', 'net.ipv4.nexthop_compat_mode=0']);
     for (let i = 1; i <= 2; i++) {
       ip('-n', ns, 'link', 'add', `f${i}`, 'type', 'veth', 'peer', 'name', `g${i}`);
-      ip('-n', ns, 'addr', 'add', `10.254.${i}.1/30`, 'dev', `f${i}`);
+      ip('-n', ns, 'addr', 'add', v6 ? `fd00:254:${i}::1/64` : `10.254.${i}.1/30`, 'dev', `f${i}`, ...(v6 ? ['nodad'] : []));
       ip('-n', ns, 'link', 'set', `f${i}`, 'up');
       ip('-n', ns, 'link', 'set', `g${i}`, 'up');
-      ip('-n', ns, 'nexthop', 'add', 'id', String(0x0f000001 + i), 'via', `10.254.${i}.2`, 'dev', `f${i}`, 'proto', '201');
+      ip('-n', ns, 'nexthop', 'add', 'id', String(0x0f000001 + i), 'via', v6 ? `fd00:254:${i}::2` : `10.254.${i}.2`, 'dev', `f${i}`, 'proto', '201');
     }
     const group = 0x0f000010;
     ip('-n', ns, 'nexthop', 'add', 'id', String(group), 'group', `${0x0f000002}/${0x0f000003}`, 'proto', '201');
@@ -61,7 +66,7 @@ export async function measureKernelFloor(n: number, options: KernelFloorOptions 
       execFile('ip', ['-n', ns, '-batch', file], { maxBuffer: 1 << 24 }, (err, _out, stderr) => (err ? reject(new Error(`ip -batch: ${stderr.trim() || err.message}`)) : resolve())),
     );
     const seconds = (performance.now() - t) / 1000;
-    const got = await countRoutes(ns, table);
+    const got = await countRoutes(ns, table, v6);
     if (got !== n) throw new Error(`kernel floor: ${got} routes in table ${table}, expected ${n}`);
     return { n, seconds, routesPerSecond: n / seconds };
   } finally {
@@ -75,9 +80,9 @@ export async function measureKernelFloor(n: number, options: KernelFloorOptions 
 }
 
 /** Lines of `ip route show table T`, counted as they stream (1M routes are never one string). */
-function countRoutes(ns: string, table: number): Promise<number> {
+function countRoutes(ns: string, table: number, v6: boolean): Promise<number> {
   return new Promise((resolve, reject) => {
-    const child = spawn('ip', ['-n', ns, 'route', 'show', 'table', String(table)], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn('ip', ['-n', ns, ...(v6 ? ['-6'] : []), 'route', 'show', 'table', String(table)], { stdio: ['ignore', 'pipe', 'inherit'] });
     let count = 0;
     child.stdout.on('data', (chunk: Buffer) => {
       for (let i = 0; i < chunk.length; i++) if (chunk[i] === 10) count++;
@@ -91,8 +96,8 @@ if (require.main === module) {
   void (async () => {
     const sizes = process.argv.slice(2).map(Number);
     for (const n of sizes.length ? sizes : [100_000, 1_000_000]) {
-      const f = await measureKernelFloor(n);
-      console.log(`kernel floor (ip -batch of ${n.toLocaleString('en')} route add ... nhid lines): ${f.seconds.toFixed(2)} s, ${Math.round(f.routesPerSecond).toLocaleString('en')} routes/s`);
+      const f = await measureKernelFloor(n, { ipv6: process.env.BENCH_FAMILY === 'ipv6' });
+      console.log(`kernel floor (${process.env.BENCH_FAMILY === 'ipv6' ? 'IPv6, ' : ''}ip -batch of ${n.toLocaleString('en')} route add ... nhid lines): ${f.seconds.toFixed(2)} s, ${Math.round(f.routesPerSecond).toLocaleString('en')} routes/s`);
     }
   })().catch((e: unknown) => {
     console.error(e);
