@@ -2,7 +2,7 @@
 // routes cost about 20 bytes each instead of the ~100 of a Map<string, object>. Prefix strings only at the edges.
 
 import type { Prefix } from './types';
-import { formatIpv6, parseIpv6 } from './prefix';
+import { formatIpv6, scanIpv6 } from './prefix';
 import { ipv4KeyString, keyAddress, keyLength } from './codec/nlri';
 
 /** Entry ids of IPv6 prefixes carry this bit; IPv4 ids are below it. */
@@ -295,7 +295,7 @@ export class PrefixTable {
     if (id & V6) {
       const e = id & ~V6;
       const k = this.v6.keys;
-      const b = new Uint8Array(16);
+      const b = bytes6;
       for (let i = 0; i < 4; i++) {
         const x = k[e * 4 + i];
         b[i * 4] = x >>> 24;
@@ -346,7 +346,7 @@ const parsed = { key: new Uint32Array(4), text: undefined as string | undefined,
 
 /**
  * Parses a canonical prefix into parsed.key; returns the length (+64 for IPv6), or -1 when the text is not a
- * prefix. IPv4 is parsed by hand (the hot path: every NLRI goes through here); IPv6 by the codec's parser.
+ * prefix. Both by hand, no string made (the hot path: every NLRI goes through here).
  */
 function parse(p: string): number {
   if (p === parsed.text) return parsed.len;
@@ -355,6 +355,10 @@ function parse(p: string): number {
   parsed.len = len;
   return len;
 }
+
+const groups6 = new Uint16Array(8);
+/** prefixOf()'s scratch for an IPv6 entry's address octets. */
+const bytes6 = new Uint8Array(16);
 
 function parseText(p: string, key: Uint32Array): number {
   const slash = p.indexOf('/');
@@ -384,9 +388,9 @@ function parseText(p: string, key: Uint32Array): number {
     return len;
   }
   if (len < 0 || len > 128) return -1;
-  const b = parseIpv6(p.slice(0, slash));
-  if (!b) return -1;
-  for (let i = 0; i < 4; i++) key[i] = ((b[i * 4] << 24) | (b[i * 4 + 1] << 16) | (b[i * 4 + 2] << 8) | b[i * 4 + 3]) >>> 0;
+  const g = groups6;
+  if (!scanIpv6(p, 0, slash, g)) return -1;
+  for (let i = 0; i < 4; i++) key[i] = ((g[i * 2] << 16) | g[i * 2 + 1]) >>> 0;
   return len + 64;
 }
 
@@ -399,6 +403,18 @@ export function parseIpv4Key(p: string): number {
   const len = parse(p);
   return len >= 0 && len < 64 ? len : -1;
 }
+
+/**
+ * Any prefix through the same one-entry cache: the length (+64 for IPv6), or -1 when `p` is not a prefix; the
+ * address is then in prefixWords (word 0 for IPv4, all four for IPv6). Import policy reads the IPv6 prefix the
+ * Adj-RIB-In has just looked up this way, without parsing it again.
+ */
+export function parsePrefixKey(p: string): number {
+  return parse(p);
+}
+
+/** The address parsePrefixKey() read; valid until the next call of any PrefixTable method. */
+export const prefixWords: Readonly<Uint32Array> = parsed.key;
 
 /**
  * Tells the tables what an IPv4 prefix string is, from its wire key (address * 64 + length, host bits clear, as

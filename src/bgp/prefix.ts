@@ -44,40 +44,78 @@ export function parseIpv4(text: string): Uint8Array | null {
 
 /** Parses any RFC 4291 §2.2 text form (with "::" and an embedded IPv4 tail) into 16 bytes, or null. */
 export function parseIpv6(text: string): Uint8Array | null {
-  if (text.length === 0 || text.length > 45 || text.includes('%')) return null;
-  let head = text;
-  let tail4: Uint8Array | null = null;
-  const lastColon = text.lastIndexOf(':');
-  if (text.indexOf('.', lastColon) !== -1) {
-    tail4 = parseIpv4(text.slice(lastColon + 1));
-    if (!tail4) return null;
-    head = text.slice(0, lastColon + 1) + '0:0';
-  }
-  const halves = head.split('::');
-  if (halves.length > 2) return null;
-  const toGroups = (s: string): number[] | null => {
-    if (s === '') return [];
-    const groups = s.split(':');
-    const out: number[] = [];
-    for (const g of groups) {
-      if (!/^[0-9a-fA-F]{1,4}$/.test(g)) return null;
-      out.push(parseInt(g, 16));
-    }
-    return out;
-  };
-  const left = toGroups(halves[0]);
-  const right = halves.length === 2 ? toGroups(halves[1]) : [];
-  if (!left || !right) return null;
-  const missing = 8 - left.length - right.length;
-  if (halves.length === 2 ? missing < 1 : missing !== 0) return null;
-  const groups = [...left, ...new Array<number>(missing).fill(0), ...right];
+  const groups = v6Groups;
+  if (!scanIpv6(text, 0, text.length, groups)) return null;
   const out = new Uint8Array(16);
   for (let i = 0; i < 8; i++) {
     out[i * 2] = groups[i] >> 8;
     out[i * 2 + 1] = groups[i] & 0xff;
   }
-  if (tail4) out.set(tail4, 12);
   return out;
+}
+
+const v6Groups = new Uint16Array(8);
+
+function hexValue(c: number): number {
+  if (c >= 48 && c <= 57) return c - 48;
+  if (c >= 97 && c <= 102) return c - 87;
+  if (c >= 65 && c <= 70) return c - 55;
+  return -1;
+}
+
+/**
+ * Reads the IPv6 address text[start, end) into 8 groups; false when it is not one. By hand (no split, no regex, no
+ * array): the IPv6 import path reads every prefix of every UPDATE through here. Accepts what RFC 4291 §2.2 allows:
+ * groups of 1-4 hex digits, one "::" at most, and a dotted IPv4 tail in place of the last two groups.
+ */
+export function scanIpv6(text: string, start: number, end: number, groups: Uint16Array): boolean {
+  if (end <= start || end - start > 45) return false;
+  let n = 0;
+  /** Groups before the "::", or -1 when there is none. */
+  let gap = -1;
+  let i = start;
+  if (text.charCodeAt(i) === 58) {
+    if (text.charCodeAt(i + 1) !== 58) return false;
+    gap = 0;
+    i += 2;
+  }
+  while (i < end) {
+    const groupStart = i;
+    let v = 0;
+    let h = 0;
+    while (i < end && (h = hexValue(text.charCodeAt(i))) >= 0) {
+      v = v * 16 + h;
+      i++;
+    }
+    const digits = i - groupStart;
+    if (i < end && text.charCodeAt(i) === 46) {
+      // A dotted IPv4 tail: it takes two groups and ends the address.
+      if (n > 6) return false;
+      const v4 = parseIpv4(text.slice(groupStart, end));
+      if (!v4) return false;
+      groups[n++] = (v4[0] << 8) | v4[1];
+      groups[n++] = (v4[2] << 8) | v4[3];
+      i = end;
+      break;
+    }
+    if (digits === 0 || digits > 4 || n === 8) return false;
+    groups[n++] = v;
+    if (i === end) break;
+    if (text.charCodeAt(i) !== 58) return false;
+    i++;
+    if (i < end && text.charCodeAt(i) === 58) {
+      if (gap >= 0) return false;
+      gap = n;
+      i++;
+    } else if (i === end) return false; // one trailing colon
+  }
+  if (gap < 0) return n === 8;
+  if (n > 7) return false;
+  // Move the groups after the "::" to the end and zero the gap.
+  const after = n - gap;
+  for (let k = 0; k < after; k++) groups[7 - k] = groups[n - 1 - k];
+  for (let k = gap; k < 8 - after; k++) groups[k] = 0;
+  return true;
 }
 
 export function formatIpv4(b: Uint8Array, offset = 0): string {
@@ -86,27 +124,44 @@ export function formatIpv4(b: Uint8Array, offset = 0): string {
 
 /** RFC 5952 text: lower case, no leading zeros, the longest run (≥ 2) of zero groups as "::", leftmost on ties. */
 export function formatIpv6(b: Uint8Array, offset = 0): string {
-  const g = new Array<number>(8);
-  for (let i = 0; i < 8; i++) g[i] = (b[offset + i * 2] << 8) | b[offset + i * 2 + 1];
+  // By hand through lookup tables (no arrays, no joins): the IPv6 import and FIB paths format every prefix here.
+  const g = v6Format;
   let bestStart = -1;
-  let bestLen = 1;
-  for (let i = 0; i < 8; ) {
-    if (g[i] !== 0) {
-      i++;
-      continue;
-    }
-    let j = i;
-    while (j < 8 && g[j] === 0) j++;
-    if (j - i > bestLen) {
-      bestStart = i;
-      bestLen = j - i;
-    }
-    i = j;
+  let bestEnd = -1;
+  let runStart = -1;
+  for (let i = 0; i < 8; i++) {
+    const x = (b[offset + i * 2] << 8) | b[offset + i * 2 + 1];
+    g[i] = x;
+    if (x === 0) {
+      if (runStart < 0) runStart = i;
+      // The longest run of two or more zero groups, the leftmost of equals (RFC 5952 §4.2).
+      if (i + 1 - runStart > bestEnd - bestStart && i + 1 - runStart >= 2) {
+        bestStart = runStart;
+        bestEnd = i + 1;
+      }
+    } else runStart = -1;
   }
-  if (bestStart < 0) return g.map((x) => x.toString(16)).join(':');
-  const left = g.slice(0, bestStart).map((x) => x.toString(16)).join(':');
-  const right = g.slice(bestStart + bestLen).map((x) => x.toString(16)).join(':');
-  return left + '::' + right;
+  let s = '';
+  if (bestStart < 0) {
+    for (let i = 0; i < 8; i++) s += (i ? ':' : '') + hexGroup(g[i]);
+  } else {
+    for (let i = 0; i < bestStart; i++) s += (i ? ':' : '') + hexGroup(g[i]);
+    s += '::';
+    for (let i = bestEnd; i < 8; i++) s += (i > bestEnd ? ':' : '') + hexGroup(g[i]);
+  }
+  return s;
+}
+
+const v6Format = new Int32Array(8);
+const HEX: string[] = [];
+const HEX2: string[] = [];
+for (let i = 0; i < 256; i++) {
+  HEX.push(i.toString(16));
+  HEX2.push(i.toString(16).padStart(2, '0'));
+}
+
+function hexGroup(x: number): string {
+  return x < 256 ? HEX[x] : HEX[x >> 8] + HEX2[x & 0xff];
 }
 
 /** Parses an address of either family; returns its bytes, or null when it is neither. */

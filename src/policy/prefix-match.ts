@@ -1,9 +1,9 @@
 // Prefix filters ("10.0.0.0/8 le 24", FRR prefix-list semantics) and own-prefix cover checks, compiled to
-// 32-bit words so the import path tests a received prefix without allocating (IPv4) or with one parse (IPv6).
+// 32-bit words so the import path tests a received prefix without allocating or parsing it again (either family).
 
 import type { Family, Prefix } from '../bgp/types';
 import { canonicalPrefix, parsePrefix, PrefixError } from '../bgp/prefix';
-import { ipv4Key, isCachedIpv4, parseIpv4Key } from '../bgp/prefix-table';
+import { isCachedIpv4, parsePrefixKey, prefixWords } from '../bgp/prefix-table';
 import { keyAddress, keyLength } from '../bgp/codec/nlri';
 
 /** A filter entry as written in the config: "P", "P le N", "P ge N", "P ge N le M", or the object form. */
@@ -37,17 +37,20 @@ function toBits(p: Prefix): Bits {
 const scratch: Bits = { v6: false, len: 0, w: [0, 0, 0, 0] };
 
 /**
- * Parses a canonical prefix (as the codec produces them) into `scratch`. IPv4 goes through the prefix tables'
- * one-entry parse cache (the Adj-RIB-In has just looked the same string up); anything else (IPv6, or a
- * non-canonical string) through the full parser.
+ * Parses a prefix (canonical, as the codec produces them) into `scratch` through the prefix tables' one-entry parse
+ * cache: the Adj-RIB-In has just looked the same string up, so neither family is parsed again. Anything the tables'
+ * parser does not take goes through the full parser (which names what is wrong).
  */
 function loadCandidate(p: Prefix): Bits {
-  const len = parseIpv4Key(p);
+  const len = parsePrefixKey(p);
   if (len >= 0) {
-    scratch.v6 = false;
-    scratch.len = len;
-    scratch.w[0] = ipv4Key[0];
-    scratch.w[1] = scratch.w[2] = scratch.w[3] = 0;
+    const v6 = len >= 64;
+    scratch.v6 = v6;
+    scratch.len = v6 ? len - 64 : len;
+    scratch.w[0] = prefixWords[0];
+    scratch.w[1] = v6 ? prefixWords[1] : 0;
+    scratch.w[2] = v6 ? prefixWords[2] : 0;
+    scratch.w[3] = v6 ? prefixWords[3] : 0;
     return scratch;
   }
   const b = toBits(p);

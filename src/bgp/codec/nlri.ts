@@ -3,7 +3,7 @@
 
 import type { Prefix } from '../types';
 import { AFI_IPV4 } from '../types';
-import { prefixToWire } from '../prefix';
+import { formatIpv6, prefixToWire } from '../prefix';
 import { EncodeError } from './bytes';
 
 // The hot path of a full-table feed: every received prefix becomes its canonical string (the RIB's
@@ -11,16 +11,11 @@ import { EncodeError } from './bytes';
 // formatting; it produces exactly prefix.ts's formatIpv4/formatIpv6 text (tests hold it to that).
 const DEC_DOT: string[] = [];
 const DEC_SLASH: string[] = [];
-const HEX: string[] = [];
-const HEX2: string[] = [];
 for (let i = 0; i < 256; i++) {
   DEC_DOT.push(i + '.');
   DEC_SLASH.push(i + '/');
-  HEX.push(i.toString(16));
-  HEX2.push(i.toString(16).padStart(2, '0'));
 }
 const v6bytes = new Uint8Array(16);
-const v6groups = new Int32Array(8);
 
 function lastOctetMask(len: number): number {
   return (0xff << (8 - (len & 7))) & 0xff;
@@ -151,39 +146,13 @@ export function ipv4PrefixString(b: Uint8Array, q: number, len: number): string 
   return DEC_DOT[o0] + DEC_DOT[o1] + DEC_DOT[o2] + DEC_SLASH[o3] + len;
 }
 
-function hexGroup(g: number): string {
-  return g < 256 ? HEX[g] : HEX[g >> 8] + HEX2[g & 0xff];
-}
-
 /** RFC 5952 text of an IPv6 prefix from its wire octets: lower case, longest zero run (>= 2 groups, leftmost) as "::". */
 export function ipv6PrefixString(b: Uint8Array, q: number, len: number): string {
   const n = (len + 7) >> 3;
   v6bytes.fill(0);
   for (let i = 0; i < n; i++) v6bytes[i] = b[q + i];
   if (len & 7) v6bytes[n - 1] &= lastOctetMask(len);
-  let bestStart = -1;
-  let bestEnd = -1;
-  let runStart = -1;
-  for (let i = 0; i < 8; i++) {
-    const g = (v6bytes[i * 2] << 8) | v6bytes[i * 2 + 1];
-    v6groups[i] = g;
-    if (g === 0) {
-      if (runStart < 0) runStart = i;
-      if (i + 1 - runStart > bestEnd - bestStart && i + 1 - runStart >= 2) {
-        bestStart = runStart;
-        bestEnd = i + 1;
-      }
-    } else runStart = -1;
-  }
-  let s = '';
-  if (bestStart < 0) {
-    for (let i = 0; i < 8; i++) s += (i ? ':' : '') + hexGroup(v6groups[i]);
-  } else {
-    for (let i = 0; i < bestStart; i++) s += (i ? ':' : '') + hexGroup(v6groups[i]);
-    s += '::';
-    for (let i = bestEnd; i < 8; i++) s += (i > bestEnd ? ':' : '') + hexGroup(v6groups[i]);
-  }
-  return s + '/' + len;
+  return formatIpv6(v6bytes) + '/' + len;
 }
 
 /**

@@ -105,3 +105,73 @@ describe('parseIpv4', () => {
     );
   });
 });
+
+/** The split-and-regex parser parseIpv6 was before the hand scanner: the reference the scanner must agree with. */
+function referenceParseIpv6(text: string): Uint8Array | null {
+  if (text.length === 0 || text.length > 45 || text.includes('%')) return null;
+  let head = text;
+  let tail4: Uint8Array | null = null;
+  const lastColon = text.lastIndexOf(':');
+  if (text.indexOf('.', lastColon) !== -1) {
+    tail4 = parseIpv4(text.slice(lastColon + 1));
+    if (!tail4) return null;
+    head = text.slice(0, lastColon + 1) + '0:0';
+  }
+  const halves = head.split('::');
+  if (halves.length > 2) return null;
+  const toGroups = (s: string): number[] | null => {
+    if (s === '') return [];
+    const out: number[] = [];
+    for (const g of s.split(':')) {
+      if (!/^[0-9a-fA-F]{1,4}$/.test(g)) return null;
+      out.push(parseInt(g, 16));
+    }
+    return out;
+  };
+  const left = toGroups(halves[0]);
+  const right = halves.length === 2 ? toGroups(halves[1]) : [];
+  if (!left || !right) return null;
+  const missing = 8 - left.length - right.length;
+  if (halves.length === 2 ? missing < 1 : missing !== 0) return null;
+  const groups = [...left, ...new Array<number>(missing).fill(0), ...right];
+  const out = new Uint8Array(16);
+  for (let i = 0; i < 8; i++) {
+    out[i * 2] = groups[i] >> 8;
+    out[i * 2 + 1] = groups[i] & 0xff;
+  }
+  if (tail4) out.set(tail4, 12);
+  return out;
+}
+
+describe('parseIpv6 (hand scanner)', () => {
+  const cases = [
+    '::', '::1', '1::', '1::2', '2001:db8::', '2001:DB8:0:0:1:0:0:1', '1:2:3:4:5:6:7:8', '1:2:3:4:5:6:7::', '::2:3:4:5:6:7:8',
+    '::ffff:192.0.2.1', '1:2:3:4:5:6:1.2.3.4', '1:2:3:4:5:6:7:1.2.3.4', '::1.2.3.4', '1.2.3.4', '1.2.3.4::', '::01.2.3.4',
+    ':::', ':1::', '1:', ':1', '1::2::3', '12345::', '1:2:3:4:5:6:7:8:9', '1:2:3:4:5:6:7:8::', 'g::', '::%eth0', '',
+    'fe80::1%eth0', '0000:0000:0000:0000:0000:0000:0000:0001', '::ab.1.2.3', '::1.2.3.4:5', '1:2:3:4:5:6:7',
+  ];
+  it.each(cases)('"%s" as the reference parser reads it', (text) => expect(parseIpv6(text)).toEqual(referenceParseIpv6(text)));
+
+  it('agrees with the reference on random text over the address alphabet', () => {
+    const ch = fc.constantFrom(...'0123456789abcdefABCDEF:::::.g%');
+    fc.assert(fc.property(fc.string({ unit: ch, maxLength: 48 }), (text) => expect(parseIpv6(text)).toEqual(referenceParseIpv6(text))), { numRuns: 20_000 });
+  });
+
+  it('agrees with the reference on text made of groups, colons and IPv4 tails (mostly near-valid)', () => {
+    const token = fc.constantFrom('0', '1', 'ab', 'FFFF', '0db8', '12345', ':', '::', '.', '1.2.3.4', '255.0.0.01', '%', '');
+    const text = fc.array(token, { maxLength: 18 }).map((t) => t.join(''));
+    const grouped = fc.array(fc.constantFrom('0', '1', 'ab', 'ffff', '', '1.2.3.4'), { minLength: 1, maxLength: 10 }).map((g) => g.join(':'));
+    fc.assert(fc.property(fc.oneof(text, grouped), (t) => expect(parseIpv6(t)).toEqual(referenceParseIpv6(t))), { numRuns: 20_000 });
+  });
+
+  it('reads back every address formatIpv6 writes', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ minLength: 16, maxLength: 16 }), fc.nat(7), fc.nat(8), (b, from, zeros) => {
+        // Runs of zero groups, so "::" shows up in every position.
+        for (let i = from * 2; i < Math.min(16, (from + zeros) * 2); i++) b[i] = 0;
+        expect(parseIpv6(formatIpv6(b))).toEqual(b);
+      }),
+      { numRuns: 5_000 },
+    );
+  });
+});
