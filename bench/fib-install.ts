@@ -4,17 +4,20 @@
 // ratios to the floor; asserts nothing. Run it under `flock /tmp/bgpfo-timing.lock` and note the load.
 //
 //   sudo npx tsx bench/fib-install.ts [N ...]        (default: 100000 1000000; WRITERS=netlink,ip-batch)
+//   BENCH_FAMILY=ipv6                                IPv6 /48s via IPv6 next hops (and an IPv6 floor)
 
 import { execFileSync } from 'node:child_process';
 import { checkHostSettings } from '../src/fib/host-settings';
 import type { FibWriterChoice } from '../src/fib/linux-dataplane';
 import { LinuxFib } from '../src/fib/linux-fib';
 import type { FibRoute, NextHop } from '../src/fib/types';
+import { nthPrefix6 } from './feeder';
 import { measureKernelFloor, nthPrefix } from './kernel-floor';
 
 const R = 'bgpfo-fib-bench-r';
 const P = 'bgpfo-fib-bench-p';
 const TABLE = 100;
+const IPV6 = process.env.BENCH_FAMILY === 'ipv6';
 
 function sh(...args: string[]): string {
   return execFileSync('ip', args, { encoding: 'utf8', maxBuffer: 1 << 30 });
@@ -37,10 +40,10 @@ function setup(): NextHop[] {
   const hops: NextHop[] = [];
   for (let i = 1; i <= 3; i++) {
     sh('link', 'add', `t${i}`, 'netns', R, 'type', 'veth', 'peer', 'name', `p${i}`, 'netns', P);
-    sh('-n', R, 'addr', 'add', `10.255.${i}.1/30`, 'dev', `t${i}`);
+    sh('-n', R, 'addr', 'add', IPV6 ? `fd00:255:${i}::1/64` : `10.255.${i}.1/30`, 'dev', `t${i}`, ...(IPV6 ? ['nodad'] : []));
     sh('-n', R, 'link', 'set', `t${i}`, 'up');
     sh('-n', P, 'link', 'set', `p${i}`, 'up');
-    hops.push({ tunnel: `tun${i}`, ifname: `t${i}`, gateway: `10.255.${i}.2` });
+    hops.push({ tunnel: `tun${i}`, ifname: `t${i}`, gateway: IPV6 ? `fd00:255:${i}::2` : `10.255.${i}.2` });
   }
   return hops;
 }
@@ -52,7 +55,7 @@ async function run(n: number, hops: NextHop[], writer: FibWriterChoice): Promise
   const ecmp = [[a, b], [c]];
   const primary = [[a], [b]];
   const routes: FibRoute[] = [];
-  for (let i = 0; i < n; i++) routes.push({ prefix: nthPrefix(i), tiers: i % 2 ? ecmp : primary });
+  for (let i = 0; i < n; i++) routes.push({ prefix: IPV6 ? nthPrefix6(i) : nthPrefix(i), tiers: i % 2 ? ecmp : primary });
 
   const fib = new LinuxFib({ netns: R, table: TABLE, writer });
   await fib.reconcile();
@@ -106,7 +109,7 @@ async function main(): Promise<void> {
   const rows: string[] = [];
   try {
     for (const n of sizes.length ? sizes : [100_000, 1_000_000]) {
-      const floor = await measureKernelFloor(n, { table: TABLE });
+      const floor = await measureKernelFloor(n, { table: TABLE, ipv6: IPV6 });
       console.log(`routes ${n.toLocaleString('en')}: kernel floor (ip -batch of the route add ... nhid lines alone) ${secs(floor.seconds * 1000)} s`);
       const times: number[] = [];
       for (const w of writers) times.push(await run(n, hops, w));

@@ -3,6 +3,7 @@
 // Prints the fastest and median of 7 rounds. Not a test; for profiling (`node --cpu-prof`), not a comparison.
 //
 //   npx tsx bench/ingest-replay.ts [N=1000000]
+//   BENCH_FAMILY=ipv6 npx tsx bench/ingest-replay.ts [N]     IPv6 /48s in MP_REACH_NLRI instead
 
 import { decodeMessage, packUpdates } from '../src/bgp/codec';
 import type { CodecContext, UpdateMessage } from '../src/bgp/types';
@@ -11,20 +12,28 @@ import { AdjRibIn } from '../src/rib/adj-rib-in';
 import { LocRib } from '../src/rib/loc-rib';
 import { makeLocalPeer, makePeer } from '../src/rib/path';
 import { updateToRoutes } from '../src/rib/update';
-import { nthPrefix } from './feeder';
+import { nthPrefixOf } from './feeder';
 
 const N = Number(process.argv[2] ?? 1_000_000);
 const ctx: CodecContext = { fourOctetAs: true, extendedMessage: false, ebgp: true };
-const prefixes = Array.from({ length: N }, (_, i) => nthPrefix(i));
+const IPV6 = process.env.BENCH_FAMILY === 'ipv6';
+const family = IPV6 ? 'ipv6-unicast' : 'ipv4-unicast';
+const prefixes = Array.from({ length: N }, (_, i) => nthPrefixOf(family)(i));
+const asPath = [{ type: 2 as const, asns: [65100] }];
 const updates = packUpdates(
-  { family: 'ipv4-unicast', attributes: { origin: 0, asPath: [{ type: 2, asns: [65100] }], nextHop: '10.0.0.1' }, announce: prefixes, withdraw: [] },
+  {
+    family,
+    attributes: IPV6 ? { origin: 0, asPath, mpReach: { afi: 2, safi: 1, nextHops: ['fd00::1'], nlri: [] } } : { origin: 0, asPath, nextHop: '10.0.0.1' },
+    announce: prefixes,
+    withdraw: [],
+  },
   ctx,
 );
 const ms: number[] = [];
 for (let round = 0; round < 7; round++) {
   const rib = new LocRib(makeLocalPeer(65200, '10.0.0.2'));
   const peer = makePeer({ key: 'src', address: '10.0.0.1', asn: 65100, routerId: '10.0.0.1', ebgp: true });
-  const policy = new ImportPolicy({ name: 'src', remoteAsn: 65100, import: { allow: ['0.0.0.0/0 le 32'], maxPrefixes: 2 * N } }, { asn: 65200, originate: [] });
+  const policy = new ImportPolicy({ name: 'src', remoteAsn: 65100, import: { allow: [IPV6 ? '::/0 le 128' : '0.0.0.0/0 le 32'], maxPrefixes: 2 * N } }, { asn: 65200, originate: [] });
   const adj = new AdjRibIn(peer, rib, policy);
   const t0 = performance.now();
   let i = 0;
@@ -37,4 +46,4 @@ for (let round = 0; round < 7; round++) {
   if (rib.size !== N) throw new Error(`Loc-RIB holds ${rib.size} of ${N}`);
 }
 ms.sort((a, b) => a - b);
-console.log(`${N} prefixes in ${updates.length} UPDATEs: fastest ${ms[0].toFixed(0)} ms, median ${ms[3].toFixed(0)} ms (${((ms[3] * 1000) / N).toFixed(2)} us a prefix)`);
+console.log(`${N} ${family} prefixes in ${updates.length} UPDATEs: fastest ${ms[0].toFixed(0)} ms, median ${ms[3].toFixed(0)} ms (${((ms[3] * 1000) / N).toFixed(2)} us a prefix)`);

@@ -427,6 +427,21 @@ export function primeIpv4Key(p: string, key: number): void {
   parsed.len = len;
 }
 
+/**
+ * Tells the tables what an IPv6 prefix string is, from the codec's words for it (ipv6WireWords: four address words
+ * and the length at words[at..at+4]), so the next lookups of that very string (import policy, the pre-policy copy,
+ * the Loc-RIB) parse nothing.
+ */
+export function primeIpv6Words(p: string, words: Uint32Array, at: number): void {
+  const key = parsed.key;
+  key[0] = words[at];
+  key[1] = words[at + 1];
+  key[2] = words[at + 2];
+  key[3] = words[at + 3];
+  parsed.text = p;
+  parsed.len = words[at + 4] + 64;
+}
+
 /** True when `p` is the IPv4 prefix the cache holds (no parse, no look at the text). */
 export function isCachedIpv4(p: string): boolean {
   return p === parsed.text && parsed.len >= 0 && parsed.len < 64;

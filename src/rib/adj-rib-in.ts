@@ -7,7 +7,7 @@ import { CeaseSubcode } from '../bgp/errors';
 import type { RouteAttrs } from './attrs';
 import type { LocRib } from './loc-rib';
 import type { PrefixRef } from '../bgp/prefix-table';
-import { PrefixTable } from '../bgp/prefix-table';
+import { PrefixTable, primeIpv6Words } from '../bgp/prefix-table';
 import { ipv4KeyString, prefixCount } from '../bgp/codec/nlri';
 import type { Peer } from './path';
 import type { FamilyRoutes } from './update';
@@ -200,15 +200,22 @@ export class AdjRibIn {
     if (withdrawKeys) {
       for (let i = 0; i < withdrawKeys.length; i++) this.withdrawOne(withdrawKeys[i], count);
     } else {
+      // IPv6 from the codec comes with its words: each prefix is told to the tables' parse cache, not parsed.
       const withdraw = routes.withdraw;
-      for (let i = 0; i < withdraw.length; i++) this.withdrawOne(withdraw[i], count);
+      const words = routes.withdrawWords6;
+      for (let i = 0; i < withdraw.length; i++) {
+        if (words) primeIpv6Words(withdraw[i], words, i * 5);
+        this.withdrawOne(withdraw[i], count);
+      }
     }
     const attrs = routes.attributes;
     if (!attrs || prefixCount(routes, 'announce') === 0) return this.warnIfNeeded(routes.family, count);
     const announce: readonly PrefixRef[] = routes.announceKeys ?? routes.announce;
+    const words = routes.announceKeys ? undefined : routes.announceWords6;
     const limit = this.policy.maxPrefixes;
     for (let i = 0; i < announce.length; i++) {
       this.announcementsReceived++;
+      if (words) primeIpv6Words(announce[i] as Prefix, words, i * 5);
       if (this.importOne(announce[i], attrs, count, true) && limit !== undefined && count.accepted > limit) {
         return {
           kind: 'max-prefix-exceeded',

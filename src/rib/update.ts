@@ -3,7 +3,7 @@
 // ignoring reflected routes that loop back to us (RFC 4456 §8).
 
 import { isEndOfRib } from '../bgp/codec/eor';
-import { ipv4FieldKeys, lazyIpv4Prefixes, prefixCount } from '../bgp/codec/nlri';
+import { ipv4FieldKeys, ipv6WireWords, lazyIpv4Prefixes, prefixCount } from '../bgp/codec/nlri';
 import type { Family, Prefix, UpdateMessage } from '../bgp/types';
 import { AFI_IPV4, AFI_IPV6, SAFI_UNICAST } from '../bgp/types';
 import type { RouteAttrs } from './attrs';
@@ -25,6 +25,12 @@ export interface FamilyRoutes {
    */
   announceKeys?: readonly number[];
   withdrawKeys?: readonly number[];
+  /**
+   * IPv6, when the codec gave them: announce[i] and withdraw[i] as numbers at [5i, 5i + 5) (codec ipv6WireWords),
+   * for the prefix tables' parse cache (primeIpv6Words): the text is there, but never parsed back.
+   */
+  announceWords6?: Uint32Array;
+  withdrawWords6?: Uint32Array;
   /** Set when this UPDATE is the family's End-of-RIB marker. */
   endOfRib?: true;
 }
@@ -47,15 +53,21 @@ function entry(out: FamilyRoutes[], family: Family): FamilyRoutes {
  */
 function add(r: FamilyRoutes, which: 'announce' | 'withdraw', from: () => readonly Prefix[], keys: readonly number[] | undefined): void {
   const keysField = which === 'announce' ? 'announceKeys' : 'withdrawKeys';
+  const wordsField = which === 'announce' ? 'announceWords6' : 'withdrawWords6';
   if (keys !== undefined && prefixCount(r, which) === 0) {
     lazyIpv4Prefixes(r, which, keys);
     r[keysField] = keys;
     return;
   }
   const to = r[which];
+  const first = to.length === 0;
   delete r[keysField];
   const list = from();
   for (let i = 0; i < list.length; i++) to.push(list[i]);
+  // The codec's IPv6 words stay aligned only when this list is the field's only source.
+  const words = first ? ipv6WireWords(list) : undefined;
+  if (words !== undefined) r[wordsField] = words;
+  else delete r[wordsField];
 }
 
 /** What the receiving router is, for the checks that compare a route with ourselves. */

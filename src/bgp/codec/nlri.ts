@@ -35,6 +35,19 @@ export function ipv4WireKeys(list: readonly Prefix[]): readonly number[] | undef
   return keys !== undefined && keys.length === list.length ? keys : undefined;
 }
 
+/**
+ * Beside each decoded IPv6 prefix list, its prefixes as numbers: five per prefix, the address's four 32-bit words
+ * (bits past the length cleared) and the length. The import path hands them to the prefix tables' parse cache
+ * (primeIpv6Words) so the text is never parsed back.
+ */
+const wireWords6 = new WeakMap<readonly Prefix[], Uint32Array>();
+
+/** The words of a decoded IPv6 prefix list (see wireWords6), or undefined for a list the decoder did not make. */
+export function ipv6WireWords(list: readonly Prefix[]): Uint32Array | undefined {
+  const words = wireWords6.get(list);
+  return words !== undefined && words.length === list.length * 5 ? words : undefined;
+}
+
 /** Per object, its IPv4 prefix fields still held as wire keys only (see lazyIpv4Prefixes). */
 const lazyFields = new WeakMap<object, Map<string, readonly number[]>>();
 
@@ -155,6 +168,13 @@ export function ipv6PrefixString(b: Uint8Array, q: number, len: number): string 
   return formatIpv6(v6bytes) + '/' + len;
 }
 
+/** How many prefixes b[start, end) holds, read by their lengths alone (a malformed field is caught by the decoder). */
+function countPrefixes(b: Uint8Array, start: number, end: number): number {
+  let n = 0;
+  for (let p = start; p < end; p += 1 + ((b[p] + 7) >> 3)) n++;
+  return n;
+}
+
 /**
  * Decodes the prefixes in b[start, end) into `out`. Returns null on success, or a reason when
  * the field is syntactically incorrect (a length beyond the family's maximum, or a prefix that
@@ -164,6 +184,9 @@ export function decodePrefixes(b: Uint8Array, start: number, end: number, afi: n
   const v4 = afi === AFI_IPV4;
   const max = v4 ? 32 : 128;
   const keys: number[] | undefined = v4 ? [] : undefined;
+  // IPv6: counted first, so the words go in one typed array of the right size (no growing array, little garbage).
+  const words = v4 ? undefined : new Uint32Array(5 * countPrefixes(b, start, end));
+  let w = 0;
   let p = start;
   while (p < end) {
     const len = b[p];
@@ -175,10 +198,15 @@ export function decodePrefixes(b: Uint8Array, start: number, end: number, afi: n
       keys.push(lastIpv4Key);
     } else {
       out.push(ipv6PrefixString(b, p + 1, len));
+      // v6bytes holds the address just formatted, host bits cleared.
+      const a = v6bytes;
+      for (let i = 0; i < 16; i += 4) words![w++] = (a[i] << 24) | (a[i + 1] << 16) | (a[i + 2] << 8) | a[i + 3];
+      words![w++] = len;
     }
     p += 1 + n;
   }
   if (keys && keys.length > 0 && keys.length === out.length) wireKeys.set(out, keys);
+  if (words && words.length > 0 && words.length === out.length * 5) wireWords6.set(out, words);
   return null;
 }
 

@@ -10,6 +10,8 @@ import { AdjRibIn } from '../../../src/rib/adj-rib-in';
 import type { RouteAttrs } from '../../../src/rib/attrs';
 import { internAttrs } from '../../../src/rib/attrs';
 import { LocRib } from '../../../src/rib/loc-rib';
+import { parsePrefixKey, prefixWords } from '../../../src/bgp/prefix-table';
+import { ImportPolicy } from '../../../src/policy/import';
 import { attrs, localPeer, peer } from './helpers';
 
 /** Refuses prefixes under 10.99/16, sets LOCAL_PREF 150 on the rest. */
@@ -173,6 +175,73 @@ describe('Adj-RIB-In fed decoded UPDATEs (wire keys)', () => {
       }),
       { numRuns: 200 },
     );
+  });
+});
+
+describe('Adj-RIB-In fed decoded IPv6 UPDATEs (wire words)', () => {
+  const ctx = { fourOctetAs: true, extendedMessage: false, ebgp: true };
+  const arbPrefix = fc
+    .tuple(fc.integer({ min: 0, max: 7 }), fc.constantFrom(0, 32, 47, 48, 64, 127, 128))
+    .map(([i, len]) => canonicalPrefix(`2001:db8:${i}:${i * 31}:${i}::${i * 11}/${len}`, false));
+  const arbUpdate = fc.record({ announce: fc.uniqueArray(arbPrefix, { maxLength: 6 }), withdraw: fc.uniqueArray(arbPrefix, { maxLength: 6 }), med: fc.constantFrom(100, 200) });
+  // A real import policy with IPv6 entries: its verdicts read each prefix through the parse cache the words prime.
+  const policy = () =>
+    new ImportPolicy(
+      { name: 'p', remoteAsn: 65100, import: { allow: ['2001:db8::/32 le 128', '::/0'], deny: ['2001:db8:3::/48 le 64'], allowDefault: true } },
+      { asn: 65200, originate: ['2001:db8:5:9b::/64'] },
+    );
+
+  it('ends in the state the same routes given as text reach, for any sequence of UPDATEs (policy included)', () => {
+    fc.assert(
+      fc.property(fc.array(arbUpdate, { maxLength: 12 }), (updates) => {
+        const viaWire = new LocRib(localPeer);
+        const viaText = new LocRib(localPeer);
+        const p = peer();
+        const a = new AdjRibIn(p, viaWire, policy());
+        const b = new AdjRibIn(p, viaText, policy());
+        for (const u of updates) {
+          const attributes = { origin: 0, asPath: [{ type: 2, asns: [65100] }], med: u.med, mpReach: { afi: 2, safi: 1, nextHops: ['2001:db8::1'], nlri: [] } };
+          for (const bytes of packUpdates({ family: 'ipv6-unicast', attributes, announce: u.announce, withdraw: u.withdraw }, ctx)) {
+            const routes = updateToRoutes(decodeMessage(bytes, ctx) as UpdateMessage);
+            for (const r of routes) {
+              // The words are there, and say what the text says.
+              for (const [list, words] of [[r.announce, r.announceWords6], [r.withdraw, r.withdrawWords6]] as const) {
+                if (list.length === 0) continue;
+                expect(words).toHaveLength(list.length * 5);
+                list.forEach((x, i) => {
+                  const len = parsePrefixKey(x);
+                  expect([...prefixWords, len - 64]).toEqual([...words!.slice(i * 5, i * 5 + 5)]);
+                });
+              }
+            }
+            a.applyAll(routes);
+            b.applyAll(routes.map(({ announceWords6: _a, withdrawWords6: _w, ...text }) => ({ ...text, announce: [...text.announce], withdraw: [...text.withdraw] })));
+          }
+        }
+        const state = (rib: LocRib) => [...rib.prefixes()].sort().map((x) => `${x} ${rib.best(x)?.attrs.med}`);
+        expect(state(viaWire)).toEqual(state(viaText));
+        expect([...a.entries('pre')].map(([x, at]) => `${x} ${at.med}`).sort()).toEqual([...b.entries('pre')].map(([x, at]) => `${x} ${at.med}`).sort());
+        expect([a.accepted(), a.announcementsRefused]).toEqual([b.accepted(), b.announcementsRefused]);
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  it("keeps no words when a family's list has two sources (MP_UNREACH and a treat-as-withdraw MP_REACH)", () => {
+    // Both lists decoded from the wire (so each has its words), then put in one UPDATE with a treat-as-withdraw error.
+    const attributes = { origin: 0, asPath: [{ type: 2, asns: [65100] }], mpReach: { afi: 2, safi: 1, nextHops: ['2001:db8::1'], nlri: [] } };
+    const [gone] = packUpdates({ family: 'ipv6-unicast', attributes, announce: [], withdraw: ['2001:db8:1::/48'] }, ctx).map((b) => decodeMessage(b, ctx) as UpdateMessage);
+    const [came] = packUpdates({ family: 'ipv6-unicast', attributes, announce: ['2001:db8:2::/48'], withdraw: [] }, ctx).map((b) => decodeMessage(b, ctx) as UpdateMessage);
+    const alone = updateToRoutes(gone)[0];
+    expect(alone.withdrawWords6).toHaveLength(5);
+    const msg: UpdateMessage = {
+      ...came,
+      attributes: { ...came.attributes, mpUnreach: gone.attributes.mpUnreach },
+      softErrors: [{ action: 'treat-as-withdraw', reason: 'test' }] as UpdateMessage['softErrors'],
+    };
+    const [r] = updateToRoutes(msg);
+    expect(r.withdraw).toEqual(['2001:db8:1::/48', '2001:db8:2::/48']);
+    expect(r.withdrawWords6).toBeUndefined();
   });
 });
 
