@@ -4,10 +4,15 @@
 # on two groups; its group is replaced so that traffic moves from one sink namespace to the other; tcpdump in both
 # sinks times the last packet at the old one and the first at the new one. Not a test; prints figures.
 #
-#   sudo bash bench/group-swap-gap.sh [N=1000000] [4|6]      (run under flock /tmp/bgpfo-timing.lock)
+#   sudo bash bench/group-swap-gap.sh [N=1000000] [4|6] [replace|delete]   (run under flock /tmp/bgpfo-timing.lock)
+#
+# replace (default): the group {1} under half the routes is replaced by {2}, as bgpfo writes a failover today.
+# delete: the group is {1, 2} (ECMP) and the member carrying the flow is deleted (RTM_DELNEXTHOP): the kernel takes
+# it out of every group without walking their routes (remove_nh_grp_entry), where a replace walks them.
 set -e
 N=${1:-1000000}
 FAM=${2:-6}
+MODE=${3:-replace}
 NS="gS gR gP1 gP2"
 cleanup() { for n in $NS; do ip netns del $n 2>/dev/null || true; done; rm -f /tmp/gap-p1.$$ /tmp/gap-p2.$$ /tmp/gap.$$.batch; }
 trap cleanup EXIT
@@ -34,8 +39,13 @@ ip netns exec gR sysctl -qw net.ipv4.nexthop_compat_mode=0
 ip -n gS route add default via $S_GW
 ip -n gR nexthop add id 1 via $GW1 dev r1
 ip -n gR nexthop add id 2 via $GW2 dev r2
-ip -n gR nexthop add id 10 group 1
-ip -n gR nexthop add id 11 group 1
+if [ "$MODE" = delete ]; then
+  ip -n gR nexthop add id 10 group 1/2
+  ip -n gR nexthop add id 11 group 1/2
+else
+  ip -n gR nexthop add id 10 group 1
+  ip -n gR nexthop add id 11 group 1
+fi
 # Half the routes on each group, as a tunnel's routes are spread over its groups; the traffic goes to one on group 10.
 TARGET=$(node -e "
 const fam=$FAM, n=$N;
@@ -60,11 +70,18 @@ while time.time()-t0<3:
 " &
 S=$!
 sleep 1
-a=$(date +%s.%N); ip -n gR nexthop replace id 10 group 2; b=$(date +%s.%N)
-wait $S; sleep 0.5; kill $T1 $T2; wait $T1 $T2 2>/dev/null || true
 ts() { grep -E '^[0-9]+\.[0-9]+ ' "$1"; }
-last1=$(ts /tmp/gap-p1.$$ | tail -1 | cut -d' ' -f1); first2=$(ts /tmp/gap-p2.$$ | head -1 | cut -d' ' -f1)
+if [ "$MODE" = delete ]; then
+  # The flow hashes onto one member: delete that one, and the other sink is the new one.
+  if [ "$(ts /tmp/gap-p1.$$ | wc -l)" -gt 0 ]; then OLD=1; NEW=2; else OLD=2; NEW=1; fi
+  a=$(date +%s.%N); ip -n gR nexthop del id $OLD; b=$(date +%s.%N)
+else
+  OLD=1; NEW=2
+  a=$(date +%s.%N); ip -n gR nexthop replace id 10 group 2; b=$(date +%s.%N)
+fi
+wait $S; sleep 0.5; kill $T1 $T2; wait $T1 $T2 2>/dev/null || true
+last1=$(ts /tmp/gap-p$OLD.$$ | tail -1 | cut -d' ' -f1); first2=$(ts /tmp/gap-p$NEW.$$ | awk -v a="$a" '$1 > a' | head -1 | cut -d' ' -f1)
 ms() { printf '%.1f' "$(echo "($1)*1000" | bc)"; }
-echo "  replace: $(ms "$b-$a") ms from before 'ip nexthop replace' started to after it returned"
-echo "  packets: $(ts /tmp/gap-p1.$$ | wc -l) at the old sink, $(ts /tmp/gap-p2.$$ | wc -l) at the new"
+echo "  $MODE: $(ms "$b-$a") ms from before the ip command started to after it returned"
+echo "  packets: $(ts /tmp/gap-p$OLD.$$ | wc -l) at the old sink, $(ts /tmp/gap-p$NEW.$$ | wc -l) at the new"
 echo "  first packet on the new group $(ms "$first2-$a") ms after the replace started; gap between old and new $(ms "$first2-$last1") ms"
