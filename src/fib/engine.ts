@@ -174,10 +174,13 @@ export class FibEngine implements Fib {
 
   /**
    * An IPv6 next hop of a down tunnel may leave the kernel by deleting its object: no route points at it directly
-   * (a 'single' group's routes would go with it), and it exists.
+   * (a 'single' group's routes would go with it), it exists, and no previous run's objects or routes are still being
+   * adopted: a group of theirs the model does not hold yet may list it, and may have it as its last member (the
+   * delete would take that group's routes, and their traffic would leave by a less specific route).
    */
   private deletableOnDown(nh: NhState): boolean {
     if (nh.family !== 6 || !nh.present) return false;
+    if (this.model.adoptable.size > 0 || this.model.stale.size > 0) return false;
     for (const g of nh.groups) if (g.single) return false;
     return true;
   }

@@ -5,6 +5,7 @@
 
 import type { KernelOp } from '../../../src/fib/dataplane';
 import { MemoryFib } from '../../../src/fib/memory-fib';
+import { MemoryKernel } from '../../../src/fib/memory-kernel';
 import type { FibRoute, NextHop } from '../../../src/fib/types';
 import { A, A6, B, B6, C, hopText } from './helpers';
 
@@ -78,6 +79,29 @@ describe('memory FIB: an IPv6 next hop leaves by deleting its object', () => {
     expect(r).toMatchObject({ groupOps: 1, errors: [] });
     expect(fib.kernel.resolve('10.1.3.0/24')).toEqual([hopText(B), hopText(C)]);
     expect(fib.kernel.resolve('2001:db8:1:3::/64')).toEqual([hopText(B6)]);
+  });
+
+  it("sends no delete while a previous run's objects are being adopted: an old group may hold the object as its last member", async () => {
+    const kernel = new MemoryKernel();
+    const old = new MemoryFib({ kernel });
+    await old.replaceRoutes([...block6(1, 20, [[A6, B6]]), ...block6(2, 20, [[A6], [C6]])]);
+    // (Not closed: a memory kernel closes with its FIB; the old run just stops, as a crashed daemon does.)
+    // The new run adopts them; the RIB has re-learned only the ECMP block when tun-a goes down.
+    const fib = new MemoryFib({ kernel });
+    await fib.reconcile({ stale: 'keep' });
+    await fib.replaceRoutes(block6(1, 20, [[A6, B6]]));
+    const before = new Map(kernel.ourRoutes());
+    const mark = kernel.log.length;
+    await fib.nexthopDown('tun-a');
+    expect(kinds(kernel.log.slice(mark))).not.toContain('nh-del');
+    expect(kernel.ourRoutes()).toEqual(before);
+    expect(kernel.resolve('2001:db8:1:3::/64')).toEqual([hopText(B6)]);
+    // Swept, the old objects are gone: the next tunnel down deletes again.
+    await fib.nexthopUp('tun-a');
+    await fib.sweepStale();
+    const next = kernel.log.length;
+    await fib.nexthopDown('tun-a');
+    expect(kinds(kernel.log.slice(next))).toEqual(['nh-del']);
   });
 
   it('sends no delete when a replacement fails, and replaces the other groups instead: nothing is left to chance', async () => {
