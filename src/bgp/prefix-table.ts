@@ -395,16 +395,6 @@ function parseText(p: string, key: Uint32Array): number {
 }
 
 /**
- * An IPv4 prefix as its address (a uint32) through the same one-entry cache the tables use: import policy reads
- * the prefix the Adj-RIB-In has just looked up without parsing it again. Returns the length, or -1 when `p` is
- * not a canonical IPv4 prefix (IPv6 included); the address is then in ipv4Key[0].
- */
-export function parseIpv4Key(p: string): number {
-  const len = parse(p);
-  return len >= 0 && len < 64 ? len : -1;
-}
-
-/**
  * Any prefix through the same one-entry cache: the length (+64 for IPv6), or -1 when `p` is not a prefix; the
  * address is then in prefixWords (word 0 for IPv4, all four for IPv6). Import policy reads the IPv6 prefix the
  * Adj-RIB-In has just looked up this way, without parsing it again.
@@ -447,8 +437,6 @@ export function isCachedIpv4(p: string): boolean {
   return p === parsed.text && parsed.len >= 0 && parsed.len < 64;
 }
 
-/** The address parseIpv4Key() read; valid until the next call of any PrefixTable method. */
-export const ipv4Key: Readonly<Uint32Array> = parsed.key;
 
 function parseLen(p: string, from: number): number {
   if (from >= p.length || p.length - from > 3) return -1;

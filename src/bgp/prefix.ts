@@ -44,14 +44,19 @@ export function parseIpv4(text: string): Uint8Array | null {
 
 /** Parses any RFC 4291 §2.2 text form (with "::" and an embedded IPv4 tail) into 16 bytes, or null. */
 export function parseIpv6(text: string): Uint8Array | null {
-  const groups = v6Groups;
-  if (!scanIpv6(text, 0, text.length, groups)) return null;
   const out = new Uint8Array(16);
+  return scanIpv6Bytes(text, 0, text.length, out, 0) ? out : null;
+}
+
+/** scanIpv6() into the 16 octets at buf[offset]; false (buf untouched) when text[start, end) is not an address. */
+export function scanIpv6Bytes(text: string, start: number, end: number, buf: Uint8Array, offset: number): boolean {
+  const groups = v6Groups;
+  if (!scanIpv6(text, start, end, groups)) return false;
   for (let i = 0; i < 8; i++) {
-    out[i * 2] = groups[i] >> 8;
-    out[i * 2 + 1] = groups[i] & 0xff;
+    buf[offset + i * 2] = groups[i] >> 8;
+    buf[offset + i * 2 + 1] = groups[i] & 0xff;
   }
-  return out;
+  return true;
 }
 
 const v6Groups = new Uint16Array(8);

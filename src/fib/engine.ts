@@ -198,32 +198,32 @@ export class FibEngine implements Fib {
    */
   private async shrinkByDelete(groups: Set<GroupState>, leaving: NhState[], t: Tally): Promise<void> {
     const ids = new Set(leaving.map((nh) => nh.id));
-    const shrinking: GroupState[] = [];
+    // Per group that the deletes alone shrink, the membership they leave it (its tier unchanged).
+    const shrinking = new Map<GroupState, { tier: number; members: number[] }>();
     const rewrite: GroupState[] = [];
     for (const g of groups) {
       const want = this.model.computeMembers(g);
       const kept = g.members.filter((id) => !ids.has(id));
-      if (g.present && want.tier >= 0 && kept.length > 0 && sameMembers(want.members, kept)) shrinking.push(g);
+      if (g.present && want.tier >= 0 && kept.length > 0 && sameMembers(want.members, kept)) shrinking.set(g, want);
       else rewrite.push(g);
     }
     if (rewrite.length > 0) await this.regroup(rewrite, t);
     // Unknown membership (a failed write) or a leaving object still in a replaced group: deleting is not safe.
     if (rewrite.some((g) => !g.present || g.members.length === 0 || g.members.some((id) => ids.has(id)))) {
-      await this.regroup(shrinking, t);
+      await this.regroup(shrinking.keys(), t);
       return;
     }
     // Absent from now on, so a return racing this delete makes the objects again behind it (one channel, in order).
     for (const nh of leaving) nh.present = false;
     const failed = await t.apply(this.dp, 'objects', leaving.map((nh) => ({ kind: 'nh-del', id: nh.id })));
-    for (const g of shrinking) {
-      const want = this.model.computeMembers(g);
+    for (const [g, want] of shrinking) {
       g.activeTier = want.tier;
-      g.members = g.members.filter((id) => !ids.has(id));
+      g.members = want.members;
     }
     if (failed.size > 0) {
       // The kernel kept some: they are still there, and their groups are replaced the usual way.
       for (const i of failed) leaving[i].present = true;
-      await this.regroup(shrinking, t);
+      await this.regroup(shrinking.keys(), t);
     }
   }
 

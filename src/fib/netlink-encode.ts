@@ -2,7 +2,7 @@
 // Pure: bytes in host order as the kernel reads them, the same requests `ip route/nexthop` sends for the same lines.
 
 import { endianness } from 'node:os';
-import { parseIpv6, scanIpv6 } from '../bgp/prefix';
+import { parseIpv6, scanIpv6Bytes } from '../bgp/prefix';
 import type { KernelOp, OpFailure } from './dataplane';
 
 export const RTM_NEWROUTE = 24;
@@ -190,8 +190,6 @@ function parseGateway(text: string): Uint8Array | undefined {
   return parseIpv4Into(text, 0, text.length, b, 0) ? b : undefined;
 }
 
-const groups6 = new Uint16Array(8);
-
 /** Parses "a.b.c.d/len" or an IPv6 prefix into buf at offset (4 or 16 bytes); no allocation. */
 export function parsePrefixInto(prefix: string, buf: Uint8Array, offset: number): { family: number; len: number } | undefined {
   const slash = prefix.indexOf('/');
@@ -204,12 +202,7 @@ export function parsePrefixInto(prefix: string, buf: Uint8Array, offset: number)
   }
   if (slash + 1 === prefix.length) return undefined;
   if (prefix.includes(':')) {
-    const g = groups6;
-    if (len > 128 || !scanIpv6(prefix, 0, slash, g)) return undefined;
-    for (let i = 0; i < 8; i++) {
-      buf[offset + i * 2] = g[i] >> 8;
-      buf[offset + i * 2 + 1] = g[i] & 0xff;
-    }
+    if (len > 128 || !scanIpv6Bytes(prefix, 0, slash, buf, offset)) return undefined;
     return { family: AF_INET6, len };
   }
   if (len > 32 || !parseIpv4Into(prefix, 0, slash, buf, offset)) return undefined;
