@@ -19,6 +19,8 @@ export class MemoryKernel implements Dataplane {
   readonly routes = new Map<string, MemRoute>();
   /** Every op applied (also refused ones), in order: tests count failover operations with it. */
   readonly log: KernelOp[] = [];
+  /** Ops per batch, in order: a batch is one round trip to the kernel (tests count them around failover). */
+  readonly batches: number[] = [];
   /** Makes the kernel refuse ops: return a message to refuse. */
   rejectIf: ((op: KernelOp) => string | undefined) | undefined;
   private readonly down = new Set<string>();
@@ -28,10 +30,12 @@ export class MemoryKernel implements Dataplane {
   constructor(readonly metric = 20) {}
 
   async applyObjects(ops: KernelOp[]): Promise<OpFailure[]> {
+    this.batches.push(ops.length);
     return this.applyAll(ops);
   }
 
   async applyRoutes(ops: KernelOp[]): Promise<OpFailure[]> {
+    this.batches.push(ops.length);
     return this.applyAll(ops);
   }
 

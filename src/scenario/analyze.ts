@@ -11,6 +11,8 @@ import type { TrafficStream } from './types';
 export interface StreamRun {
   index: number;
   stream: TrafficStream;
+  /** Its name in flow labels, unique in the run (streamNames); streamBaseName when not given. */
+  name?: string;
   /** out: from the on-prem site to the far one (counted on the tunnels' outbound side); in: the other way. */
   direction: 'out' | 'in';
   dport: number;
@@ -121,7 +123,21 @@ export interface FlowWindowStats {
   notRecovered: boolean;
 }
 
-export const flowLabel = (run: StreamRun, flow: number) => `${run.stream.from}>${run.stream.to}#${flow}`;
+/** A stream as flow labels name it: "hq-h1>dc-h1", "/v6" after it for IPv6. */
+export const streamBaseName = (s: TrafficStream): string => `${s.from}>${s.to}${s.family === 6 ? '/v6' : ''}`;
+
+/**
+ * Each stream's name, unique in the run: two streams between the same hosts in the same family are told apart by
+ * their place in the scenario ("hq-h1>dc-h1:2"). Flow labels key the checks' sets of affected flows: one name for
+ * two streams would excuse one stream's loss by the other's tunnel.
+ */
+export function streamNames(streams: readonly TrafficStream[]): string[] {
+  const base = streams.map(streamBaseName);
+  return base.map((b, i) => (base.filter((x) => x === b).length > 1 ? `${b}:${i + 1}` : b));
+}
+
+/** "hq-h1>dc-h1#3": flow 3 of a stream. */
+export const flowLabel = (run: StreamRun, flow: number) => `${run.name ?? streamBaseName(run.stream)}#${flow}`;
 
 /** What the window cost each flow of a stream. */
 export function flowWindowStats(run: StreamRun, w: Window): FlowWindowStats[] {

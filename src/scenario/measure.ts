@@ -3,7 +3,7 @@
 // that the daemons' own timeline (detection, session down, failover, kernel FIB change) from the same clock.
 
 import type { Plan } from '../orchestrator';
-import { carrying, flowTunnels, flowWindowStats, median, type FlowWindowStats, type StreamRun, type Window } from './analyze';
+import { carrying, flowLabel, flowTunnels, flowWindowStats, median, type FlowWindowStats, type StreamRun, type Window } from './analyze';
 import type { CounterSample } from './flow-counters';
 import type { TimelineEntry } from './timeline';
 import type { FaultSpec } from './types';
@@ -51,7 +51,7 @@ export interface FaultMeasurement {
 export function flowsOn(plan: Plan, runs: StreamRun[], samples: CounterSample[], w: Window, tunnels: string[]): Set<string> {
   const out = new Set<string>();
   for (const r of runs) {
-    for (const [flow, ts] of flowTunnels(plan, r, samples, w)) if ([...ts.keys()].some((t) => tunnels.includes(t))) out.add(`${r.stream.from}>${r.stream.to}#${flow}`);
+    for (const [flow, ts] of flowTunnels(plan, r, samples, w)) if ([...ts.keys()].some((t) => tunnels.includes(t))) out.add(flowLabel(r, flow));
   }
   return out;
 }

@@ -4,7 +4,7 @@
 
 import type { ChildProcess } from 'node:child_process';
 import type { Plan } from '../orchestrator';
-import type { StreamRun } from './analyze';
+import { streamNames, type StreamRun } from './analyze';
 import type { ScenarioEngine } from './engine';
 import { ScenarioRunError } from './errors';
 import { FlowCounterSampler } from './flow-counters';
@@ -139,9 +139,11 @@ export class TrafficRun {
     const received = await Promise.all(this.receivers.map((a, i) => waitLine<ReceiverReport>(a, 'flows', 10_000, `the traffic receiver on ${this.streams[i]!.to}`)));
     await this.sampler.stop();
     await this.sampler.remove();
+    const names = streamNames(this.streams);
     return this.streams.map((stream, index) => ({
       index,
       stream,
+      name: names[index]!,
       direction: this.direction(stream),
       ...streamPorts(index),
       sender: sent[index]!,

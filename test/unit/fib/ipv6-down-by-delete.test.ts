@@ -46,8 +46,11 @@ describe('memory FIB: an IPv6 next hop leaves by deleting its object', () => {
     await fib.replaceRoutes([...block6(1, 50, [[A6], [B6]]), ...block6(2, 50, [[A6, C6]])]);
     const before = new Map(fib.kernel.ourRoutes());
     const mark = fib.kernel.log.length;
+    const batches = fib.kernel.batches.length;
     const r = await fib.nexthopDown('tun-a');
     expect(kinds(since(fib, mark))).toEqual(['group', 'nh-del']);
+    // Two round trips: the delete waits for the replacement's answer (refused, the delete would empty the group).
+    expect(fib.kernel.batches.slice(batches)).toEqual([1, 1]);
     expect(r).toMatchObject({ groupOps: 1, routeOps: 0, errors: [] });
     expect(fib.kernel.ourRoutes()).toEqual(before);
     expect(fib.kernel.resolve('2001:db8:1:3::/64')).toEqual([hopText(B6)]);
@@ -67,18 +70,43 @@ describe('memory FIB: an IPv6 next hop leaves by deleting its object', () => {
     expect(fib.kernel.ourRoutes()).toEqual(before);
   });
 
-  it('leaves IPv4 as it was: one replacement per group, no delete', async () => {
+  it('IPv4 beside IPv6: one replacement per IPv4 group, in the same batch as the IPv6 delete (IPv4 never deletes)', async () => {
     const fib = new MemoryFib();
     await fib.replaceRoutes([
       ...Array.from({ length: 20 }, (_, i) => ({ prefix: `10.1.${i}.0/24`, tiers: [[A, B, C]] })),
       ...block6(1, 20, [[A6, B6]]),
     ]);
     const mark = fib.kernel.log.length;
+    const batches = fib.kernel.batches.length;
     const r = await fib.nexthopDown('tun-a');
-    expect(kinds(since(fib, mark)).sort()).toEqual(['group', 'nh-del']);
+    // One round trip, the replacement first: a second would wait behind whatever the caller does next.
+    expect(kinds(since(fib, mark))).toEqual(['group', 'nh-del']);
+    expect(fib.kernel.batches.slice(batches)).toEqual([2]);
     expect(r).toMatchObject({ groupOps: 1, errors: [] });
     expect(fib.kernel.resolve('10.1.3.0/24')).toEqual([hopText(B), hopText(C)]);
     expect(fib.kernel.resolve('2001:db8:1:3::/64')).toEqual([hopText(B6)]);
+  });
+
+  it('a refused replacement in that one batch: the delete still shrinks IPv6, the group is written again, nothing lost', async () => {
+    const fib = new MemoryFib();
+    await fib.replaceRoutes([
+      ...Array.from({ length: 20 }, (_, i) => ({ prefix: `10.1.${i}.0/24`, tiers: [[A, B, C]] })),
+      ...block6(1, 20, [[A6, B6]]),
+    ]);
+    const before = new Map(fib.kernel.ourRoutes());
+    let refused = 0;
+    fib.kernel.rejectIf = (op) => (op.kind === 'group' && refused++ === 0 ? 'Error: test refusal' : undefined);
+    const mark = fib.kernel.log.length;
+    const r = await fib.nexthopDown('tun-a');
+    fib.kernel.rejectIf = undefined;
+    expect(kinds(since(fib, mark))).toEqual(['group', 'nh-del', 'group']);
+    expect(r.errors).toHaveLength(1);
+    expect(fib.kernel.ourRoutes()).toEqual(before);
+    expect(fib.kernel.resolve('10.1.3.0/24')).toEqual([hopText(B), hopText(C)]);
+    expect(fib.kernel.resolve('2001:db8:1:3::/64')).toEqual([hopText(B6)]);
+    await fib.nexthopUp('tun-a');
+    expect(fib.kernel.resolve('10.1.3.0/24')).toEqual([hopText(A), hopText(B), hopText(C)]);
+    expect(fib.kernel.resolve('2001:db8:1:3::/64')).toEqual([hopText(A6), hopText(B6)]);
   });
 
   it("sends no delete while a previous run's objects are being adopted: an old group may hold the object as its last member", async () => {

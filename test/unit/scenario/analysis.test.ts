@@ -1,7 +1,7 @@
 // The data-plane analysis on synthetic traffic: what the receiver records, which tunnel each flow used, what a
 // fault cost each flow (loss, longest gap, net of the agents' own stalls), and how expectations are judged.
 
-import { carrying, droppingTunnels, failedTunnels, flowTunnels, flowWindowStats, lostInTunnels, median, tunnelSeries } from '../../../src/scenario/analyze';
+import { carrying, droppingTunnels, failedTunnels, flowTunnels, flowWindowStats, lostInTunnels, median, streamNames, tunnelSeries } from '../../../src/scenario/analyze';
 import { resolveTunnelRef } from '../../../src/scenario/check';
 import { evaluateCheckpoint, limitMs, type CheckpointRecord, type EvalContext } from '../../../src/scenario/expect';
 import { decodeBitmap, FlowRecorder, missingIn, seqAt, seqTime, stalledWithin, type SenderReport } from '../../../src/scenario/flow-record';
@@ -160,6 +160,23 @@ describe('expectations', () => {
     expect(on[0]).toMatchObject({ check: 'traffic-on', ok: false });
     expect(check({ trafficOn: ['isp1'] })[0]!.ok).toBe(false);
     expect(check({ trafficOn: ['t2', 't3', 't4'], noFlap: true }).map((x) => x.ok)).toEqual([true, true]);
+  });
+
+  it("tell two streams between the same hosts apart: an IPv6 flow's loss is not excused by its IPv4 twin's tunnel", () => {
+    const { run, samples } = blackholeRun();
+    // The IPv6 stream's flow 0 stays on t3 and loses 50 packets; the IPv4 stream's flow 0 was on t1.
+    const v6 = syntheticRun(plan, { t0: T0, seconds: 3, pps: 1000, flows: [{ outages: [[FAULT + 100, FAULT + 150]] }, {}, {}, {}] });
+    const twin = { ...v6, index: 1, stream: { ...v6.stream, family: 6 as const }, sportBase: 42000 };
+    const v6samples = syntheticSamples(plan, { t0: T0, t1: T0 + 3000, every: 100, pps: 1000, flows: 4, route: (f) => [t3, t2, t3, t4][f] });
+    const merged = samples.map((a, i) => ({ at: a.at, counts: new Map([...a.counts, ...[...v6samples[i]!.counts].map(([k, n]) => [k.replace(/\/41(\d+)$/, '/42$1'), n] as [string, number])]) }));
+    const names = streamNames([run.stream, twin.stream]);
+    expect(names).toEqual(['hq-h1>dc-h1', 'hq-h1>dc-h1/v6']);
+    expect(streamNames([run.stream, run.stream, twin.stream])).toEqual(['hq-h1>dc-h1:1', 'hq-h1>dc-h1:2', 'hq-h1>dc-h1/v6']);
+    const c = ctx({ runs: [{ ...run, name: names[0]! }, { ...twin, name: names[1]! }], samples: merged });
+    const at = T0 + 2000;
+    const [r] = evaluateCheckpoint(c, { step: 6, line: 30, expect: { unaffectedLossless: true }, began: at, at });
+    expect(r).toMatchObject({ check: 'unaffected-lossless', ok: false, measured: '50 packets lost in 1 of them' });
+    expect(r!.details).toEqual(['hq-h1>dc-h1/v6#0: 50 lost, longest gap 51 ms']);
   });
 
   it('count lost packets from the right fault (since:)', () => {
