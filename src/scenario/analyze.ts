@@ -4,7 +4,7 @@
 
 import type { Plan, PlanTunnel } from '../orchestrator';
 import { flowCounterKey, type CounterSample } from './flow-counters';
-import { decodeBitmap, missingIn, seqAt, stalledWithin, type ReceiverReport, type SenderReport } from './flow-record';
+import { decodeBitmap, lossOnSenderClock, missingIn, seqAt, stalledWithin, type ReceiverReport, type SenderReport } from './flow-record';
 import type { TrafficStream } from './types';
 
 /** One traffic stream as run: where it went, its ports, and what both ends reported. */
@@ -105,8 +105,13 @@ export interface FlowWindowStats {
   label: string;
   /** Packets due in the window that never arrived. */
   lost: number;
-  /** RFC 7747 loss-derived convergence time: lost packets x the flow's packet interval. */
+  /**
+   * RFC 7747 loss-derived convergence time: lost packets x the flow's packet interval, taken at the times the lost
+   * packets were sent (lossOnSenderClock): a sender catching up after a stall does not stretch it.
+   */
   lossDerivedMs: number;
+  /** Sender stall time just before its runs of lost packets: when the outage began is not known within it. */
+  lossStartUncertainMs: number;
   /**
    * The longest time without a packet among gaps that touch the window (whole gap, even if it ends later), less
    * the time the sender or the receiver itself was stalled within it.
@@ -151,7 +156,9 @@ export function flowWindowStats(run: StreamRun, w: Window): FlowWindowStats[] {
     const rec = byFlow.get(flow);
     const from = Math.min(seqAt(s, w.from), sent);
     const to = Math.min(seqAt(s, w.to), sent);
-    const lost = rec ? missingIn(decodeBitmap(rec.bitmap), from, to) : to - from;
+    const bits = rec ? decodeBitmap(rec.bitmap) : new Uint8Array(0);
+    const lost = missingIn(bits, from, to);
+    const loss = lossOnSenderClock(bits, from, to, s);
     let longest = 0;
     let gapFrom: number | undefined;
     let notRecovered = false;
@@ -179,9 +186,10 @@ export function flowWindowStats(run: StreamRun, w: Window): FlowWindowStats[] {
       flow,
       label: flowLabel(run, flow),
       lost,
-      lossDerivedMs: Math.round(lost * interval * 10) / 10,
+      lossDerivedMs: Math.round(loss.ms * 10) / 10,
+      lossStartUncertainMs: Math.round(loss.uncertainMs * 10) / 10,
       longestGapMs: Math.round(longest * 10) / 10,
-      outageMs: Math.round(Math.max(longest, lost * interval) * 10) / 10,
+      outageMs: Math.round(Math.max(longest, loss.ms) * 10) / 10,
       ...(gapFrom !== undefined ? { gapFrom } : {}),
       notRecovered,
     });

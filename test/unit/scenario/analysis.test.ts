@@ -86,15 +86,47 @@ describe('the per-flow analysis', () => {
     expect(a!.longestGapMs).toBeLessThan(2);
   });
 
-  it('keeps the loss-derived outage when a stalled sender hides the gap, and flags the check disturbed', () => {
+  it('keeps a loss-derived outage when a stalled sender hides the gap, and flags the check disturbed', () => {
+    // The sender slept through the fault and sent 400 packets at once; the first 300 were lost. The outage may have
+    // begun right after the last packet that arrived (sent before the stall) and lasted to the last lost send.
     const stall = { at: FAULT + 400, ms: 400 };
     const run = syntheticRun(plan, { t0: T0, seconds: 3, pps: 1000, flows: [{ outages: [[FAULT, FAULT + 300]] }, {}, {}, {}], senderStalls: [stall] });
     const [a] = flowWindowStats(run, { from: FAULT, to: T0 + 2000 });
     expect(a!.longestGapMs).toBeLessThan(5);
-    expect(a!.outageMs).toBe(300);
+    expect(a!.lost).toBe(300);
+    expect(a!.outageMs).toBe(401);
     const { samples } = blackholeRun();
     const [r] = evaluateCheckpoint({ plan, runs: [run], samples, faults: [fault], sampleMs: 100, detectionMs: 300, trafficStartedAt: T0 }, { step: 6, line: 30, expect: { outageMaxMs: { ms: 250 } }, began: T0 + 2000, at: T0 + 2000 });
     expect(r).toMatchObject({ ok: false, disturbed: 'the traffic agents stalled 1 time(s) in this window, up to 400 ms (a busy machine): run it again' });
+  });
+
+  it('reads the loss-derived outage on the sender clock: packets owed from before the fault and sent into it add no time', () => {
+    // The sender ran 20 ms behind when the tunnel died at FAULT: at FAULT it sent what was due since FAULT - 20.5 at
+    // once; those due before FAULT - 10 arrived, the rest went into the outage. 310 lost, over a 300 ms outage.
+    const stall = { at: FAULT, ms: 20.5 };
+    const run = syntheticRun(plan, { t0: T0, seconds: 3, pps: 1000, flows: [{ outages: [[FAULT - 10, MOVED]] }, {}], senderStalls: [stall] });
+    const [a] = flowWindowStats(run, { from: FAULT - 100, to: T0 + 2000 });
+    expect(a).toMatchObject({ lost: 310, lossDerivedMs: 299, lossStartUncertainMs: 0 });
+    // Asleep as the outage began: it began somewhere in the stall. All of it is counted, and said to be unsure.
+    const asleep = syntheticRun(plan, { t0: T0, seconds: 3, pps: 1000, flows: [{ outages: [[FAULT - 20, MOVED]] }, {}], senderStalls: [stall] });
+    const [b] = flowWindowStats(asleep, { from: FAULT - 100, to: T0 + 2000 });
+    expect(b).toMatchObject({ lost: 320, lossDerivedMs: 320, lossStartUncertainMs: 20 });
+    // Random loss: each lost packet one interval, as lost x interval.
+    const lossy = syntheticRun(plan, { t0: T0, seconds: 3, pps: 1000, flows: [{ outages: Array.from({ length: 50 }, (_, i) => [FAULT + 10 * i, FAULT + 10 * i + 1] as [number, number]) }] });
+    expect(flowWindowStats(lossy, { from: FAULT - 100, to: T0 + 2000 })[0]).toMatchObject({ lost: 50, lossDerivedMs: 50, lossStartUncertainMs: 0 });
+  });
+
+  it('calls an outage check over by less than its senders slept as the loss began disturbed (run again), not one over by more', () => {
+    const stall = { at: FAULT, ms: 20.5 };
+    const asleep = syntheticRun(plan, { t0: T0, seconds: 3, pps: 1000, flows: [{ outages: [[FAULT - 20, MOVED]] }, {}, {}, {}], senderStalls: [stall] });
+    const { samples } = blackholeRun();
+    const c: EvalContext = { plan, runs: [asleep], samples, faults: [{ ...fault, began: FAULT - 100 }], sampleMs: 100, detectionMs: 300, trafficStartedAt: T0 };
+    const at = T0 + 2000;
+    const [near] = evaluateCheckpoint(c, { step: 6, line: 30, expect: { outageMaxMs: { ms: 305 } }, began: at, at });
+    expect(near).toMatchObject({ ok: false, disturbed: expect.stringContaining('the senders were not running as the loss began (up to 20 ms') });
+    const [far] = evaluateCheckpoint(c, { step: 6, line: 30, expect: { outageMaxMs: { ms: 295 } }, began: at, at });
+    expect(far).toMatchObject({ ok: false });
+    expect(far!.disturbed).toBeUndefined();
   });
 
   it('flags a failed check disturbed when the hypervisor took CPU time in its window, not when it took little', () => {
@@ -146,7 +178,7 @@ describe('expectations', () => {
   it('fail with the flows that broke the limit, each with what it was on', () => {
     const [r] = check({ name: 'failover', outageMaxMs: { ms: 250 } });
     expect(r).toMatchObject({ name: 'failover', ok: false, line: 30 });
-    expect(r!.details[0]).toBe('hq-h1>dc-h1#0: 301 ms without a packet from -1 ms, 300 lost (300 ms at its rate) (was on t1)');
+    expect(r!.details[0]).toBe("hq-h1>dc-h1#0: 301 ms without a packet from -1 ms, 300 lost (300 ms on the sender's clock) (was on t1)");
     expect(r!.details).toContain('1 of 4 flows were on t1');
   });
 
