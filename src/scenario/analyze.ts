@@ -4,7 +4,7 @@
 
 import type { Plan, PlanTunnel } from '../orchestrator';
 import { flowCounterKey, type CounterSample } from './flow-counters';
-import { decodeBitmap, lossOnSenderClock, missingIn, seqAt, stalledWithin, type ReceiverReport, type SenderReport } from './flow-record';
+import { decodeBitmap, lossOnSenderClock, seqAt, stalledWithin, type ReceiverReport, type SenderReport } from './flow-record';
 import type { TrafficStream } from './types';
 
 /** One traffic stream as run: where it went, its ports, and what both ends reported. */
@@ -157,7 +157,6 @@ export function flowWindowStats(run: StreamRun, w: Window): FlowWindowStats[] {
     const from = Math.min(seqAt(s, w.from), sent);
     const to = Math.min(seqAt(s, w.to), sent);
     const bits = rec ? decodeBitmap(rec.bitmap) : new Uint8Array(0);
-    const lost = missingIn(bits, from, to);
     const loss = lossOnSenderClock(bits, from, to, s);
     let longest = 0;
     let gapFrom: number | undefined;
@@ -185,7 +184,7 @@ export function flowWindowStats(run: StreamRun, w: Window): FlowWindowStats[] {
       stream: run.index,
       flow,
       label: flowLabel(run, flow),
-      lost,
+      lost: loss.lost,
       lossDerivedMs: Math.round(loss.ms * 10) / 10,
       lossStartUncertainMs: Math.round(loss.uncertainMs * 10) / 10,
       longestGapMs: Math.round(longest * 10) / 10,
