@@ -295,17 +295,19 @@ export class PrefixTable {
     if (id & V6) {
       const e = id & ~V6;
       const k = this.v6.keys;
-      const b = bytes6;
-      for (let i = 0; i < 4; i++) {
-        const x = k[e * 4 + i];
-        b[i * 4] = x >>> 24;
-        b[i * 4 + 1] = (x >>> 16) & 0xff;
-        b[i * 4 + 2] = (x >>> 8) & 0xff;
-        b[i * 4 + 3] = x & 0xff;
-      }
-      return formatIpv6(b) + '/' + this.v6.lens[e];
+      return ipv6WordsPrefix(k[e * 4], k[e * 4 + 1], k[e * 4 + 2], k[e * 4 + 3], this.v6.lens[e]);
     }
     return ipv4KeyString(this.v4.keys[id] * 64 + this.v4.lens[id]);
+  }
+
+  /** Word i (0-3, most significant first) of an IPv6 entry's address. */
+  ipv6Word(id: number, i: number): number {
+    return this.v6.keys[(id & ~V6) * 4 + i];
+  }
+
+  /** An IPv6 entry's prefix length. */
+  ipv6Length(id: number): number {
+    return this.v6.lens[id & ~V6];
   }
 
   /**
@@ -359,6 +361,22 @@ function parse(p: string): number {
 const groups6 = new Uint16Array(8);
 /** prefixOf()'s scratch for an IPv6 entry's address octets. */
 const bytes6 = new Uint8Array(16);
+
+/** An IPv6 prefix's text from its four address words (most significant first) and its length. */
+export function ipv6WordsPrefix(w0: number, w1: number, w2: number, w3: number, len: number): Prefix {
+  putWord(0, w0);
+  putWord(4, w1);
+  putWord(8, w2);
+  putWord(12, w3);
+  return formatIpv6(bytes6) + '/' + len;
+}
+
+function putWord(at: number, x: number): void {
+  bytes6[at] = x >>> 24;
+  bytes6[at + 1] = (x >>> 16) & 0xff;
+  bytes6[at + 2] = (x >>> 8) & 0xff;
+  bytes6[at + 3] = x & 0xff;
+}
 
 function parseText(p: string, key: Uint32Array): number {
   const slash = p.indexOf('/');

@@ -7,7 +7,7 @@ import { internAttrs } from './attrs';
 import type { BestReason, DecisionOptions } from './decision';
 import { DEFAULT_DECISION_OPTIONS, rankPaths } from './decision';
 import type { PrefixRef } from '../bgp/prefix-table';
-import { PrefixTable } from '../bgp/prefix-table';
+import { ipv6WordsPrefix, PrefixTable } from '../bgp/prefix-table';
 import { ipv4KeyString } from '../bgp/codec/nlri';
 import type { Peer } from './path';
 import { Path } from './path';
@@ -89,8 +89,8 @@ function sameRanking(a: Entry | undefined, b: Entry | undefined): boolean {
 export class RibChange {
   /** @internal */
   constructor(
-    /** IPv6: the prefix; IPv4: undefined until asked for (built from `key`: most consumers of a full table need none). */
-    private text: Prefix | undefined,
+    /** The prefix once asked for: built from `key` (IPv4) or the address words (IPv6); most of a full table needs none. */
+    protected text: Prefix | undefined,
     private readonly before: Entry | undefined,
     private readonly after: Entry | undefined,
     /** IPv4: the prefix as address * 64 + length, which the FIB's tables take without parsing it; else -1. */
@@ -136,6 +136,25 @@ export class RibChange {
   toJSON(): { prefix: Prefix; reason: BestReason | undefined; tiers: string[][]; oldTiers: string[][] } {
     const keys = (t: readonly (readonly Path[])[]) => t.map((tier) => tier.map((p) => p.peer.key));
     return { prefix: this.prefix, reason: this.reason, tiers: keys(this.tiers), oldTiers: keys(this.oldTiers) };
+  }
+}
+
+/** An IPv6 prefix's change: its address words and length kept, its text made when first read. */
+class RibChange6 extends RibChange {
+  /** @internal */
+  constructor(
+    before: Entry | undefined,
+    after: Entry | undefined,
+    private readonly w0: number,
+    private readonly w1: number,
+    private readonly w2: number,
+    private readonly w3: number,
+    private readonly len: number,
+  ) {
+    super(undefined, before, after);
+  }
+  override get prefix(): Prefix {
+    return (this.text ??= ipv6WordsPrefix(this.w0, this.w1, this.w2, this.w3, this.len));
   }
 }
 
@@ -514,7 +533,7 @@ export class LocRib {
       const now = reg.entry(routes.get(id, 0));
       if (!sameRanking(old, now)) {
         const key = routes.ipv4Key(id);
-        out.push(new RibChange(key < 0 ? routes.prefixOf(id) : undefined, old, now, key));
+        out.push(key >= 0 ? new RibChange(undefined, old, now, key) : new RibChange6(old, now, routes.ipv6Word(id, 0), routes.ipv6Word(id, 1), routes.ipv6Word(id, 2), routes.ipv6Word(id, 3), routes.ipv6Length(id)));
       }
       if (now === undefined) routes.removeId(id);
       reg.unref(beforeId);

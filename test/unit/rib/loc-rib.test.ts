@@ -242,6 +242,22 @@ describe('LocRib order independence (property)', () => {
   });
 });
 
+describe('LocRib IPv6 changes', () => {
+  it('keep their prefix when its entry is gone and reused before the text is read (the text is made on demand)', () => {
+    const rib = new LocRib(localPeer);
+    const isp = makePeer({ key: 'isp1', address: '192.0.2.1', asn: 65100, routerId: '10.0.0.1', ebgp: true });
+    rib.upsert(isp, '2001:db8:1::/48', attrs([65100]));
+    rib.drainChanges();
+    rib.withdraw('isp1', '2001:db8:1::/48');
+    const [gone] = rib.drainChanges();
+    // The withdrawn entry's id is free: the next prefix takes it.
+    rib.upsert(isp, 'fd00:ffff:1:2:3:4:5:6/128', attrs([65100]));
+    const [added] = rib.drainChanges();
+    expect([gone!.prefix, gone!.key, gone!.best]).toEqual(['2001:db8:1::/48', -1, undefined]);
+    expect(added!.prefix).toBe('fd00:ffff:1:2:3:4:5:6/128');
+  });
+});
+
 describe('LocRib pending changes (property)', () => {
   const peers = [
     makePeer({ key: 'isp1', address: '192.0.2.1', asn: 65100, routerId: '10.0.0.1', ebgp: true }),
@@ -252,7 +268,7 @@ describe('LocRib pending changes (property)', () => {
     fc.record({ kind: fc.constant('withdraw' as const), peer: fc.constantFrom(0, 1), prefix: fc.integer({ min: 0, max: 5 }), lp: fc.constant(0) }),
     fc.record({ kind: fc.constant('drain' as const), peer: fc.constant(0), prefix: fc.integer({ min: 1, max: 4 }), lp: fc.constant(0) }),
   );
-  const name = (i: number) => (i === 5 ? '2001:db8::/32' : `10.0.${i}.0/24`);
+  const name = (i: number) => (i === 5 ? '2001:db8::/32' : i === 4 ? '2001:db8:a:b:c:d:e:f0/124' : `10.0.${i}.0/24`);
   /** A prefix's state as the model sees it: "peer:lp" per path, sorted; '' for none. */
   const stateOf = (paths: Map<string, number> | undefined) => [...(paths ?? new Map<string, number>())].map(([k, lp]) => `${k}:${lp}`).sort().join(',');
 
