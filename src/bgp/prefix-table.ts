@@ -450,9 +450,10 @@ export function primeIpv6Words(p: string, words: Uint32Array, at: number): void 
   parsed.len = words[at + 4] + 64;
 }
 
-/** True when `p` is the IPv4 prefix the cache holds (no parse, no look at the text). */
-export function isCachedIpv4(p: string): boolean {
-  return p === parsed.text && parsed.len >= 0 && parsed.len < 64;
+/** The family of `p` when it is the prefix the cache holds (4 or 6: no parse, no look at the text); else 0. */
+export function cachedFamily(p: string): 0 | 4 | 6 {
+  if (p !== parsed.text || parsed.len < 0) return 0;
+  return parsed.len < 64 ? 4 : 6;
 }
 
 

@@ -278,7 +278,8 @@ export class FibBridge implements ForwardingStage {
     for (let i = 0; i < changes.length; i++) {
       const c = changes[i];
       const ranking = c.ranking;
-      const memo = c.prefix.includes(':') ? this.byRanking.v6 : this.byRanking.v4;
+      // key: IPv4's wire key, -1 for IPv6 (reading the text would flatten the IPv6 concatenation, a copy per route).
+      const memo = c.key >= 0 ? this.byRanking.v4 : this.byRanking.v6;
       let tiers = ranking ? memo.get(ranking) : undefined;
       if (!tiers) {
         const unknownBefore = missing ? countMissing(missing) : 0;

@@ -3,7 +3,7 @@
 
 import type { Family, Prefix } from '../bgp/types';
 import { canonicalPrefix, parsePrefix, PrefixError } from '../bgp/prefix';
-import { isCachedIpv4, parsePrefixKey, prefixWords } from '../bgp/prefix-table';
+import { cachedFamily, parsePrefixKey, prefixWords } from '../bgp/prefix-table';
 import { keyAddress, keyLength } from '../bgp/codec/nlri';
 
 /** A filter entry as written in the config: "P", "P le N", "P ge N", "P ge N le M", or the object form. */
@@ -140,8 +140,10 @@ export class PrefixList {
 
   match(p: Prefix): CompiledFilter | undefined {
     if (this.entries.length === 0) return undefined;
-    // The parse cache answers for an IPv4 prefix looked up just before (includes() would flatten a concatenated string).
-    const v6 = !isCachedIpv4(p) && p.includes(':');
+    // The parse cache answers for a prefix looked up just before: includes() would flatten a concatenated string (the
+    // decoder's text), a copy per prefix.
+    const cached = cachedFamily(p);
+    const v6 = cached === 0 ? p.includes(':') : cached === 6;
     if (v6 ? !this.hasV6 : !this.hasV4) return undefined;
     // An allow-everything list (the common import filter of a site that takes all its peer sends) needs no parse.
     const all = v6 ? this.allV6 : this.allV4;
