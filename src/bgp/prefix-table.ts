@@ -359,7 +359,7 @@ function parse(p: string): number {
 }
 
 const groups6 = new Uint16Array(8);
-/** prefixOf()'s scratch for an IPv6 entry's address octets. */
+/** ipv6WordsPrefix()'s scratch for an IPv6 address's octets. */
 const bytes6 = new Uint8Array(16);
 
 /** An IPv6 prefix's text from its four address words (most significant first) and its length. */

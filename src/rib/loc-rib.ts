@@ -87,10 +87,11 @@ function sameRanking(a: Entry | undefined, b: Entry | undefined): boolean {
 
 /** The outcome for one prefix whose ranking changed since the last drain. Views are computed on access. */
 export class RibChange {
+  /** The prefix once asked for: built from `key` (IPv4) or the address words (IPv6); most of a full table needs none. */
+  protected text: Prefix | undefined;
+
   /** @internal */
   constructor(
-    /** The prefix once asked for: built from `key` (IPv4) or the address words (IPv6); most of a full table needs none. */
-    protected text: Prefix | undefined,
     private readonly before: Entry | undefined,
     private readonly after: Entry | undefined,
     /** IPv4: the prefix as address * 64 + length, which the FIB's tables take without parsing it; else -1. */
@@ -151,7 +152,7 @@ class RibChange6 extends RibChange {
     private readonly w3: number,
     private readonly len: number,
   ) {
-    super(undefined, before, after);
+    super(before, after);
   }
   override get prefix(): Prefix {
     return (this.text ??= ipv6WordsPrefix(this.w0, this.w1, this.w2, this.w3, this.len));
@@ -533,7 +534,7 @@ export class LocRib {
       const now = reg.entry(routes.get(id, 0));
       if (!sameRanking(old, now)) {
         const key = routes.ipv4Key(id);
-        out.push(key >= 0 ? new RibChange(undefined, old, now, key) : new RibChange6(old, now, routes.ipv6Word(id, 0), routes.ipv6Word(id, 1), routes.ipv6Word(id, 2), routes.ipv6Word(id, 3), routes.ipv6Length(id)));
+        out.push(key >= 0 ? new RibChange(old, now, key) : new RibChange6(old, now, routes.ipv6Word(id, 0), routes.ipv6Word(id, 1), routes.ipv6Word(id, 2), routes.ipv6Word(id, 3), routes.ipv6Length(id)));
       }
       if (now === undefined) routes.removeId(id);
       reg.unref(beforeId);
