@@ -2,8 +2,8 @@
 // routes cost about 20 bytes each instead of the ~100 of a Map<string, object>. Prefix strings only at the edges.
 
 import type { Prefix } from './types';
-import { formatIpv6, scanIpv6 } from './prefix';
-import { ipv4KeyString, keyAddress, keyLength } from './codec/nlri';
+import { scanIpv6 } from './prefix';
+import { ipv4KeyString, ipv6WordsPrefix, keyAddress, keyLength } from './codec/nlri';
 
 /** Entry ids of IPv6 prefixes carry this bit; IPv4 ids are below it. */
 const V6 = 0x40000000;
@@ -199,10 +199,55 @@ function grow8(a: Uint8Array, n: number): Uint8Array {
 }
 
 /**
- * A prefix as the tables take it: its canonical text, or an IPv4 prefix as its wire key (address * 64 + length, host
- * bits clear: codec decodeIpv4Keys), which they use without parsing or making a string.
+ * A prefix as the tables take it: its canonical text, or a number they use without parsing or making a string. A
+ * number >= 0 is an IPv4 prefix as its wire key (address * 64 + length, host bits clear: codec decodeIpv4Keys); a
+ * number < 0 is ipv6Ref(i), the i-th IPv6 prefix of the word list last given to bindIpv6Words. An IPv6 ref is valid
+ * only until the next bind: the import path binds a decoded list, looks its prefixes up, and keeps no ref.
  */
 export type PrefixRef = Prefix | number;
+
+/** The IPv6 words (codec PrefixWire: five per prefix) that negative refs point into. */
+let bound6: Uint32Array = new Uint32Array(0);
+
+/** Makes ipv6Ref(i) the i-th prefix of `words` (four address words and the length at words[5i..5i+4]). */
+export function bindIpv6Words(words: Uint32Array): void {
+  bound6 = words;
+}
+
+/** The ref of the i-th prefix of the bound IPv6 words. */
+export function ipv6Ref(i: number): number {
+  return -1 - i;
+}
+
+/** Where an IPv6 ref's words start in the bound list; throws for a ref past its end (kept after a rebind). */
+function boundAt(ref: number): number {
+  const at = (-1 - ref) * 5;
+  if (at + 5 > bound6.length) throw new Error(`prefix table: IPv6 ref ${ref} is past the bound word list`);
+  return at;
+}
+
+/** The words negative refs point into now (read an IPv6 ref's at ipv6RefAt(ref)). */
+export function boundIpv6Words(): Uint32Array {
+  return bound6;
+}
+
+/** Where an IPv6 ref's words start in boundIpv6Words(): four address words, then the length. */
+export function ipv6RefAt(ref: number): number {
+  return boundAt(ref);
+}
+
+/** The length of the prefix a number ref stands for. */
+export function refLength(ref: number): number {
+  return ref >= 0 ? keyLength(ref) : bound6[boundAt(ref) + 4];
+}
+
+/** The canonical text of any ref (for logs and refusal reasons: it builds a string). */
+export function prefixRefText(ref: PrefixRef): Prefix {
+  if (typeof ref === 'string') return ref;
+  if (ref >= 0) return ipv4KeyString(ref);
+  const at = boundAt(ref);
+  return ipv6WordsPrefix(bound6[at], bound6[at + 1], bound6[at + 2], bound6[at + 3], bound6[at + 4]);
+}
 
 const keyScratch = new Uint32Array(1);
 /** The address of an IPv4 wire key, in a one-word array for FamilyStore. */
@@ -230,7 +275,12 @@ export class PrefixTable {
 
   /** The entry id of a prefix, or -1. */
   find(prefix: PrefixRef): number {
-    if (typeof prefix === 'number') return this.v4.find(keyWord(prefix), 0, keyLength(prefix));
+    if (typeof prefix === 'number') {
+      if (prefix >= 0) return this.v4.find(keyWord(prefix), 0, keyLength(prefix));
+      const at = boundAt(prefix);
+      const e = this.v6.find(bound6, at, bound6[at + 4]);
+      return e < 0 ? -1 : e | V6;
+    }
     const len = parse(prefix);
     if (len < 0) return -1;
     if (len < 64) return this.v4.find(parsed.key, 0, len);
@@ -244,7 +294,11 @@ export class PrefixTable {
 
   /** The entry of a prefix, created with zero columns when absent. Throws on a string that is not a prefix. */
   insert(prefix: PrefixRef): number {
-    if (typeof prefix === 'number') return this.v4.insert(keyWord(prefix), 0, keyLength(prefix));
+    if (typeof prefix === 'number') {
+      if (prefix >= 0) return this.v4.insert(keyWord(prefix), 0, keyLength(prefix));
+      const at = boundAt(prefix);
+      return this.v6.insert(bound6, at, bound6[at + 4]) | V6;
+    }
     const len = parse(prefix);
     if (len < 0) throw new Error(`prefix table: "${prefix}" is not a prefix`);
     if (len < 64) return this.v4.insert(parsed.key, 0, len);
@@ -359,25 +413,6 @@ function parse(p: string): number {
 }
 
 const groups6 = new Uint16Array(8);
-/** ipv6WordsPrefix()'s scratch for an IPv6 address's octets. */
-const bytes6 = new Uint8Array(16);
-
-/** An IPv6 prefix's text from its four address words (most significant first) and its length. */
-export function ipv6WordsPrefix(w0: number, w1: number, w2: number, w3: number, len: number): Prefix {
-  putWord(0, w0);
-  putWord(4, w1);
-  putWord(8, w2);
-  putWord(12, w3);
-  return formatIpv6(bytes6) + '/' + len;
-}
-
-function putWord(at: number, x: number): void {
-  bytes6[at] = x >>> 24;
-  bytes6[at + 1] = (x >>> 16) & 0xff;
-  bytes6[at + 2] = (x >>> 8) & 0xff;
-  bytes6[at + 3] = x & 0xff;
-}
-
 function parseText(p: string, key: Uint32Array): number {
   const slash = p.indexOf('/');
   if (slash < 0) return -1;
@@ -435,27 +470,11 @@ export function primeIpv4Key(p: string, key: number): void {
   parsed.len = len;
 }
 
-/**
- * Tells the tables what an IPv6 prefix string is, from the codec's words for it (ipv6WireWords: four address words
- * and the length at words[at..at+4]), so the next lookups of that very string (import policy, the pre-policy copy,
- * the Loc-RIB) parse nothing.
- */
-export function primeIpv6Words(p: string, words: Uint32Array, at: number): void {
-  const key = parsed.key;
-  key[0] = words[at];
-  key[1] = words[at + 1];
-  key[2] = words[at + 2];
-  key[3] = words[at + 3];
-  parsed.text = p;
-  parsed.len = words[at + 4] + 64;
-}
-
 /** The family of `p` when it is the prefix the cache holds (4 or 6: no parse, no look at the text); else 0. */
 export function cachedFamily(p: string): 0 | 4 | 6 {
   if (p !== parsed.text || parsed.len < 0) return 0;
   return parsed.len < 64 ? 4 : 6;
 }
-
 
 function parseLen(p: string, from: number): number {
   if (from >= p.length || p.length - from > 3) return -1;

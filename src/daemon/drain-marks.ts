@@ -5,7 +5,7 @@ import type { Prefix } from '../bgp/types';
 import type { DynamicExportSettings } from '../policy';
 import { COMMUNITY_GRACEFUL_SHUTDOWN, internAttrs, type RouteAttrs } from '../rib/attrs';
 import type { ImportFilter } from '../rib/adj-rib-in';
-import { importIpv4 } from '../rib/adj-rib-in';
+import { importByRef } from '../rib/adj-rib-in';
 
 /** What one source wants on a neighbor. Absent fields: no change. */
 export interface PolicyMark {
@@ -49,8 +49,8 @@ export class LocalPrefOverride implements ImportFilter {
     return this.override(this.base.importRoute(prefix, attrs));
   }
 
-  importIpv4Key(key: number, attrs: RouteAttrs): RouteAttrs | string {
-    return this.override(importIpv4(this.base, key, attrs));
+  importRef(ref: number, attrs: RouteAttrs): RouteAttrs | string {
+    return this.override(importByRef(this.base, ref, attrs));
   }
 
   private override(r: RouteAttrs | string): RouteAttrs | string {

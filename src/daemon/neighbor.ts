@@ -51,7 +51,7 @@ export const INBOX_RESUME = 10_000;
 
 function prefixesIn(msg: UpdateMessage): number {
   const a = msg.attributes;
-  return prefixCount(msg, 'nlri') + prefixCount(msg, 'withdrawn') + (a.mpReach?.nlri.length ?? 0) + (a.mpUnreach?.withdrawn.length ?? 0);
+  return prefixCount(msg, 'nlri') + prefixCount(msg, 'withdrawn') + (a.mpReach ? prefixCount(a.mpReach, 'nlri') : 0) + (a.mpUnreach ? prefixCount(a.mpUnreach, 'withdrawn') : 0);
 }
 
 export type SessionFactory = (opts: SessionOptions) => SessionLike;

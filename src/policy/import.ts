@@ -3,6 +3,7 @@
 
 import type { Prefix } from '../bgp/types';
 import { isDefaultRoute } from '../bgp/prefix';
+import { refLength } from '../bgp/prefix-table';
 import type { RouteAttrs } from '../rib/attrs';
 import { asPathContains, COMMUNITY_GRACEFUL_SHUTDOWN, hasCommunity, internAttrs } from '../rib/attrs';
 import type { ImportFilter } from '../rib/adj-rib-in';
@@ -69,19 +70,23 @@ export class ImportPolicy implements ImportFilter {
     return verdict;
   }
 
-  /** importRoute() for an IPv4 prefix given as its wire key (address * 64 + length): the same verdicts, no text. */
-  importIpv4Key(key: number, attrs: RouteAttrs): RouteAttrs | string {
+  /**
+   * importRoute() for a prefix given as a number ref of the prefix tables (an IPv4 wire key, or an IPv6 ref into the
+   * bound words: PrefixRef): the same verdicts, no text.
+   */
+  importRef(ref: number, attrs: RouteAttrs): RouteAttrs | string {
     const verdict = this.attrVerdict(attrs);
     if (typeof verdict === 'string') return verdict;
-    const isDefault = key === 0; // 0.0.0.0/0
+    // Host bits are clear in a ref, so length 0 is 0.0.0.0/0 or ::/0.
+    const isDefault = refLength(ref) === 0;
     if (isDefault && !this.allowDefault) return REFUSED_DEFAULT;
     if (!isDefault && !this.allowOwn) {
-      const own = this.own.coveredByIpv4Key(key);
+      const own = this.own.coveredByRef(ref);
       if (own !== undefined) return this.ownReasons.get(own)!;
     }
-    const denied = this.deny.matchIpv4Key(key);
+    const denied = this.deny.matchRef(ref);
     if (denied) return this.denyReasons.get(denied)!;
-    if (this.allow.size > 0 && !this.allow.matchIpv4Key(key)) return REFUSED_NOT_ALLOWED;
+    if (this.allow.size > 0 && !this.allow.matchRef(ref)) return REFUSED_NOT_ALLOWED;
     return verdict;
   }
 

@@ -3,7 +3,7 @@
 
 import type { Family, Prefix } from '../bgp/types';
 import { canonicalPrefix, parsePrefix, PrefixError } from '../bgp/prefix';
-import { cachedFamily, parsePrefixKey, prefixWords } from '../bgp/prefix-table';
+import { boundIpv6Words, cachedFamily, ipv6RefAt, parsePrefixKey, prefixWords } from '../bgp/prefix-table';
 import { keyAddress, keyLength } from '../bgp/codec/nlri';
 
 /** A filter entry as written in the config: "P", "P le N", "P ge N", "P ge N le M", or the object form. */
@@ -63,12 +63,23 @@ function loadCandidate(p: Prefix): Bits {
   return scratch;
 }
 
-/** An IPv4 wire key (address * 64 + length) into `scratch`. */
-function loadIpv4Key(key: number): Bits {
-  scratch.v6 = false;
-  scratch.len = keyLength(key);
-  scratch.w[0] = keyAddress(key);
-  scratch.w[1] = scratch.w[2] = scratch.w[3] = 0;
+/** A number ref of the prefix tables (an IPv4 wire key, or an IPv6 ref into the bound words) into `scratch`. */
+function loadRef(ref: number): Bits {
+  if (ref >= 0) {
+    scratch.v6 = false;
+    scratch.len = keyLength(ref);
+    scratch.w[0] = keyAddress(ref);
+    scratch.w[1] = scratch.w[2] = scratch.w[3] = 0;
+    return scratch;
+  }
+  const words = boundIpv6Words();
+  const at = ipv6RefAt(ref);
+  scratch.v6 = true;
+  scratch.len = words[at + 4];
+  scratch.w[0] = words[at];
+  scratch.w[1] = words[at + 1];
+  scratch.w[2] = words[at + 2];
+  scratch.w[3] = words[at + 3];
   return scratch;
 }
 
@@ -151,10 +162,11 @@ export class PrefixList {
     return this.first(loadCandidate(p));
   }
 
-  /** match() for an IPv4 prefix given as its wire key (address * 64 + length). */
-  matchIpv4Key(key: number): CompiledFilter | undefined {
-    if (!this.hasV4) return undefined;
-    return this.allV4 ?? this.first(loadIpv4Key(key));
+  /** match() for a prefix given as a number ref of the prefix tables (PrefixRef: IPv4 wire key or IPv6 ref). */
+  matchRef(ref: number): CompiledFilter | undefined {
+    const v6 = ref < 0;
+    if (v6 ? !this.hasV6 : !this.hasV4) return undefined;
+    return (v6 ? this.allV6 : this.allV4) ?? this.first(loadRef(ref));
   }
 
   private first(c: Bits): CompiledFilter | undefined {
@@ -186,10 +198,10 @@ export class OwnPrefixes {
     return this.coveredByBits(loadCandidate(p));
   }
 
-  /** coveredBy() for an IPv4 prefix given as its wire key. */
-  coveredByIpv4Key(key: number): Prefix | undefined {
+  /** coveredBy() for a prefix given as a number ref of the prefix tables. */
+  coveredByRef(ref: number): Prefix | undefined {
     if (this.own.length === 0) return undefined;
-    return this.coveredByBits(loadIpv4Key(key));
+    return this.coveredByBits(loadRef(ref));
   }
 
   private coveredByBits(c: Bits): Prefix | undefined {

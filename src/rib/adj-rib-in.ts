@@ -7,8 +7,8 @@ import { CeaseSubcode } from '../bgp/errors';
 import type { RouteAttrs } from './attrs';
 import type { LocRib } from './loc-rib';
 import type { PrefixRef } from '../bgp/prefix-table';
-import { PrefixTable, primeIpv6Words } from '../bgp/prefix-table';
-import { ipv4KeyString, prefixCount } from '../bgp/codec/nlri';
+import { bindIpv6Words, ipv6Ref, PrefixTable, prefixRefText } from '../bgp/prefix-table';
+import { prefixCount } from '../bgp/codec/nlri';
 import type { Peer } from './path';
 import type { FamilyRoutes } from './update';
 
@@ -19,17 +19,20 @@ import type { FamilyRoutes } from './update';
  */
 export interface ImportFilter {
   importRoute(prefix: Prefix, attrs: RouteAttrs): RouteAttrs | string;
-  /** The same verdict for an IPv4 prefix given as its wire key (address * 64 + length); absent: importRoute on its text. */
-  importIpv4Key?(key: number, attrs: RouteAttrs): RouteAttrs | string;
+  /**
+   * The same verdict for a prefix given as a number ref of the prefix tables (PrefixRef: an IPv4 wire key, or an IPv6
+   * ref into the bound words); absent: importRoute on its text.
+   */
+  importRef?(ref: number, attrs: RouteAttrs): RouteAttrs | string;
   /** Accepted prefixes per family above which the session must close (absent: no limit). */
   readonly maxPrefixes?: number;
   /** Percent of maxPrefixes at which to warn once (absent: no warning). */
   readonly maxPrefixesWarning?: number;
 }
 
-/** The filter's verdict on the IPv4 prefix with wire key `key`, through importIpv4Key when it has one. */
-export function importIpv4(filter: ImportFilter, key: number, attrs: RouteAttrs): RouteAttrs | string {
-  return filter.importIpv4Key ? filter.importIpv4Key(key, attrs) : filter.importRoute(ipv4KeyString(key), attrs);
+/** The filter's verdict on the prefix a number ref stands for, through importRef when it has one. */
+export function importByRef(filter: ImportFilter, ref: number, attrs: RouteAttrs): RouteAttrs | string {
+  return filter.importRef ? filter.importRef(ref, attrs) : filter.importRoute(prefixRefText(ref), attrs);
 }
 
 /** Something the session must act on, returned from apply(). */
@@ -195,28 +198,30 @@ export class AdjRibIn {
    */
   apply(routes: FamilyRoutes): ImportSignal | undefined {
     const count = this.counts[routes.family];
-    // IPv4 from the codec comes as wire keys: the tables and import policy take them as they are, no text is made.
+    // Prefixes from the codec come in wire form (IPv4 keys, IPv6 words): the tables and import policy take them as
+    // number refs, no text is made. IPv6 refs point into the bound words, which nothing rebinds within this call.
     const withdrawKeys = routes.withdrawKeys;
+    const withdrawWords = routes.withdrawWords6;
     if (withdrawKeys) {
       for (let i = 0; i < withdrawKeys.length; i++) this.withdrawOne(withdrawKeys[i], count);
+    } else if (withdrawWords) {
+      bindIpv6Words(withdrawWords);
+      for (let i = 0, n = withdrawWords.length / 5; i < n; i++) this.withdrawOne(ipv6Ref(i), count);
     } else {
-      // IPv6 from the codec comes with its words: each prefix is told to the tables' parse cache, not parsed.
-      const withdraw = routes.withdraw;
-      const words = routes.withdrawWords6;
-      for (let i = 0; i < withdraw.length; i++) {
-        if (words) primeIpv6Words(withdraw[i], words, i * 5);
-        this.withdrawOne(withdraw[i], count);
-      }
+      for (const p of routes.withdraw) this.withdrawOne(p, count);
     }
     const attrs = routes.attributes;
-    if (!attrs || prefixCount(routes, 'announce') === 0) return this.warnIfNeeded(routes.family, count);
-    const announce: readonly PrefixRef[] = routes.announceKeys ?? routes.announce;
-    const words = routes.announceKeys ? undefined : routes.announceWords6;
+    const n = prefixCount(routes, 'announce');
+    if (!attrs || n === 0) return this.warnIfNeeded(routes.family, count);
+    const keys = routes.announceKeys;
+    const words = keys ? undefined : routes.announceWords6;
+    const text = keys || words ? undefined : routes.announce;
+    if (words) bindIpv6Words(words);
     const limit = this.policy.maxPrefixes;
-    for (let i = 0; i < announce.length; i++) {
+    for (let i = 0; i < n; i++) {
       this.announcementsReceived++;
-      if (words) primeIpv6Words(announce[i] as Prefix, words, i * 5);
-      if (this.importOne(announce[i], attrs, count, true) && limit !== undefined && count.accepted > limit) {
+      const p: PrefixRef = keys ? keys[i] : words ? ipv6Ref(i) : text![i];
+      if (this.importOne(p, attrs, count, true) && limit !== undefined && count.accepted > limit) {
         return {
           kind: 'max-prefix-exceeded',
           family: routes.family,
@@ -232,11 +237,11 @@ export class AdjRibIn {
   /** Runs one received route through import policy into the Loc-RIB; returns true when it added an accepted prefix. */
   private importOne(p: PrefixRef, attrs: RouteAttrs, count: FamilyCount, received: boolean): boolean {
     const explicit = this.explicit;
-    const r = typeof p === 'number' ? importIpv4(this.policy, p, attrs) : this.policy.importRoute(p, attrs);
+    const r = typeof p === 'number' ? importByRef(this.policy, p, attrs) : this.policy.importRoute(p, attrs);
     if (typeof r === 'string') {
       if (received) {
         this.announcementsRefused++;
-        this.onRefuse?.(typeof p === 'number' ? ipv4KeyString(p) : p, r);
+        this.onRefuse?.(prefixRefText(p), r);
       }
       const held = explicit !== undefined && explicit.set(p, attrs);
       if (this.locRib.withdraw(this.peer.key, p, this.peer)) {

@@ -7,8 +7,8 @@ import { internAttrs } from './attrs';
 import type { BestReason, DecisionOptions } from './decision';
 import { DEFAULT_DECISION_OPTIONS, rankPaths } from './decision';
 import type { PrefixRef } from '../bgp/prefix-table';
-import { ipv6WordsPrefix, PrefixTable } from '../bgp/prefix-table';
-import { ipv4KeyString } from '../bgp/codec/nlri';
+import { PrefixTable } from '../bgp/prefix-table';
+import { ipv4KeyString, ipv6WordsPrefix } from '../bgp/codec/nlri';
 import type { Peer } from './path';
 import { Path } from './path';
 

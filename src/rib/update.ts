@@ -3,7 +3,8 @@
 // ignoring reflected routes that loop back to us (RFC 4456 §8).
 
 import { isEndOfRib } from '../bgp/codec/eor';
-import { ipv4FieldKeys, ipv6WireWords, lazyIpv4Prefixes, prefixCount } from '../bgp/codec/nlri';
+import type { PrefixWire } from '../bgp/codec/nlri';
+import { fieldWire, lazyPrefixes, prefixCount } from '../bgp/codec/nlri';
 import type { Family, Prefix, UpdateMessage } from '../bgp/types';
 import { AFI_IPV4, AFI_IPV6, SAFI_UNICAST } from '../bgp/types';
 import type { RouteAttrs } from './attrs';
@@ -20,15 +21,13 @@ export interface FamilyRoutes {
   announce: Prefix[];
   withdraw: Prefix[];
   /**
-   * IPv4, when the codec gave them: announce[i] and withdraw[i] as wire keys (address * 64 + length). The lists are
-   * then made as text only when read (codec lazyIpv4Prefixes): the RIB takes the keys, and counts use prefixCount().
+   * When the codec gave them, the lists in wire form (codec PrefixWire), and the lists themselves are then made as
+   * text only when read (codec lazyPrefixes): the RIB takes the numbers, and counts use prefixCount(). IPv4:
+   * announce[i] and withdraw[i] as wire keys (address * 64 + length).
    */
   announceKeys?: readonly number[];
   withdrawKeys?: readonly number[];
-  /**
-   * IPv6, when the codec gave them: announce[i] and withdraw[i] as numbers at [5i, 5i + 5) (codec ipv6WireWords),
-   * for the prefix tables' parse cache (primeIpv6Words): the text is there, but never parsed back.
-   */
+  /** IPv6: announce[i] and withdraw[i] as four address words and the length, at [5i, 5i + 5). */
   announceWords6?: Uint32Array;
   withdrawWords6?: Uint32Array;
   /** Set when this UPDATE is the family's End-of-RIB marker. */
@@ -48,26 +47,24 @@ function entry(out: FamilyRoutes[], family: Family): FamilyRoutes {
 }
 
 /**
- * Adds prefixes to r[which]. IPv4 lists the codec left as wire keys stay keys when they are the list's only source
- * (r.announceKeys / r.withdrawKeys; the text is made only if read); otherwise the text is appended.
+ * Adds prefixes to r[which]. Lists the codec left in wire form stay so when they are the list's only source
+ * (r.announceKeys / r.withdrawKeys, r.announceWords6 / r.withdrawWords6; the text is made only if read); otherwise
+ * the text is appended and the list has no wire form.
  */
-function add(r: FamilyRoutes, which: 'announce' | 'withdraw', from: () => readonly Prefix[], keys: readonly number[] | undefined): void {
+function add(r: FamilyRoutes, which: 'announce' | 'withdraw', from: () => readonly Prefix[], wire: PrefixWire | undefined): void {
   const keysField = which === 'announce' ? 'announceKeys' : 'withdrawKeys';
   const wordsField = which === 'announce' ? 'announceWords6' : 'withdrawWords6';
-  if (keys !== undefined && prefixCount(r, which) === 0) {
-    lazyIpv4Prefixes(r, which, keys);
-    r[keysField] = keys;
+  if (wire !== undefined && prefixCount(r, which) === 0) {
+    lazyPrefixes(r, which, wire);
+    if (wire instanceof Uint32Array) r[wordsField] = wire;
+    else r[keysField] = wire;
     return;
   }
   const to = r[which];
-  const first = to.length === 0;
   delete r[keysField];
+  delete r[wordsField];
   const list = from();
   for (let i = 0; i < list.length; i++) to.push(list[i]);
-  // The codec's IPv6 words stay aligned only when this list is the field's only source.
-  const words = first ? ipv6WireWords(list) : undefined;
-  if (words !== undefined) r[wordsField] = words;
-  else delete r[wordsField];
 }
 
 /** What the receiving router is, for the checks that compare a route with ourselves. */
@@ -107,18 +104,18 @@ export function updateToRoutes(msg: UpdateMessage, receiver?: Receiver): FamilyR
   if (eor) return [{ family: eor, attributes: undefined, announce: [], withdraw: [], endOfRib: true }];
 
   const unreach = a.mpUnreach;
-  if (prefixCount(msg, 'withdrawn') > 0) add(entry(out, 'ipv4-unicast'), 'withdraw', () => msg.withdrawn, ipv4FieldKeys(msg, 'withdrawn'));
+  if (prefixCount(msg, 'withdrawn') > 0) add(entry(out, 'ipv4-unicast'), 'withdraw', () => msg.withdrawn, fieldWire(msg, 'withdrawn'));
   if (unreach) {
     const family = familyOf(unreach.afi, unreach.safi);
-    if (family && unreach.withdrawn.length > 0) add(entry(out, family), 'withdraw', () => unreach.withdrawn, undefined);
+    if (family && prefixCount(unreach, 'withdrawn') > 0) add(entry(out, family), 'withdraw', () => unreach.withdrawn, fieldWire(unreach, 'withdrawn'));
   }
 
   const mp = a.mpReach;
   const mpFamily = mp ? familyOf(mp.afi, mp.safi) : undefined;
-  const nlriKeys = ipv4FieldKeys(msg, 'nlri');
+  const nlriWire = fieldWire(msg, 'nlri');
   if (withdrawAll) {
-    if (prefixCount(msg, 'nlri') > 0) add(entry(out, 'ipv4-unicast'), 'withdraw', () => msg.nlri, nlriKeys);
-    if (mp && mpFamily && mp.nlri.length > 0) add(entry(out, mpFamily), 'withdraw', () => mp.nlri, undefined);
+    if (prefixCount(msg, 'nlri') > 0) add(entry(out, 'ipv4-unicast'), 'withdraw', () => msg.nlri, nlriWire);
+    if (mp && mpFamily && prefixCount(mp, 'nlri') > 0) add(entry(out, mpFamily), 'withdraw', () => mp.nlri, fieldWire(mp, 'nlri'));
     return out;
   }
 
@@ -126,16 +123,16 @@ export function updateToRoutes(msg: UpdateMessage, receiver?: Receiver): FamilyR
     const { mpReach: _r, mpUnreach: _u, ...rest } = a;
     const r = entry(out, 'ipv4-unicast');
     r.attributes = internAttrs(rest);
-    add(r, 'announce', () => msg.nlri, nlriKeys);
+    add(r, 'announce', () => msg.nlri, nlriWire);
   }
-  if (mp && mpFamily && mp.nlri.length > 0) {
+  if (mp && mpFamily && prefixCount(mp, 'nlri') > 0) {
     // The RIB keeps one next hop per path: the global address (RFC 2545 §3), or the link-local one when a peer
     // on a link without global addresses sends "::" as the global part (BGP unnumbered style).
     const { mpReach: _r, mpUnreach: _u, ...rest } = a;
     const r = entry(out, mpFamily);
     const nextHop = mp.nextHops[0] === '::' && mp.nextHops[1] ? mp.nextHops[1] : mp.nextHops[0];
     r.attributes = internAttrs({ ...rest, nextHop });
-    add(r, 'announce', () => mp.nlri, undefined);
+    add(r, 'announce', () => mp.nlri, fieldWire(mp, 'nlri'));
   }
   return out;
 }

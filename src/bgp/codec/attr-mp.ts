@@ -2,11 +2,11 @@
 // RFC 7606 §5.3, §7.11, §7.12 (a broken MP attribute hides NLRI, so it resets the session), RFC 8950 next hops.
 
 import { BgpMessageError, UpdateSubcode } from '../errors';
-import type { CodecContext, PathAttributes, Prefix } from '../types';
+import type { CodecContext, MpReach, MpUnreach, PathAttributes } from '../types';
 import { AFI_IPV4, AFI_IPV6, SAFI_UNICAST } from '../types';
 import { formatIpv4, formatIpv6 } from '../prefix';
 import { copyBytes, u16 } from './bytes';
-import { decodePrefixes } from './nlri';
+import { decodePrefixWire, lazyPrefixes } from './nlri';
 
 //  MP_REACH_NLRI:   AFI (2) | SAFI (1) | Next Hop Len (1) | Next Hop (var) | Reserved (1) | NLRI (var)
 //  MP_UNREACH_NLRI: AFI (2) | SAFI (1) | Withdrawn Routes (var)
@@ -60,10 +60,12 @@ export function decodeMpReach(b: Uint8Array, p: number, v: number, ve: number, a
     nextHops.push(formatIpv6(b, nh));
     if (nhLen === 32) nextHops.push(formatIpv6(b, nh + 16));
   }
-  const nlri: Prefix[] = [];
-  const err = decodePrefixes(b, nlriStart, ve, afi, nlri);
-  if (err) throw mpError(b, p, ve, `MP_REACH_NLRI: ${err}`, 'RFC 7606 §5.3');
-  attrs.mpReach = { afi, safi, nextHops, nlri };
+  const wire = decodePrefixWire(b, nlriStart, ve, afi);
+  if (typeof wire === 'string') throw mpError(b, p, ve, `MP_REACH_NLRI: ${wire}`, 'RFC 7606 §5.3');
+  // The prefixes stay in wire form, made text only if read (nlri.ts lazyPrefixes): the RIB takes the numbers.
+  const reach: MpReach = { afi, safi, nextHops, nlri: [] };
+  if (wire.length > 0) lazyPrefixes(reach, 'nlri', wire);
+  attrs.mpReach = reach;
 }
 
 export function decodeMpUnreach(b: Uint8Array, p: number, v: number, ve: number, attrs: PathAttributes, discard: Discard): void {
@@ -74,10 +76,11 @@ export function decodeMpUnreach(b: Uint8Array, p: number, v: number, ve: number,
     discard(15, `MP_UNREACH_NLRI for unsupported AFI ${afi} SAFI ${safi}`, 'RFC 4760 §7');
     return;
   }
-  const withdrawn: Prefix[] = [];
-  const err = decodePrefixes(b, v + 3, ve, afi, withdrawn);
-  if (err) throw mpError(b, p, ve, `MP_UNREACH_NLRI: ${err}`, 'RFC 7606 §5.3');
-  attrs.mpUnreach = { afi, safi, withdrawn };
+  const wire = decodePrefixWire(b, v + 3, ve, afi);
+  if (typeof wire === 'string') throw mpError(b, p, ve, `MP_UNREACH_NLRI: ${wire}`, 'RFC 7606 §5.3');
+  const unreach: MpUnreach = { afi, safi, withdrawn: [] };
+  if (wire.length > 0) lazyPrefixes(unreach, 'withdrawn', wire);
+  attrs.mpUnreach = unreach;
 }
 
 /** RFC 7606 §3 c with §7.11/§7.12: MP attributes whose Optional/Transitive bits conflict cannot be trusted. */

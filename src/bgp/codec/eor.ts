@@ -28,7 +28,7 @@ export function wireEndOfRib(length: number, msg: UpdateMessage, attributeCount:
   if (length === 23) return 'ipv4-unicast';
   if (!clean || attributeCount !== 1 || prefixCount(msg, 'withdrawn') > 0 || prefixCount(msg, 'nlri') > 0) return null;
   const u = msg.attributes.mpUnreach;
-  if (!u || u.withdrawn.length > 0) return null;
+  if (!u || prefixCount(u, 'withdrawn') > 0) return null;
   return mpFamily(u.afi, u.safi);
 }
 
@@ -42,6 +42,6 @@ export function isEndOfRib(msg: UpdateMessage): Family | null {
   const present = (Object.keys(a) as (keyof PathAttributes)[]).filter((k) => a[k] !== undefined);
   if (present.length === 0) return 'ipv4-unicast';
   const u = a.mpUnreach;
-  if (present.length !== 1 || !u || u.withdrawn.length > 0) return null;
+  if (present.length !== 1 || !u || prefixCount(u, 'withdrawn') > 0) return null;
   return mpFamily(u.afi, u.safi);
 }

@@ -6,60 +6,60 @@ import { AFI_IPV4 } from '../types';
 import { formatIpv6, prefixToWire } from '../prefix';
 import { EncodeError } from './bytes';
 
-// The hot path of a full-table feed: every received prefix becomes its canonical string (the RIB's
-// key) straight from the wire octets, through small lookup tables instead of per-octet number
-// formatting; it produces exactly prefix.ts's formatIpv4/formatIpv6 text (tests hold it to that).
+// A full table goes into the RIB as numbers read from the wire: IPv4 prefixes as wire keys (address * 64 + length),
+// IPv6 ones as address words. Their canonical text is made only where something reads it, through small lookup
+// tables instead of per-octet number formatting; it is exactly prefix.ts's formatIpv4/formatIpv6 text (tests hold it
+// to that).
 const DEC_DOT: string[] = [];
 const DEC_SLASH: string[] = [];
 for (let i = 0; i < 256; i++) {
   DEC_DOT.push(i + '.');
   DEC_SLASH.push(i + '/');
 }
-const v6bytes = new Uint8Array(16);
-
-function lastOctetMask(len: number): number {
-  return (0xff << (8 - (len & 7))) & 0xff;
-}
 
 /**
- * The wire key of each decoded IPv4 prefix list, in the list's order: address * 64 + length, host bits cleared.
- * The RIB's tables take the keys instead of the text. Kept beside the list, not in it, so decoded messages stay plain
- * data; lists built in memory have none.
+ * A decoded prefix list as numbers: IPv4 wire keys (address * 64 + length, host bits clear), or IPv6 words, five per
+ * prefix (the address's four 32-bit words, most significant first, bits past the length cleared; then the length).
+ */
+export type PrefixWire = readonly number[] | Uint32Array;
+
+/**
+ * The wire form of each decoded prefix list, kept beside the list, not in it, so decoded messages stay plain data;
+ * lists built in memory have none.
  */
 const wireKeys = new WeakMap<readonly Prefix[], readonly number[]>();
+const wireWords6 = new WeakMap<readonly Prefix[], Uint32Array>();
 
-/** The wire keys of a decoded IPv4 prefix list (see wireKeys), or undefined for a list the decoder did not make. */
+/** The wire keys of a decoded IPv4 prefix list, or undefined for a list the decoder did not make. */
 export function ipv4WireKeys(list: readonly Prefix[]): readonly number[] | undefined {
   const keys = wireKeys.get(list);
   // A list changed after decoding no longer matches its keys.
   return keys !== undefined && keys.length === list.length ? keys : undefined;
 }
 
-/**
- * Beside each decoded IPv6 prefix list, its prefixes as numbers: five per prefix, the address's four 32-bit words
- * (bits past the length cleared) and the length. The import path hands them to the prefix tables' parse cache
- * (primeIpv6Words) so the text is never parsed back.
- */
-const wireWords6 = new WeakMap<readonly Prefix[], Uint32Array>();
-
-/** The words of a decoded IPv6 prefix list (see wireWords6), or undefined for a list the decoder did not make. */
+/** The words of a decoded IPv6 prefix list, or undefined for a list the decoder did not make. */
 export function ipv6WireWords(list: readonly Prefix[]): Uint32Array | undefined {
   const words = wireWords6.get(list);
   return words !== undefined && words.length === list.length * 5 ? words : undefined;
 }
 
-/** Per object, its IPv4 prefix fields still held as wire keys only (see lazyIpv4Prefixes). */
-const lazyFields = new WeakMap<object, Map<string, readonly number[]>>();
+/** How many prefixes a wire form holds. */
+function wireCount(wire: PrefixWire): number {
+  return wire instanceof Uint32Array ? wire.length / 5 : wire.length;
+}
+
+/** Per object, its prefix fields still held in wire form only (see lazyPrefixes). */
+const lazyFields = new WeakMap<object, Map<string, PrefixWire>>();
 
 /**
- * Makes obj[field] the IPv4 prefixes of `keys`, formatted as text only when the field is first read: a full table
- * goes into the RIB by its keys (ipv4FieldKeys), and most of its prefixes are never needed as text. The field reads
- * and compares as a plain array (it is one once read; assigning it replaces it and forgets the keys).
+ * Makes obj[field] the prefixes of `wire`, formatted as text only when the field is first read: a full table goes
+ * into the RIB in wire form (fieldWire), and most of its prefixes are never needed as text. The field reads and
+ * compares as a plain array (it is one once read; assigning it replaces it and forgets the wire form).
  */
-export function lazyIpv4Prefixes<T extends object>(obj: T, field: keyof T & string, keys: readonly number[]): void {
+export function lazyPrefixes<T extends object>(obj: T, field: keyof T & string, wire: PrefixWire): void {
   let fields = lazyFields.get(obj);
   if (!fields) lazyFields.set(obj, (fields = new Map()));
-  fields.set(field, keys);
+  fields.set(field, wire);
   const settle = (value: unknown): void => {
     fields.delete(field);
     Object.defineProperty(obj, field, { value, writable: true, enumerable: true, configurable: true });
@@ -68,28 +68,34 @@ export function lazyIpv4Prefixes<T extends object>(obj: T, field: keyof T & stri
     enumerable: true,
     configurable: true,
     get(): Prefix[] {
-      const list = new Array<Prefix>(keys.length);
-      for (let i = 0; i < keys.length; i++) list[i] = ipv4KeyString(keys[i]);
+      const n = wireCount(wire);
+      const list = new Array<Prefix>(n);
+      if (wire instanceof Uint32Array) {
+        for (let i = 0; i < n; i++) list[i] = ipv6WordsPrefix(wire[5 * i], wire[5 * i + 1], wire[5 * i + 2], wire[5 * i + 3], wire[5 * i + 4]);
+        wireWords6.set(list, wire);
+      } else {
+        for (let i = 0; i < n; i++) list[i] = ipv4KeyString(wire[i]);
+        wireKeys.set(list, wire);
+      }
       settle(list);
-      wireKeys.set(list, keys);
       return list;
     },
     set: settle,
   });
 }
 
-/** The wire keys of obj[field] when it is an IPv4 prefix list the decoder made (read as text or not); else undefined. */
-export function ipv4FieldKeys<T extends object>(obj: T, field: keyof T & string): readonly number[] | undefined {
+/** The wire form of obj[field] when it is a prefix list the decoder made (read as text or not); else undefined. */
+export function fieldWire<T extends object>(obj: T, field: keyof T & string): PrefixWire | undefined {
   const lazy = lazyFields.get(obj)?.get(field);
   if (lazy !== undefined) return lazy;
   const list = obj[field];
-  return Array.isArray(list) ? ipv4WireKeys(list as Prefix[]) : undefined;
+  return Array.isArray(list) ? (ipv4WireKeys(list as Prefix[]) ?? ipv6WireWords(list as Prefix[])) : undefined;
 }
 
 /** How many prefixes obj[field] holds, without formatting a lazy list. */
 export function prefixCount<T extends object>(obj: T, field: keyof T & string): number {
   const lazy = lazyFields.get(obj)?.get(field);
-  return lazy !== undefined ? lazy.length : (obj[field] as readonly unknown[]).length;
+  return lazy !== undefined ? wireCount(lazy) : (obj[field] as readonly unknown[]).length;
 }
 
 /**
@@ -110,6 +116,25 @@ export function ipv4KeyString(key: number): Prefix {
   const a = keyAddress(key);
   const len = key - a * 64;
   return DEC_DOT[a >>> 24] + DEC_DOT[(a >>> 16) & 0xff] + DEC_DOT[(a >>> 8) & 0xff] + DEC_SLASH[a & 0xff] + len;
+}
+
+/** ipv6WordsPrefix()'s scratch for an IPv6 address's octets. */
+const bytes6 = new Uint8Array(16);
+
+/** The canonical (RFC 5952) text of an IPv6 prefix from its four address words (most significant first) and length. */
+export function ipv6WordsPrefix(w0: number, w1: number, w2: number, w3: number, len: number): Prefix {
+  putWord(0, w0);
+  putWord(4, w1);
+  putWord(8, w2);
+  putWord(12, w3);
+  return formatIpv6(bytes6) + '/' + len;
+}
+
+function putWord(at: number, x: number): void {
+  bytes6[at] = x >>> 24;
+  bytes6[at + 1] = (x >>> 16) & 0xff;
+  bytes6[at + 2] = (x >>> 8) & 0xff;
+  bytes6[at + 3] = x & 0xff;
 }
 
 /**
@@ -135,79 +160,48 @@ export function decodeIpv4Keys(b: Uint8Array, start: number, end: number, keys: 
   return null;
 }
 
-/** The key of the prefix ipv4PrefixString() made last (address * 64 + length, host bits clear). */
-let lastIpv4Key = 0;
-
 /**
- * "a.b.c.d/len" from the `(len + 7) >> 3` octets at b[q]; bits past `len` are ignored (RFC 4271 §4.3). Its wire key
- * (address * 64 + length) is left in lastIpv4Key, from the same masked octets.
+ * Reads the IPv6 <length, prefix> tuples of b[start, end) as words (see PrefixWire; bits past the length cleared:
+ * RFC 4760 §5); returns them, or an error text for a malformed field. Counted first, so the words go in one typed
+ * array of the right size: no growing array, little garbage.
  */
-export function ipv4PrefixString(b: Uint8Array, q: number, len: number): string {
-  const n = (len + 7) >> 3;
-  let o0 = n > 0 ? b[q] : 0;
-  let o1 = n > 1 ? b[q + 1] : 0;
-  let o2 = n > 2 ? b[q + 2] : 0;
-  let o3 = n > 3 ? b[q + 3] : 0;
-  if (len & 7) {
-    const m = lastOctetMask(len);
-    if (n === 1) o0 &= m;
-    else if (n === 2) o1 &= m;
-    else if (n === 3) o2 &= m;
-    else o3 &= m;
-  }
-  lastIpv4Key = (((o0 << 24) | (o1 << 16) | (o2 << 8) | o3) >>> 0) * 64 + len;
-  return DEC_DOT[o0] + DEC_DOT[o1] + DEC_DOT[o2] + DEC_SLASH[o3] + len;
-}
-
-/** RFC 5952 text of an IPv6 prefix from its wire octets: lower case, longest zero run (>= 2 groups, leftmost) as "::". */
-export function ipv6PrefixString(b: Uint8Array, q: number, len: number): string {
-  const n = (len + 7) >> 3;
-  v6bytes.fill(0);
-  for (let i = 0; i < n; i++) v6bytes[i] = b[q + i];
-  if (len & 7) v6bytes[n - 1] &= lastOctetMask(len);
-  return formatIpv6(v6bytes) + '/' + len;
-}
-
-/** How many prefixes b[start, end) holds, read by their lengths alone (a malformed field is caught by the decoder). */
-function countPrefixes(b: Uint8Array, start: number, end: number): number {
-  let n = 0;
-  for (let p = start; p < end; p += 1 + ((b[p] + 7) >> 3)) n++;
-  return n;
-}
-
-/**
- * Decodes the prefixes in b[start, end) into `out`. Returns null on success, or a reason when
- * the field is syntactically incorrect (a length beyond the family's maximum, or a prefix that
- * overruns the field). Each prefix goes straight from bytes to its canonical string.
- */
-export function decodePrefixes(b: Uint8Array, start: number, end: number, afi: number, out: Prefix[]): string | null {
-  const v4 = afi === AFI_IPV4;
-  const max = v4 ? 32 : 128;
-  const keys: number[] | undefined = v4 ? [] : undefined;
-  // IPv6: counted first, so the words go in one typed array of the right size (no growing array, little garbage).
-  const words = v4 ? undefined : new Uint32Array(5 * countPrefixes(b, start, end));
-  let w = 0;
-  let p = start;
-  while (p < end) {
+export function decodeIpv6Words(b: Uint8Array, start: number, end: number): Uint32Array | string {
+  let count = 0;
+  for (let p = start; p < end; p += 1 + ((b[p] + 7) >> 3)) {
     const len = b[p];
-    if (len > max) return `prefix length ${len} exceeds ${max}`;
+    if (len > 128) return `prefix length ${len} exceeds 128`;
+    if (p + 1 + ((len + 7) >> 3) > end) return `prefix of length ${len} overruns the field`;
+    count++;
+  }
+  const words = new Uint32Array(5 * count);
+  let w = 0;
+  for (let p = start; p < end; ) {
+    const len = b[p];
     const n = (len + 7) >> 3;
-    if (p + 1 + n > end) return `prefix of length ${len} overruns the field`;
-    if (keys) {
-      out.push(ipv4PrefixString(b, p + 1, len));
-      keys.push(lastIpv4Key);
-    } else {
-      out.push(ipv6PrefixString(b, p + 1, len));
-      // v6bytes holds the address just formatted, host bits cleared.
-      const a = v6bytes;
-      for (let i = 0; i < 16; i += 4) words![w++] = (a[i] << 24) | (a[i + 1] << 16) | (a[i + 2] << 8) | a[i + 3];
-      words![w++] = len;
+    for (let i = 0; i < 4; i++) {
+      let x = 0;
+      for (let j = 0; j < 4; j++) {
+        const k = 4 * i + j;
+        x = (x << 8) | (k < n ? b[p + 1 + k] : 0);
+      }
+      // Bits past the length cleared: whole words beyond it are zero already, the word it ends in is masked.
+      const keep = len - 32 * i;
+      words[w++] = keep >= 32 ? x >>> 0 : keep <= 0 ? 0 : (x & ~(0xffffffff >>> keep)) >>> 0;
     }
+    words[w++] = len;
     p += 1 + n;
   }
-  if (keys && keys.length > 0 && keys.length === out.length) wireKeys.set(out, keys);
-  if (words && words.length > 0 && words.length === out.length * 5) wireWords6.set(out, words);
-  return null;
+  return words;
+}
+
+/**
+ * The prefixes of b[start, end) in family `afi`'s wire form (IPv4 keys or IPv6 words), or an error text when the
+ * field is syntactically incorrect (a length beyond the family's maximum, or a prefix that overruns the field).
+ */
+export function decodePrefixWire(b: Uint8Array, start: number, end: number, afi: number): PrefixWire | string {
+  if (afi !== AFI_IPV4) return decodeIpv6Words(b, start, end);
+  const keys: number[] = [];
+  return decodeIpv4Keys(b, start, end, keys) ?? keys;
 }
 
 /**

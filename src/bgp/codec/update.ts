@@ -9,7 +9,7 @@ import { decodeAttributes, type DecodedAttributes } from './attr-decode';
 import { recordEndOfRibVerdict, wireEndOfRib } from './eor';
 import { encodeAttributes } from './attr-encode';
 import { allocMessage, maxMessageLength, TYPE_UPDATE } from './header';
-import { decodeIpv4Keys, encodePrefixes, lazyIpv4Prefixes } from './nlri';
+import { decodeIpv4Keys, encodePrefixes, lazyPrefixes, prefixCount } from './nlri';
 
 // +-----------------------------------------------------+
 // |   Withdrawn Routes Length (2 octets)                |
@@ -35,7 +35,7 @@ export function decodeUpdate(b: Uint8Array, length: number, ctx: CodecContext): 
   if (p + wlen + 2 > length) {
     throw new BgpMessageError(3, UpdateSubcode.MalformedAttributeList, `withdrawn routes length ${wlen} exceeds the message`, undefined, 'RFC 7606 §3 a');
   }
-  // Both IPv4 fields are read as wire keys; their text is made only if someone reads it (lazyIpv4Prefixes).
+  // Both IPv4 fields are read as wire keys; their text is made only if someone reads it (lazyPrefixes).
   const withdrawn: number[] = [];
   const werr = decodeIpv4Keys(b, p, p + wlen, withdrawn);
   if (werr) throw invalidNetwork('withdrawn routes', werr, 'RFC 7606 §3 i, §5.3');
@@ -72,7 +72,7 @@ export function decodeUpdate(b: Uint8Array, length: number, ctx: CodecContext): 
   const cause = decoded?.firstWithdraw;
   if (cause && decoded) {
     const mpReachSeen = decoded.seen[14] === 1;
-    const announces = nlri.length > 0 || (mpReachSeen && (!attributes.mpReach || attributes.mpReach.nlri.length > 0));
+    const announces = nlri.length > 0 || (mpReachSeen && (!attributes.mpReach || prefixCount(attributes.mpReach, 'nlri') > 0));
     const others = decoded.count - (decoded.seen[15] ? 1 : 0) > 0;
     if (!announces && others) {
       throw new BgpMessageError(
@@ -86,8 +86,8 @@ export function decodeUpdate(b: Uint8Array, length: number, ctx: CodecContext): 
   }
 
   const msg: UpdateMessage = { type: 'update', withdrawn: [], attributes, nlri: [] };
-  if (withdrawn.length > 0) lazyIpv4Prefixes(msg, 'withdrawn', withdrawn);
-  if (nlri.length > 0) lazyIpv4Prefixes(msg, 'nlri', nlri);
+  if (withdrawn.length > 0) lazyPrefixes(msg, 'withdrawn', withdrawn);
+  if (nlri.length > 0) lazyPrefixes(msg, 'nlri', nlri);
   if (soft.length > 0) msg.softErrors = soft;
   recordEndOfRibVerdict(msg, wireEndOfRib(length, msg, decoded ? decoded.count : 0, soft.length === 0));
   return msg;

@@ -2,8 +2,8 @@
 // for any sequence of inserts, updates and deletes, IPv4 and IPv6, across growth, shrinking and id reuse.
 
 import fc from 'fast-check';
-import { ipv4KeyString } from '../../../src/bgp/codec/nlri';
-import { PrefixTable } from '../../../src/bgp/prefix-table';
+import { ipv4KeyString, ipv6WordsPrefix } from '../../../src/bgp/codec/nlri';
+import { bindIpv6Words, ipv6Ref, PrefixTable, prefixRefText, refLength } from '../../../src/bgp/prefix-table';
 
 describe('PrefixTable', () => {
   it('maps canonical IPv4 and IPv6 prefixes to zeroed columns and gives the strings back', () => {
@@ -125,4 +125,41 @@ test('an IPv4 prefix given as its wire key is the entry its text is', () => {
     }),
     { numRuns: 500 },
   );
+});
+
+test('an IPv6 prefix given as a ref into bound words is the entry its text is', () => {
+  const word = fc.oneof(fc.constant(0), fc.constant(0x20010db8), fc.integer({ min: 0, max: 0xffffffff }));
+  fc.assert(
+    fc.property(fc.array(fc.tuple(word, word, word, word, fc.integer({ min: 0, max: 128 })), { maxLength: 40 }), fc.boolean(), (items, byRefFirst) => {
+      // Host bits cleared, as the codec leaves them; duplicates allowed (a list may repeat a prefix).
+      const words = Uint32Array.from(
+        items.flatMap(([w0, w1, w2, w3, len]) => [...[w0, w1, w2, w3].map((x, i) => (len >= 32 * (i + 1) ? x : len <= 32 * i ? 0 : (x & ~(0xffffffff >>> (len - 32 * i))) >>> 0)), len]),
+      );
+      const texts = items.map((_, i) => ipv6WordsPrefix(words[5 * i], words[5 * i + 1], words[5 * i + 2], words[5 * i + 3], words[5 * i + 4]));
+      const t = new PrefixTable(1);
+      bindIpv6Words(words);
+      for (let i = 0; i < texts.length; i++) {
+        const ref = ipv6Ref(i);
+        expect(prefixRefText(ref)).toBe(texts[i]);
+        expect(refLength(ref)).toBe(items[i][4]);
+        const id = byRefFirst ? t.insert(ref) : t.insert(texts[i]);
+        expect(byRefFirst ? t.insert(texts[i]) : t.insert(ref)).toBe(id);
+        expect(t.find(ref)).toBe(id);
+        expect(t.prefixOf(id)).toBe(texts[i]);
+      }
+      expect(t.size).toBe(new Set(texts).size);
+      for (let i = 0; i < texts.length; i++) expect(t.delete(ipv6Ref(i))).toBe(i === texts.indexOf(texts[i]));
+      expect(t.size).toBe(0);
+    }),
+    { numRuns: 500 },
+  );
+});
+
+test('a ref past the bound words is refused, not read as another prefix', () => {
+  const t = new PrefixTable(1);
+  bindIpv6Words(Uint32Array.of(0x20010db8, 0, 0, 0, 32));
+  expect(t.insert(ipv6Ref(0))).toBe(t.find('2001:db8::/32'));
+  bindIpv6Words(new Uint32Array(0));
+  expect(() => t.find(ipv6Ref(0))).toThrow(/past the bound word list/);
+  expect(() => prefixRefText(ipv6Ref(3))).toThrow(/past the bound word list/);
 });

@@ -2,6 +2,8 @@
 // and max-prefix through the Adj-RIB-In.
 
 import fc from 'fast-check';
+import { ipv6WordsPrefix } from '../../../src/bgp/codec/nlri';
+import { bindIpv6Words, ipv6Ref } from '../../../src/bgp/prefix-table';
 import { AsPathSegmentType } from '../../../src/bgp/types';
 import type { NeighborPolicyConfig, RouterPolicyConfig } from '../../../src/policy/config';
 import { ImportPolicy, REFUSED_DEFAULT, REFUSED_NOT_ALLOWED } from '../../../src/policy/import';
@@ -87,7 +89,7 @@ describe('ImportPolicy', () => {
   });
 });
 
-describe('ImportPolicy on wire keys', () => {
+describe('ImportPolicy on number refs', () => {
   it('gives every IPv4 prefix, as its key, the verdict its text gets (filters, default, own prefixes)', () => {
     const text = (a: number, len: number) => {
       const m = len === 0 ? 0 : (a >>> (32 - len)) << (32 - len) >>> 0;
@@ -110,7 +112,33 @@ describe('ImportPolicy on wire keys', () => {
         const policy = new ImportPolicy(configs[c]!, router);
         const set = lp ? internAttrs({ ...attrs([65100]), localPref: 300 }) : attrs([65100]);
         const p = text(a, len);
-        expect(policy.importIpv4Key(key(p), set)).toBe(policy.importRoute(p, set));
+        expect(policy.importRef(key(p), set)).toBe(policy.importRoute(p, set));
+      }),
+      { numRuns: 5000 },
+    );
+  });
+
+  it('gives every IPv6 prefix, as a ref into bound words, the verdict its text gets', () => {
+    const configs: NeighborPolicyConfig[] = [
+      isp(),
+      isp({ import: { allow: ['2001:db8::/32 le 64', '2a00::/16 ge 48 le 48'], deny: ['2001:db8:66::/48 le 128'] } }),
+      isp({ import: { allow: ['::/0 le 128'], allowDefault: true } }),
+      isp({ import: { allowOwn: true, deny: ['2001:db8:1::/48 ge 56'], allow: ['10.0.0.0/8'] } }),
+    ];
+    // Words near the configured prefixes (2001:db8:1::, 2001:db8:66::, 2a00::), so every branch is met.
+    const word0 = fc.oneof(fc.constantFrom(0x20010db8, 0x2a000000, 0), fc.integer({ min: 0, max: 0xffffffff }));
+    const word1 = fc.oneof(fc.constantFrom(0x00010000, 0x00660000, 0), fc.integer({ min: 0, max: 0xffffffff }));
+    const word = fc.oneof(fc.constant(0), fc.integer({ min: 0, max: 0xffffffff }));
+    fc.assert(
+      fc.property(fc.nat({ max: configs.length - 1 }), fc.tuple(word0, word1, word, word), fc.integer({ min: 0, max: 128 }), fc.boolean(), (c, w, len, lp) => {
+        const policy = new ImportPolicy(configs[c]!, router);
+        const set = lp ? internAttrs({ ...attrs([65100]), localPref: 300 }) : attrs([65100]);
+        // Host bits cleared, as the codec leaves them.
+        const words = Uint32Array.from(w.map((x, i) => (len >= 32 * (i + 1) ? x : len <= 32 * i ? 0 : (x & ~(0xffffffff >>> (len - 32 * i))) >>> 0)));
+        const p = ipv6WordsPrefix(words[0], words[1], words[2], words[3], len);
+        // The ref is the second prefix of the bound list, after an unrelated one.
+        bindIpv6Words(Uint32Array.of(0xfc000000, 0, 0, 0, 7, ...words, len));
+        expect(policy.importRef(ipv6Ref(1), set)).toBe(policy.importRoute(p, set));
       }),
       { numRuns: 5000 },
     );

@@ -184,7 +184,7 @@ describe('Adj-RIB-In fed decoded IPv6 UPDATEs (wire words)', () => {
     .tuple(fc.integer({ min: 0, max: 7 }), fc.constantFrom(0, 32, 47, 48, 64, 127, 128))
     .map(([i, len]) => canonicalPrefix(`2001:db8:${i}:${i * 31}:${i}::${i * 11}/${len}`, false));
   const arbUpdate = fc.record({ announce: fc.uniqueArray(arbPrefix, { maxLength: 6 }), withdraw: fc.uniqueArray(arbPrefix, { maxLength: 6 }), med: fc.constantFrom(100, 200) });
-  // A real import policy with IPv6 entries: its verdicts read each prefix through the parse cache the words prime.
+  // A real import policy with IPv6 entries: its verdicts read each prefix from the bound words (importRef), not text.
   const policy = () =>
     new ImportPolicy(
       { name: 'p', remoteAsn: 65100, import: { allow: ['2001:db8::/32 le 128', '::/0'], deny: ['2001:db8:3::/48 le 64'], allowDefault: true } },
