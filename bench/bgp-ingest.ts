@@ -9,17 +9,20 @@
 //   BENCH_FLOOR=0                                    skip the kernel floor (ip -batch alone, bench/kernel-floor.ts)
 //   BENCH_FAMILY=ipv6                                IPv6 /48s over an IPv6 session (MP_REACH_NLRI), into the
 //                                                    IPv6 RIBs and kernel table; the floor adds IPv6 routes too
+//   BENCH_ORDER=shuffled                             the feeder sends the prefixes in no order (default: prefix
+//                                                    order, as FRR sends a table; bench/feeder.ts feedPrefixes)
 
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { BgpfoDaemon, Bird, Frr, Lab, REPO } from '../test/integration/harness';
-import { nthPrefix6 } from './feeder';
+import { feedOrder, nthPrefix6 } from './feeder';
 import { measureKernelFloor } from './kernel-floor';
 import type { Netns } from '../test/integration/harness';
 
 const SRC_AS = 65100;
 const RX_AS = 65200;
 const IPV6 = process.env.BENCH_FAMILY === 'ipv6';
+const ORDER = feedOrder(process.env.BENCH_ORDER);
 /** The session's addresses: the source (its next hop too) and the receiver. */
 const SRC = IPV6 ? 'fd00::1' : '10.0.0.1';
 const RX = IPV6 ? 'fd00::2' : '10.0.0.2';
@@ -209,7 +212,7 @@ ${IPV6 ? ' no bgp default ipv4-unicast\n' : ''} address-family ${IPV6 ? 'ipv6' :
     const feeder = src.spawn('feeder', [
       process.execPath, '--import', 'tsx', join(REPO, 'bench', 'feeder.ts'),
       '--peer', RX, '--local', SRC, '--router-id', '10.0.0.1', '--asn', String(SRC_AS), '--count', String(n),
-      '--family', IPV6 ? 'ipv6' : 'ipv4',
+      '--family', IPV6 ? 'ipv6' : 'ipv4', '--order', ORDER,
     ]);
     const firstWritten = () => Number(/first-update (\d+)/.exec(feeder.log())?.[1] ?? 0);
     const seconds = await timeIngest(n, count, firstWritten, 600_000);
@@ -254,6 +257,7 @@ async function main(): Promise<void> {
   const results: Result[] = [];
   const receivers = (process.env.BENCH_RECEIVERS ?? 'frr,bird,bgpfo').split(',') as Receiver[];
   const floors = new Map<number, number>();
+  console.log(`feed: ${IPV6 ? 'IPv6 /48s' : 'IPv4 /24s'} in ${ORDER === 'sorted' ? 'prefix order' : 'a shuffled order'}`);
   for (const n of sizes.length ? sizes : [100_000, 1_000_000]) {
     // The kernel floor in the same run: `ip -batch` alone adding the same N routes via a nexthop object.
     if (process.env.BENCH_FLOOR !== '0') {

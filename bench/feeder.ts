@@ -4,6 +4,8 @@
 //   node --import tsx bench/feeder.ts --peer 10.0.0.2 --local 10.0.0.1 --asn 65100 --count 100000
 //   node --import tsx bench/feeder.ts --family ipv6 --peer fd00::2 --local fd00::1 --router-id 10.0.0.1 ...
 //     (IPv6: MP_REACH_NLRI with --local as the next hop, over an IPv6 session)
+//   --order shuffled   the prefixes in a fixed pseudo-random order instead of prefix order (FRR sends its table in
+//                      prefix order; a source that sends in hash order, as BIRD does, looks like this)
 // Prints "first-update <epoch ms>" when the first UPDATE is written and "all-written <epoch ms>" after the last.
 
 import { connect } from 'node:net';
@@ -33,6 +35,32 @@ export function nthPrefix6(i: number): string {
 
 export const nthPrefixOf = (family: Family): ((i: number) => string) => (family === 'ipv6-unicast' ? nthPrefix6 : nthPrefix);
 
+export type FeedOrder = 'sorted' | 'shuffled';
+
+/** The order a BENCH_ORDER / --order value names; throws on anything else. */
+export function feedOrder(value: string | undefined): FeedOrder {
+  if (value === undefined || value === '' || value === 'sorted') return 'sorted';
+  if (value === 'shuffled') return 'shuffled';
+  throw new Error(`order "${value}": expected sorted or shuffled`);
+}
+
+/** The benchmark's N prefixes of a family, in prefix order or shuffled by a fixed seed (the same order every run). */
+export function feedPrefixes(family: Family, count: number, order: FeedOrder): string[] {
+  const prefixes = Array.from({ length: count }, (_, i) => nthPrefixOf(family)(i));
+  if (order === 'shuffled') {
+    let seed = 0x9e3779b9;
+    for (let i = count - 1; i > 0; i--) {
+      // xorshift32: enough to scatter neighbours, and reproducible.
+      seed ^= seed << 13;
+      seed ^= seed >>> 17;
+      seed ^= seed << 5;
+      const j = (seed >>> 0) % (i + 1);
+      [prefixes[i], prefixes[j]] = [prefixes[j], prefixes[i]];
+    }
+  }
+  return prefixes;
+}
+
 function main(): void {
   const peer = arg('peer');
   const local = arg('local');
@@ -41,7 +69,7 @@ function main(): void {
   const family = arg('family', 'ipv4') === 'ipv6' ? 'ipv6-unicast' : 'ipv4-unicast';
   const routerId = arg('router-id', local);
   const ctx: CodecContext = { fourOctetAs: true, extendedMessage: false, ebgp: true };
-  const prefixes = Array.from({ length: count }, (_, i) => nthPrefixOf(family)(i));
+  const prefixes = feedPrefixes(family, count, feedOrder(arg('order', 'sorted')));
   const attributes =
     family === 'ipv6-unicast'
       ? { origin: 0, asPath: [{ type: 2 as const, asns: [asn] }], mpReach: { afi: 2, safi: 1, nextHops: [local], nlri: [] } }

@@ -4,6 +4,7 @@
 //
 //   npx tsx bench/ingest-replay.ts [N=1000000]
 //   BENCH_FAMILY=ipv6 npx tsx bench/ingest-replay.ts [N]     IPv6 /48s in MP_REACH_NLRI instead
+//   BENCH_ORDER=shuffled                                     the prefixes in no order (bench/feeder.ts feedPrefixes)
 
 import { decodeMessage, packUpdates } from '../src/bgp/codec';
 import type { CodecContext, UpdateMessage } from '../src/bgp/types';
@@ -12,13 +13,13 @@ import { AdjRibIn } from '../src/rib/adj-rib-in';
 import { LocRib } from '../src/rib/loc-rib';
 import { makeLocalPeer, makePeer } from '../src/rib/path';
 import { updateToRoutes } from '../src/rib/update';
-import { nthPrefixOf } from './feeder';
+import { feedOrder, feedPrefixes } from './feeder';
 
 const N = Number(process.argv[2] ?? 1_000_000);
 const ctx: CodecContext = { fourOctetAs: true, extendedMessage: false, ebgp: true };
 const IPV6 = process.env.BENCH_FAMILY === 'ipv6';
 const family = IPV6 ? 'ipv6-unicast' : 'ipv4-unicast';
-const prefixes = Array.from({ length: N }, (_, i) => nthPrefixOf(family)(i));
+const prefixes = feedPrefixes(family, N, feedOrder(process.env.BENCH_ORDER));
 const asPath = [{ type: 2 as const, asns: [65100] }];
 const updates = packUpdates(
   {
@@ -46,4 +47,4 @@ for (let round = 0; round < 7; round++) {
   if (rib.size !== N) throw new Error(`Loc-RIB holds ${rib.size} of ${N}`);
 }
 ms.sort((a, b) => a - b);
-console.log(`${N} ${family} prefixes in ${updates.length} UPDATEs: fastest ${ms[0].toFixed(0)} ms, median ${ms[3].toFixed(0)} ms (${((ms[3] * 1000) / N).toFixed(2)} us a prefix)`);
+console.log(`${N} ${family} prefixes (${feedOrder(process.env.BENCH_ORDER)}) in ${updates.length} UPDATEs: fastest ${ms[0].toFixed(0)} ms, median ${ms[3].toFixed(0)} ms (${((ms[3] * 1000) / N).toFixed(2)} us a prefix)`);

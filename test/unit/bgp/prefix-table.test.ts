@@ -3,7 +3,7 @@
 
 import fc from 'fast-check';
 import { ipv4KeyString, ipv6WordsPrefix } from '../../../src/bgp/codec/nlri';
-import { bindIpv6Words, ipv6Ref, PrefixTable, prefixRefText, refLength } from '../../../src/bgp/prefix-table';
+import { bindIpv6Words, ipv6Ref, prefixHash, PrefixTable, prefixRefText, refLength } from '../../../src/bgp/prefix-table';
 
 describe('PrefixTable', () => {
   it('maps canonical IPv4 and IPv6 prefixes to zeroed columns and gives the strings back', () => {
@@ -162,4 +162,42 @@ test('a ref past the bound words is refused, not read as another prefix', () => 
   bindIpv6Words(new Uint32Array(0));
   expect(() => t.find(ipv6Ref(0))).toThrow(/past the bound word list/);
   expect(() => prefixRefText(ipv6Ref(3))).toThrow(/past the bound word list/);
+});
+
+describe('the index hash', () => {
+  /** The hash of an IPv4 prefix given as address and length (host bits cleared here). */
+  const h4 = (addr: number, len: number) => prefixHash(Uint32Array.of(len === 0 ? 0 : ((addr >>> (32 - len)) << (32 - len)) >>> 0), 0, len, 1);
+  /** The hash of an IPv6 prefix whose network part ends in word `w` at bit position `len`. */
+  const h6 = (words: number[], len: number) => prefixHash(Uint32Array.from(words), 0, len, 4);
+
+  it('gives four neighbouring prefixes of one length neighbouring slots: the network part ends in the two low bits', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 0xffffffff }), fc.integer({ min: 2, max: 32 }), (a, len) => {
+        const step = 2 ** (32 - len);
+        const base = Math.floor(a / (4 * step)) * 4 * step; // the first of its group of four
+        const hashes = [0, 1, 2, 3].map((i) => h4(base + i * step, len));
+        expect(hashes.map((h) => h & 3)).toEqual([0, 1, 2, 3]);
+        expect(new Set(hashes.map((h) => h & ~3)).size).toBe(1);
+      }),
+    );
+    // IPv6 /48s: the group is in the second word's upper half.
+    const g = [0, 1, 2, 3].map((i) => h6([0x2a000001, (0x1234 * 4 + i) << 16, 0, 0], 48));
+    expect(g.map((h) => h & 3)).toEqual([0, 1, 2, 3]);
+    expect(new Set(g.map((h) => h & ~3)).size).toBe(1);
+  });
+
+  it('spreads groups evenly: the rest of the hash is mixed (dense /24 and /48 runs, any length)', () => {
+    const buckets = 1024;
+    // The i-th group of four of a dense run (its members share all but the low bits), and scattered distinct prefixes.
+    const groups = [(i: number) => h4(0x10000000 + i * 1024, 24), (i: number) => h6([0x2a000000 + (i >>> 14), (i & 0x3fff) << 18, 0, 0], 48), (i: number) => h4(Math.imul(i, 0x9e3779b1) >>> 0, 20 + (i % 13))];
+    for (const hash of groups) {
+      const count = new Array<number>(buckets).fill(0);
+      const n = 200_000;
+      for (let i = 0; i < n; i++) count[(hash(i) >>> 2) & (buckets - 1)]++;
+      // Uniform would put n / buckets (195) in each; a chi-square far above the bucket count means clustering.
+      const mean = n / buckets;
+      const chi = count.reduce((s, c) => s + (c - mean) ** 2 / mean, 0);
+      expect(chi).toBeLessThan(buckets * 1.3);
+    }
+  });
 });
