@@ -173,22 +173,16 @@ export function decodeIpv6Words(b: Uint8Array, start: number, end: number): Uint
     if (p + 1 + ((len + 7) >> 3) > end) return `prefix of length ${len} overruns the field`;
     count++;
   }
+  // Zero-filled: only the octets a prefix has are written (6 of 16 for a /48), then its last word is masked.
   const words = new Uint32Array(5 * count);
   let w = 0;
-  for (let p = start; p < end; ) {
+  for (let p = start; p < end; w += 5) {
     const len = b[p];
     const n = (len + 7) >> 3;
-    for (let i = 0; i < 4; i++) {
-      let x = 0;
-      for (let j = 0; j < 4; j++) {
-        const k = 4 * i + j;
-        x = (x << 8) | (k < n ? b[p + 1 + k] : 0);
-      }
-      // Bits past the length cleared: whole words beyond it are zero already, the word it ends in is masked.
-      const keep = len - 32 * i;
-      words[w++] = keep >= 32 ? x >>> 0 : keep <= 0 ? 0 : (x & ~(0xffffffff >>> keep)) >>> 0;
-    }
-    words[w++] = len;
+    for (let k = 0; k < n; k++) words[w + (k >> 2)] |= b[p + 1 + k] << (24 - 8 * (k & 3));
+    // Bits past the length cleared (stray bits in the last octet): the word the length ends in keeps its top bits.
+    if (len & 31) words[w + (len >> 5)] &= ~(0xffffffff >>> (len & 31));
+    words[w + 4] = len;
     p += 1 + n;
   }
   return words;
