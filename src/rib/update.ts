@@ -54,7 +54,8 @@ function entry(out: FamilyRoutes[], family: Family): FamilyRoutes {
 function add(r: FamilyRoutes, which: 'announce' | 'withdraw', from: () => readonly Prefix[], wire: PrefixWire | undefined): void {
   const keysField = which === 'announce' ? 'announceKeys' : 'withdrawKeys';
   const wordsField = which === 'announce' ? 'announceWords6' : 'withdrawWords6';
-  if (wire !== undefined && prefixCount(r, which) === 0) {
+  // The wire form must be the family's (a message put together by hand could pair an IPv4 list with IPv6).
+  if (wire !== undefined && wire instanceof Uint32Array === (r.family === 'ipv6-unicast') && prefixCount(r, which) === 0) {
     lazyPrefixes(r, which, wire);
     if (wire instanceof Uint32Array) r[wordsField] = wire;
     else r[keysField] = wire;

@@ -1,7 +1,7 @@
 // Adj-RIB-In: pre/post-policy copies, counts, refusals feeding the Loc-RIB, max-prefix signals (RFC 4486).
 
 import fc from 'fast-check';
-import { decodeMessage, packUpdates } from '../../../src/bgp/codec';
+import { decodeMessage, encodeMessage, packUpdates } from '../../../src/bgp/codec';
 import { canonicalPrefix } from '../../../src/bgp/prefix';
 import type { Prefix, UpdateMessage } from '../../../src/bgp/types';
 import { updateToRoutes } from '../../../src/rib/update';
@@ -242,6 +242,19 @@ describe('Adj-RIB-In fed decoded IPv6 UPDATEs (wire words)', () => {
     const [r] = updateToRoutes(msg);
     expect(r.withdraw).toEqual(['2001:db8:1::/48', '2001:db8:2::/48']);
     expect(r.withdrawWords6).toBeUndefined();
+  });
+
+  it("takes no wire form that is not the family's (an IPv4 list put in an IPv6 attribute by hand)", () => {
+    const v4 = decodeMessage(
+      encodeMessage({ type: 'update', withdrawn: [], attributes: { origin: 0, asPath: [], nextHop: '192.0.2.1' }, nlri: ['10.1.0.0/16'] }, ctx),
+      ctx,
+    ) as UpdateMessage;
+    const msg: UpdateMessage = { type: 'update', withdrawn: [], nlri: [], attributes: { origin: 0, asPath: [], mpReach: { afi: 2, safi: 1, nextHops: ['2001:db8::1'], nlri: v4.nlri } } };
+    const [r] = updateToRoutes(msg);
+    expect(r.family).toBe('ipv6-unicast');
+    expect(r.announceKeys).toBeUndefined();
+    expect(r.announceWords6).toBeUndefined();
+    expect(r.announce).toEqual(['10.1.0.0/16']);
   });
 });
 
