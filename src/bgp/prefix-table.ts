@@ -371,7 +371,7 @@ export class PrefixTable {
     else this.v4.cols[id * this.ncols + col] = value;
   }
 
-  /** An IPv4 entry's key as primeIpv4Key() takes it (address * 64 + length); -1 for an IPv6 entry. */
+  /** An IPv4 entry's wire key (address * 64 + length, as the codec reads it); -1 for an IPv6 entry. */
   ipv4Key(id: number): number {
     return id & V6 ? -1 : this.v4.keys[id] * 64 + this.v4.lens[id];
   }
@@ -490,17 +490,6 @@ export function parsePrefixKey(p: string): number {
 
 /** The address parsePrefixKey() read; valid until the next call of any PrefixTable method. */
 export const prefixWords: Readonly<Uint32Array> = parsed.key;
-
-/**
- * Tells the tables what an IPv4 prefix string is, from its wire key (address * 64 + length, host bits clear, as
- * the codec's ipv4WireKeys() gives them), so the next lookups of that very string parse nothing.
- */
-export function primeIpv4Key(p: string, key: number): void {
-  const len = keyLength(key);
-  parsed.key[0] = keyAddress(key);
-  parsed.text = p;
-  parsed.len = len;
-}
 
 /** The family of `p` when it is the prefix the cache holds (4 or 6: no parse, no look at the text); else 0. */
 export function cachedFamily(p: string): 0 | 4 | 6 {

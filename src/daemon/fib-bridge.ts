@@ -78,6 +78,23 @@ function isIpv4Mapped(address: string): boolean {
  * NEXT_HOP over eBGP, the neighbor's own address over iBGP (the twin router); the interface comes from the
  * neighbor's `interface:` or the kernel. Our originated prefixes are never installed.
  */
+
+/**
+ * A drained change as the FIB takes it: its prefix as numbers (IPv4 key, IPv6 words), the text made only if the FIB
+ * reads it (error reports, pins, restart adoption, the ip -batch writer).
+ */
+class ChangeRoute implements FibRoute {
+  constructor(
+    private readonly change: RibChange,
+    readonly tiers: NextHop[][],
+    readonly key: number,
+    readonly words6: Uint32Array | undefined,
+    readonly index6: number,
+  ) {}
+  get prefix(): Prefix {
+    return this.change.prefix;
+  }
+}
 export class FibBridge implements ForwardingStage {
   readonly fib: Fib | null;
   private readonly log: Logger;
@@ -275,19 +292,26 @@ export class FibBridge implements ForwardingStage {
   private convert(changes: readonly RibChange[], missing: Map<Tunnel, Set<string>> | undefined): FibRoute[] {
     if (this.tierCache.size > 50_000) this.tierCache.clear();
     const out: FibRoute[] = new Array<FibRoute>(changes.length);
+    // The IPv6 prefixes' words, one array for the batch: the FIB keys its table and the netlink requests on them.
+    let v6 = 0;
+    for (let i = 0; i < changes.length; i++) if (changes[i].key < 0) v6++;
+    const words6 = v6 > 0 ? new Uint32Array(5 * v6) : undefined;
+    let index6 = 0;
     for (let i = 0; i < changes.length; i++) {
       const c = changes[i];
       const ranking = c.ranking;
-      // key: IPv4's wire key, -1 for IPv6 (reading the text would flatten the IPv6 concatenation, a copy per route).
-      const memo = c.key >= 0 ? this.byRanking.v4 : this.byRanking.v6;
+      // key: IPv4's wire key, -1 for IPv6. The family comes from it, not from the text (made only if read).
+      const ipv6 = c.key < 0;
+      const memo = ipv6 ? this.byRanking.v6 : this.byRanking.v4;
       let tiers = ranking ? memo.get(ranking) : undefined;
       if (!tiers) {
         const unknownBefore = missing ? countMissing(missing) : 0;
-        tiers = this.tiersOf(c.prefix, c.tiers, missing);
+        tiers = this.tiersOf(ipv6, c.tiers, missing);
         // A result with a gateway still being looked up is provisional: not remembered.
         if (ranking && (!missing || countMissing(missing) === unknownBefore)) memo.set(ranking, tiers);
       }
-      out[i] = { prefix: c.prefix, tiers, key: c.key };
+      if (ipv6 && words6 && c.ipv6WordsInto(words6, 5 * index6)) out[i] = new ChangeRoute(c, tiers, -1, words6, index6++);
+      else out[i] = new ChangeRoute(c, tiers, c.key, undefined, 0);
     }
     return out;
   }
@@ -296,10 +320,9 @@ export class FibBridge implements ForwardingStage {
     this.byRanking = { v4: new WeakMap(), v6: new WeakMap() };
   }
 
-  private tiersOf(prefix: Prefix, tiers: readonly (readonly Path[])[], missing: Map<Tunnel, Set<string>> | undefined): NextHop[][] {
+  private tiersOf(v6: boolean, tiers: readonly (readonly Path[])[], missing: Map<Tunnel, Set<string>> | undefined): NextHop[][] {
     // Our own prefixes stay out of the FIB: the LAN route reaches them (a local path always ranks first).
     if (tiers.length === 0 || tiers[0][0].peer.local) return NO_TIERS;
-    const v6 = prefix.includes(':');
     let key = '';
     const hopsPerTier: NextHop[][] = [];
     for (const tier of tiers) {

@@ -13,10 +13,22 @@ export type KernelOp =
   | { kind: 'blackhole'; id: number; family: IpFamily }
   | { kind: 'group'; id: number; members: number[] }
   | { kind: 'nh-del'; id: number }
-  | { kind: 'route-add'; prefix: Prefix; nhid: number }
-  | { kind: 'route-replace'; prefix: Prefix; nhid: number }
+  | ({ kind: 'route-add'; prefix: Prefix; nhid: number } & PrefixNumbers)
+  | ({ kind: 'route-replace'; prefix: Prefix; nhid: number } & PrefixNumbers)
   /** metric: only when deleting a stale route written with another metric. */
   | { kind: 'route-del'; prefix: Prefix; metric?: number };
+
+/**
+ * A route write's prefix as numbers, when the FIB has them (FibRoute key / words6): the netlink writer encodes them
+ * without reading `prefix`, which may then be text made only when read (error reports, the ip -batch writer).
+ */
+export interface PrefixNumbers {
+  /** IPv4: address * 64 + length; absent or -1 otherwise. */
+  readonly key?: number;
+  /** IPv6: the prefix is the index6-th of these words (four address words and the length each). */
+  readonly words6?: Uint32Array;
+  readonly index6?: number;
+}
 
 /** An operation the kernel refused: its index in the applied list and the kernel's words. */
 export interface OpFailure {

@@ -2,8 +2,9 @@
 // (convention 9), idempotent per-prefix updates, carrier-loss repair. Reconciliation lives in reconcile.ts.
 
 import type { Prefix } from '../bgp/types';
-import { primeIpv4Key } from '../bgp/prefix-table';
-import type { Dataplane, KernelOp } from './dataplane';
+import type { PrefixRef } from '../bgp/prefix-table';
+import { bindIpv6Words, ipv6Ref } from '../bgp/prefix-table';
+import type { Dataplane, KernelOp, PrefixNumbers } from './dataplane';
 import { FibModel, sameMembers, type GroupState, type IdRange, type NhState } from './model';
 import { Pinning } from './pinning';
 import { reconcileKernel, sweepStale } from './reconcile';
@@ -17,6 +18,41 @@ import { FibError, type Fib, type FibResult, type FibRoute, type FibSnapshot, ty
  * and its daemons' ids below 250,000,000 and the top-4-bit ids (>= 0x10000000) for EVPN L2 groups.
  */
 export const DEFAULT_ID_RANGE: IdRange = { base: 0x0f000000, count: 0x01000000 };
+
+/** A prefix to place: its text, and its numbers when it came from the RIB (then the text is made only if read). */
+type PrefixSource = Pick<FibRoute, 'prefix' | 'key' | 'words6' | 'index6'>;
+
+/**
+ * The prefix as the route table takes it: the IPv4 key, an IPv6 ref into the route's words (bound here: use it before
+ * anything else binds), or the text.
+ */
+function refOf(p: PrefixSource): PrefixRef {
+  if (p.key !== undefined && p.key >= 0) return p.key;
+  if (p.words6 !== undefined) {
+    bindIpv6Words(p.words6);
+    return ipv6Ref(p.index6 ?? 0);
+  }
+  return p.prefix;
+}
+
+/** A route write that carries the prefix's numbers to the netlink writer and makes its text only if read. */
+class RouteWrite implements PrefixNumbers {
+  readonly key: number | undefined;
+  readonly words6: Uint32Array | undefined;
+  readonly index6: number | undefined;
+  constructor(
+    readonly kind: 'route-add' | 'route-replace',
+    readonly nhid: number,
+    private readonly source: PrefixSource,
+  ) {
+    this.key = source.key;
+    this.words6 = source.words6;
+    this.index6 = source.index6;
+  }
+  get prefix(): Prefix {
+    return this.source.prefix;
+  }
+}
 
 /** Group writes built from the model: `targets[i]` is what `ops[i]` makes (a group, or a blackhole object). */
 interface GroupBatch {
@@ -72,7 +108,7 @@ export class FibEngine implements Fib {
   replaceRoutes(routes: FibRoute[]): Promise<FibResult> {
     return this.enqueue(async () => {
       const t = new Tally();
-      const placed: [Prefix, NormalTiers, number?][] = [];
+      const placed: [PrefixSource, NormalTiers][] = [];
       const removals: Prefix[] = [];
       for (const route of routes) {
         const norm = normalizeTiers(route);
@@ -81,7 +117,7 @@ export class FibEngine implements Fib {
           continue;
         }
         if (norm.tiers.length === 0) removals.push(route.prefix);
-        else placed.push([route.prefix, norm, route.key]);
+        else placed.push([route, norm]);
       }
       await this.place(placed, removals, t, true);
       return t.result();
@@ -92,12 +128,12 @@ export class FibEngine implements Fib {
    * Points prefixes at the groups of their tiers (creating objects first) and removes others. With `pin`, a prefix
    * whose group differs from its tiers only by down tunnels' next hops stays where it is (FibModel.pinned).
    */
-  private async place(placed: [Prefix, NormalTiers, number?][], removals: Prefix[], t: Tally, pin: boolean): Promise<void> {
+  private async place(placed: [PrefixSource, NormalTiers][], removals: Prefix[], t: Tally, pin: boolean): Promise<void> {
     const createdNhs: NhState[] = [];
     const createdGroups: GroupState[] = [];
     // Route ids (RouteTable) of the prefixes to write, valid until this queued operation ends, and their prefixes.
     const changes: number[] = [];
-    const changed: Prefix[] = [];
+    const changed: PrefixSource[] = [];
     const touched = new Set<GroupState>();
     const m = this.model;
     const routes = m.routes;
@@ -105,23 +141,23 @@ export class FibEngine implements Fib {
     let lastNorm: NormalTiers | undefined;
     let lastGroup: GroupState | undefined;
     let unpinned = 0;
-    for (const [prefix, norm, key] of placed) {
-      // The RIB's key: the route table finds (and adds) the prefix without parsing its text.
-      if (key !== undefined && key >= 0) primeIpv4Key(prefix, key);
-      let rid = routes.find(prefix);
+    for (const [source, norm] of placed) {
+      // The RIB's numbers: the route table finds (and adds) the prefix without its text. Pins are kept by text.
+      const ref = refOf(source);
+      let rid = routes.find(ref);
       if (rid >= 0 && pin) {
         const cur = routes.group(rid);
         if (cur.key !== norm.key && routes.installed(rid) === cur.id && this.pins.pinnable(cur, norm)) {
-          m.pinned.set(prefix, norm);
+          m.pinned.set(source.prefix, norm);
           continue;
         }
       }
-      if (m.pinned.size > 0 && m.pinned.delete(prefix)) unpinned++;
+      if (m.pinned.size > 0 && m.pinned.delete(source.prefix)) unpinned++;
       const g = norm === lastNorm ? lastGroup! : m.ensureGroup(norm, createdNhs, createdGroups);
       lastNorm = norm;
       lastGroup = g;
       if (rid < 0) {
-        rid = routes.add(prefix, g);
+        rid = routes.add(refOf(source), g);
         g.routes++;
       } else {
         const cur = routes.group(rid);
@@ -135,7 +171,7 @@ export class FibEngine implements Fib {
         }
       }
       changes.push(rid);
-      changed.push(prefix);
+      changed.push(source);
     }
     if (unpinned > 0) this.unpinning++;
     let failed: number[];
@@ -269,7 +305,12 @@ export class FibEngine implements Fib {
       await this.enqueue(async () => {
         // Recomputed in the queue: route work before it may have brought some of them back.
         const still = this.pins.leavingWith(tunnel);
-        await this.place(still, [], t, false);
+        await this.place(
+          still.map(([prefix, norm]) => [{ prefix }, norm]),
+          [],
+          t,
+          false,
+        );
         this.rejoin(tunnel);
         await this.regroupTunnel(tunnel, t);
       });
@@ -407,11 +448,11 @@ export class FibEngine implements Fib {
   }
 
   /**
-   * Points each changed route (RouteTable ids; `prefixes[i]` is the prefix of `changes[i]` when the caller has it) at
-   * its group's kernel id; returns the routes whose write failed. Two route batches are in the writer at a time: the
+   * Points each changed route (RouteTable ids; `prefixes[i]` is the prefix of `changes[i]` when the caller has it, as
+   * numbers too when they came from the RIB) at its group's kernel id; returns the routes whose write failed. Two route batches are in the writer at a time: the
    * kernel works on one while the next is encoded, instead of waiting for it (both writers answer in order).
    */
-  private async writeRoutes(changes: readonly number[], t: Tally, prefixes?: readonly Prefix[]): Promise<number[]> {
+  private async writeRoutes(changes: readonly number[], t: Tally, prefixes?: readonly PrefixSource[]): Promise<number[]> {
     const routes = this.model.routes;
     const failedRoutes: number[] = [];
     let ops: KernelOp[] = [];
@@ -434,19 +475,20 @@ export class FibEngine implements Fib {
     for (let i = 0; i < changes.length; i++) {
       const rid = changes[i];
       const g = routes.group(rid);
-      const prefix = prefixes ? prefixes[i] : routes.prefixOf(rid);
+      // The caller's prefix (its text made only if read below), or the table's text.
+      const source: PrefixSource = prefixes ? prefixes[i] : { prefix: routes.prefixOf(rid) };
       if (!this.groupPresent(g)) {
-        t.error('FIB_KERNEL_REJECTED', `not installed: the kernel object for its next hops (id ${g.id}) could not be created`, prefix);
+        t.error('FIB_KERNEL_REJECTED', `not installed: the kernel object for its next hops (id ${g.id}) could not be created`, source.prefix);
         continue;
       }
-      const stale = this.model.stale.size > 0 ? this.model.stale.get(prefix) : undefined;
+      const stale = this.model.stale.size > 0 ? this.model.stale.get(source.prefix) : undefined;
       if (stale !== undefined && stale.metric === this.dp.metric) {
         // A route a previous run left behind: take it over, and write nothing if it already fits.
-        this.model.stale.delete(prefix);
+        this.model.stale.delete(source.prefix);
         routes.setInstalled(rid, stale.nhid === g.id ? g.id : -1);
         if (stale.nhid === g.id) continue;
       }
-      ops.push({ kind: routes.installed(rid) !== 0 ? 'route-replace' : 'route-add', prefix, nhid: g.id });
+      ops.push(new RouteWrite(routes.installed(rid) !== 0 ? 'route-replace' : 'route-add', g.id, source));
       batch.push(rid);
       if (ops.length >= this.routeBatchSize) {
         if (inFlight.length >= 2) await inFlight.shift();

@@ -2,6 +2,7 @@
 // routes, tunnel states, and the id allocator. Pure bookkeeping; the engine turns changes into KernelOps.
 
 import type { Prefix } from '../bgp/types';
+import type { PrefixRef } from '../bgp/prefix-table';
 import { PrefixTable } from '../bgp/prefix-table';
 import type { KernelObject } from './dataplane';
 import type { NextHop } from './types';
@@ -55,12 +56,12 @@ export class RouteTable {
     return this.table.size;
   }
 
-  find(prefix: Prefix): number {
+  find(prefix: PrefixRef): number {
     return this.table.find(prefix);
   }
 
   /** A new route on group `g`, not installed. */
-  add(prefix: Prefix, g: GroupState): number {
+  add(prefix: PrefixRef, g: GroupState): number {
     const id = this.table.insert(prefix);
     this.table.set(id, 0, g.slot);
     this.table.set(id, 1, 0);

@@ -3,7 +3,8 @@
 
 import { endianness } from 'node:os';
 import { parseIpv6, scanIpv6Bytes } from '../bgp/prefix';
-import type { KernelOp, OpFailure } from './dataplane';
+import { keyAddress, keyLength } from '../bgp/codec/nlri';
+import type { KernelOp, OpFailure, PrefixNumbers } from './dataplane';
 
 export const RTM_NEWROUTE = 24;
 export const RTM_DELROUTE = 25;
@@ -114,7 +115,8 @@ function encodeOne(w: Writer, op: KernelOp, ctx: EncodeContext, seq: number, ifi
       w.skip(RTMSG);
       const dst = w.pos;
       w.skip(4);
-      const parsed = parsePrefixInto(op.prefix, w.buf, w.pos);
+      // The FIB's numbers for the prefix when it has them (a route from the RIB): its text is then never made.
+      const parsed = del ? parsePrefixInto(op.prefix, w.buf, w.pos) : (writePrefixNumbers(op, w.buf, w.pos) ?? parsePrefixInto(op.prefix, w.buf, w.pos));
       if (parsed === undefined) return `Error: ${JSON.stringify(op.prefix)} is not a prefix.`;
       w.pos += parsed.family === AF_INET ? 4 : 16;
       w.attrHeaderAt(dst, w.pos - dst, RTA_DST);
@@ -188,6 +190,30 @@ function parseGateway(text: string): Uint8Array | undefined {
   if (text.includes(':')) return parseIpv6(text) ?? undefined;
   const b = Buffer.alloc(4);
   return parseIpv4Into(text, 0, text.length, b, 0) ? b : undefined;
+}
+
+/** Writes a route's prefix from its numbers (IPv4 key or IPv6 words) into buf at offset; undefined when it has none. */
+export function writePrefixNumbers(p: PrefixNumbers, buf: Uint8Array, offset: number): { family: number; len: number } | undefined {
+  const key = p.key;
+  if (key !== undefined && key >= 0) {
+    const a = keyAddress(key);
+    buf[offset] = a >>> 24;
+    buf[offset + 1] = (a >>> 16) & 0xff;
+    buf[offset + 2] = (a >>> 8) & 0xff;
+    buf[offset + 3] = a & 0xff;
+    return { family: AF_INET, len: keyLength(key) };
+  }
+  const words = p.words6;
+  if (words === undefined) return undefined;
+  const at = 5 * (p.index6 ?? 0);
+  for (let i = 0; i < 4; i++) {
+    const x = words[at + i];
+    buf[offset + 4 * i] = x >>> 24;
+    buf[offset + 4 * i + 1] = (x >>> 16) & 0xff;
+    buf[offset + 4 * i + 2] = (x >>> 8) & 0xff;
+    buf[offset + 4 * i + 3] = x & 0xff;
+  }
+  return { family: AF_INET6, len: words[at + 4] };
 }
 
 /** Parses "a.b.c.d/len" or an IPv6 prefix into buf at offset (4 or 16 bytes); no allocation. */

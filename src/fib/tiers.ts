@@ -52,7 +52,8 @@ export function normalizeTiers(route: FibRoute): NormalTiers | string {
     byIdentity.set(route.tiers, result);
   }
   if (typeof result === 'string') return result;
-  const prefixFamily: IpFamily = route.prefix.includes(':') ? 6 : 4;
+  // From the numbers when the route has them: the text may not exist yet (reading it would make it).
+  const prefixFamily: IpFamily = route.key !== undefined && route.key >= 0 ? 4 : route.words6 !== undefined ? 6 : route.prefix.includes(':') ? 6 : 4;
   if (result.tiers.length > 0 && result.family !== prefixFamily) {
     return `next hops are IPv${result.family} but ${route.prefix} is IPv${prefixFamily}`;
   }

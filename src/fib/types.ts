@@ -19,10 +19,14 @@ export interface NextHop {
  * empty tiers) means "no route": the prefix is removed.
  */
 export interface FibRoute {
-  prefix: Prefix;
+  /** The prefix. A route from the RIB makes this text only when read: the FIB reads key / words6 instead on its way to the kernel. */
+  readonly prefix: Prefix;
   tiers: NextHop[][];
   /** IPv4 from the RIB: the prefix as address * 64 + length (RibChange.key), looked up without parsing; else -1. */
   key?: number;
+  /** IPv6 from the RIB: the prefix is the index6-th of these words (four address words and the length each). */
+  words6?: Uint32Array;
+  index6?: number;
 }
 
 /** Stable error codes of FIB operations (architecture convention 3). */

@@ -100,6 +100,10 @@ export class RibChange {
   get prefix(): Prefix {
     return (this.text ??= ipv4KeyString(this.key));
   }
+  /** IPv6: writes the address's four words and the length at out[at..at+4] and returns true; IPv4: false. */
+  ipv6WordsInto(_out: Uint32Array, _at: number): boolean {
+    return false;
+  }
   get best(): Path | undefined {
     return bestOf(this.after);
   }
@@ -156,6 +160,14 @@ class RibChange6 extends RibChange {
   }
   override get prefix(): Prefix {
     return (this.text ??= ipv6WordsPrefix(this.w0, this.w1, this.w2, this.w3, this.len));
+  }
+  override ipv6WordsInto(out: Uint32Array, at: number): boolean {
+    out[at] = this.w0;
+    out[at + 1] = this.w1;
+    out[at + 2] = this.w2;
+    out[at + 3] = this.w3;
+    out[at + 4] = this.len;
+    return true;
   }
 }
 

@@ -2,6 +2,8 @@
 // nhmsg, rtattr), and what is refused before reaching the kernel. The integration test fib-netlink.test.ts shows the
 // kernel accepts them and reads them back as `ip` shows its own.
 
+import fc from 'fast-check';
+import { ipv4KeyString, ipv6WordsPrefix } from '../../../src/bgp/codec/nlri';
 import { encodeIfindexQuery, encodeOps, parsePrefixInto } from '../../../src/fib/netlink-encode';
 import type { KernelOp } from '../../../src/fib/dataplane';
 
@@ -113,5 +115,47 @@ describe('parsePrefixInto', () => {
     for (const bad of ['10.0.0.0', '10.0.0/8', '10.0.0.256/8', '10.0.0.0/', '10.0.0.0/1234', '1.2.3.4.5/8', 'fd00::/129', '10..0.0/8']) {
       expect({ bad, parsed: parsePrefixInto(bad, b, 0) }).toEqual({ bad, parsed: undefined });
     }
+  });
+});
+
+describe('a route write given as numbers', () => {
+  const word = fc.oneof(fc.constant(0), fc.integer({ min: 0, max: 0xffffffff }));
+  /** Host bits cleared, as the RIB holds prefixes. */
+  const masked = (w: number[], len: number) => w.map((x, i) => (len >= 32 * (i + 1) ? x : len <= 32 * i ? 0 : (x & ~(0xffffffff >>> (len - 32 * i))) >>> 0));
+
+  it('is the request its text makes, IPv4 key or IPv6 words (the text is not read)', () => {
+    const textOnly = (prefix: string, kind: 'route-add' | 'route-replace', nhid: number) => encodeOps([{ kind, prefix, nhid }], ctx, 9).bytes.toString('hex');
+    const unreadable = (numbers: { key?: number; words6?: Uint32Array; index6?: number }, kind: 'route-add' | 'route-replace', nhid: number) =>
+      encodeOps(
+        [
+          {
+            kind,
+            nhid,
+            ...numbers,
+            get prefix(): string {
+              throw new Error('the text was read');
+            },
+          },
+        ],
+        ctx,
+        9,
+      ).bytes.toString('hex');
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 0xffffffff }), fc.integer({ min: 0, max: 32 }), fc.boolean(), fc.nat(), (a, len, add, nhid) => {
+        const [addr] = masked([a], len);
+        const key = addr * 64 + len;
+        const kind = add ? 'route-add' : 'route-replace';
+        expect(unreadable({ key }, kind, nhid)).toBe(textOnly(ipv4KeyString(key), kind, nhid));
+      }),
+    );
+    fc.assert(
+      fc.property(fc.tuple(word, word, word, word), fc.integer({ min: 0, max: 128 }), fc.nat({ max: 3 }), fc.nat(), (w, len, index6, nhid) => {
+        const m = masked(w, len);
+        // The prefix is one of several in the batch's words.
+        const words6 = new Uint32Array(20);
+        words6.set([...m, len], 5 * index6);
+        expect(unreadable({ words6, index6, key: -1 }, 'route-add', nhid)).toBe(textOnly(ipv6WordsPrefix(m[0], m[1], m[2], m[3], len), 'route-add', nhid));
+      }),
+    );
   });
 });
