@@ -464,9 +464,12 @@ export class Speaker extends EventEmitter<SpeakerEvents> {
     this.inFlight = undefined;
     const refused = new Set(ack.refused);
     for (const p of refused) if (!this.unforwarded.has(p)) (this.unforwarded.add(p), this.recheck.add(p));
-    for (const c of batch.changes) {
-      if (refused.has(c.prefix)) continue;
-      if (this.unforwarded.delete(c.prefix)) this.recheck.add(c.prefix);
+    // Nothing refused and nothing held back: no change's text is needed (a full table makes none here).
+    if (this.unforwarded.size > 0) {
+      for (const c of batch.changes) {
+        if (refused.has(c.prefix)) continue;
+        if (this.unforwarded.delete(c.prefix)) this.recheck.add(c.prefix);
+      }
     }
     this.advertise(batch.changes.filter((c) => c.best !== undefined));
     this.releaseRecheck();

@@ -108,7 +108,9 @@ export class FibEngine implements Fib {
   replaceRoutes(routes: FibRoute[]): Promise<FibResult> {
     return this.enqueue(async () => {
       const t = new Tally();
-      const placed: [PrefixSource, NormalTiers][] = [];
+      // Two lists, not a pair per route: a million-route batch makes no million small arrays.
+      const sources: PrefixSource[] = [];
+      const norms: NormalTiers[] = [];
       const removals: Prefix[] = [];
       for (const route of routes) {
         const norm = normalizeTiers(route);
@@ -117,18 +119,22 @@ export class FibEngine implements Fib {
           continue;
         }
         if (norm.tiers.length === 0) removals.push(route.prefix);
-        else placed.push([route, norm]);
+        else {
+          sources.push(route);
+          norms.push(norm);
+        }
       }
-      await this.place(placed, removals, t, true);
+      await this.place(sources, norms, removals, t, true);
       return t.result();
     });
   }
 
   /**
-   * Points prefixes at the groups of their tiers (creating objects first) and removes others. With `pin`, a prefix
-   * whose group differs from its tiers only by down tunnels' next hops stays where it is (FibModel.pinned).
+   * Points prefixes (sources[i], with tiers norms[i]) at the groups of their tiers (creating objects first) and removes
+   * others. With `pin`, a prefix whose group differs from its tiers only by down tunnels' next hops stays where it is
+   * (FibModel.pinned).
    */
-  private async place(placed: [PrefixSource, NormalTiers][], removals: Prefix[], t: Tally, pin: boolean): Promise<void> {
+  private async place(sources: readonly PrefixSource[], norms: readonly NormalTiers[], removals: Prefix[], t: Tally, pin: boolean): Promise<void> {
     const createdNhs: NhState[] = [];
     const createdGroups: GroupState[] = [];
     // Route ids (RouteTable) of the prefixes to write, valid until this queued operation ends, and their prefixes.
@@ -141,7 +147,9 @@ export class FibEngine implements Fib {
     let lastNorm: NormalTiers | undefined;
     let lastGroup: GroupState | undefined;
     let unpinned = 0;
-    for (const [source, norm] of placed) {
+    for (let i = 0; i < sources.length; i++) {
+      const source = sources[i];
+      const norm = norms[i];
       // The RIB's numbers: the route table finds (and adds) the prefix without its text. Pins are kept by text.
       const ref = refOf(source);
       let rid = routes.find(ref);
@@ -306,7 +314,8 @@ export class FibEngine implements Fib {
         // Recomputed in the queue: route work before it may have brought some of them back.
         const still = this.pins.leavingWith(tunnel);
         await this.place(
-          still.map(([prefix, norm]) => [{ prefix }, norm]),
+          still.map(([prefix]) => ({ prefix })),
+          still.map(([, norm]) => norm),
           [],
           t,
           false,

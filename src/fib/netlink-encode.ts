@@ -116,13 +116,23 @@ function encodeOne(w: Writer, op: KernelOp, ctx: EncodeContext, seq: number, ifi
       const dst = w.pos;
       w.skip(4);
       // The FIB's numbers for the prefix when it has them (a route from the RIB): its text is then never made.
-      const parsed = del ? parsePrefixInto(op.prefix, w.buf, w.pos) : (writePrefixNumbers(op, w.buf, w.pos) ?? parsePrefixInto(op.prefix, w.buf, w.pos));
-      if (parsed === undefined) return `Error: ${JSON.stringify(op.prefix)} is not a prefix.`;
-      w.pos += parsed.family === AF_INET ? 4 : 16;
+      let family: number;
+      let len: number;
+      const written = del ? -1 : writePrefixNumbers(op, w.buf, w.pos);
+      if (written >= 0) {
+        family = written >= 256 ? AF_INET6 : AF_INET;
+        len = written & 255;
+      } else {
+        const parsed = parsePrefixInto(op.prefix, w.buf, w.pos);
+        if (parsed === undefined) return `Error: ${JSON.stringify(op.prefix)} is not a prefix.`;
+        family = parsed.family;
+        len = parsed.len;
+      }
+      w.pos += family === AF_INET ? 4 : 16;
       w.attrHeaderAt(dst, w.pos - dst, RTA_DST);
       const table = ctx.table;
-      w.buf[rtm] = parsed.family;
-      w.buf[rtm + 1] = parsed.len;
+      w.buf[rtm] = family;
+      w.buf[rtm + 1] = len;
       w.buf[rtm + 2] = 0; // src_len
       w.buf[rtm + 3] = 0; // tos
       w.buf[rtm + 4] = table < 256 ? table : 0; // RT_TABLE_UNSPEC: the table is in RTA_TABLE
@@ -192,8 +202,11 @@ function parseGateway(text: string): Uint8Array | undefined {
   return parseIpv4Into(text, 0, text.length, b, 0) ? b : undefined;
 }
 
-/** Writes a route's prefix from its numbers (IPv4 key or IPv6 words) into buf at offset; undefined when it has none. */
-export function writePrefixNumbers(p: PrefixNumbers, buf: Uint8Array, offset: number): { family: number; len: number } | undefined {
+/**
+ * Writes a route's prefix from its numbers (IPv4 key or IPv6 words) into buf at offset. Returns the length, plus 256
+ * for IPv6 (a number: no object per route), or -1 when the route has no numbers.
+ */
+function writePrefixNumbers(p: PrefixNumbers, buf: Uint8Array, offset: number): number {
   const key = p.key;
   if (key !== undefined && key >= 0) {
     const a = keyAddress(key);
@@ -201,10 +214,10 @@ export function writePrefixNumbers(p: PrefixNumbers, buf: Uint8Array, offset: nu
     buf[offset + 1] = (a >>> 16) & 0xff;
     buf[offset + 2] = (a >>> 8) & 0xff;
     buf[offset + 3] = a & 0xff;
-    return { family: AF_INET, len: keyLength(key) };
+    return keyLength(key);
   }
   const words = p.words6;
-  if (words === undefined) return undefined;
+  if (words === undefined) return -1;
   const at = 5 * (p.index6 ?? 0);
   for (let i = 0; i < 4; i++) {
     const x = words[at + i];
@@ -213,7 +226,7 @@ export function writePrefixNumbers(p: PrefixNumbers, buf: Uint8Array, offset: nu
     buf[offset + 4 * i + 2] = (x >>> 8) & 0xff;
     buf[offset + 4 * i + 3] = x & 0xff;
   }
-  return { family: AF_INET6, len: words[at + 4] };
+  return 256 + words[at + 4];
 }
 
 /** Parses "a.b.c.d/len" or an IPv6 prefix into buf at offset (4 or 16 bytes); no allocation. */
