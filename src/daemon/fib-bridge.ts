@@ -74,12 +74,6 @@ function isIpv4Mapped(address: string): boolean {
 }
 
 /**
- * Feeds the FIB from the speaker; nexthopDown/nexthopUp are the failover core's (it decides when, this only does). Path -> NextHop: the tunnel is the neighbor's name; the gateway is the path's
- * NEXT_HOP over eBGP, the neighbor's own address over iBGP (the twin router); the interface comes from the
- * neighbor's `interface:` or the kernel. Our originated prefixes are never installed.
- */
-
-/**
  * A drained change as the FIB takes it: its prefix as numbers (IPv4 key, IPv6 words), the text made only if the FIB
  * reads it (error reports, pins, restart adoption, the ip -batch writer).
  */
@@ -95,6 +89,14 @@ class ChangeRoute implements FibRoute {
     return this.change.prefix;
   }
 }
+
+/**
+ * Feeds the FIB from the speaker; nexthopDown/nexthopUp are the failover core's (it decides when, this only does).
+ * Path -> NextHop: the tunnel is the neighbor's name; the gateway is the path's NEXT_HOP over eBGP, the neighbor's own
+ * address over iBGP (the twin router); the interface comes from the neighbor's `interface:` or the kernel. Our
+ * originated prefixes are never installed.
+ */
+
 export class FibBridge implements ForwardingStage {
   readonly fib: Fib | null;
   private readonly log: Logger;

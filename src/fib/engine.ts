@@ -458,8 +458,9 @@ export class FibEngine implements Fib {
 
   /**
    * Points each changed route (RouteTable ids; `prefixes[i]` is the prefix of `changes[i]` when the caller has it, as
-   * numbers too when they came from the RIB) at its group's kernel id; returns the routes whose write failed. Two route batches are in the writer at a time: the
-   * kernel works on one while the next is encoded, instead of waiting for it (both writers answer in order).
+   * numbers too when they came from the RIB) at its group's kernel id; returns the routes whose write failed. Two route
+   * batches are in the writer at a time: the kernel works on one while the next is encoded, instead of waiting for it
+   * (both writers answer in order).
    */
   private async writeRoutes(changes: readonly number[], t: Tally, prefixes?: readonly PrefixSource[]): Promise<number[]> {
     const routes = this.model.routes;
