@@ -234,7 +234,8 @@ function grow8(a: Uint8Array, n: number): Uint8Array {
  * A prefix as the tables take it: its canonical text, or a number they use without parsing or making a string. A
  * number >= 0 is an IPv4 prefix as its wire key (address * 64 + length, host bits clear: codec decodeIpv4Keys); a
  * number < 0 is ipv6Ref(i), the i-th IPv6 prefix of the word list last given to bindIpv6Words. An IPv6 ref is valid
- * only until the next bind: the import path binds a decoded list, looks its prefixes up, and keeps no ref.
+ * only until the next bind: the import path (a decoded list) and the FIB (a batch's words) bind, look the prefix up at
+ * once, and keep no ref.
  */
 export type PrefixRef = Prefix | number;
 
@@ -251,8 +252,11 @@ export function ipv6Ref(i: number): number {
   return -1 - i;
 }
 
-/** Where an IPv6 ref's words start in the bound list; throws for a ref past its end (kept after a rebind). */
-function boundAt(ref: number): number {
+/**
+ * Where an IPv6 ref's words start in the bound list (boundIpv6Words(): four address words, then the length); throws
+ * for a ref past its end (one kept after a rebind).
+ */
+export function ipv6RefAt(ref: number): number {
   const at = (-1 - ref) * 5;
   if (at + 5 > bound6.length) throw new Error(`prefix table: IPv6 ref ${ref} is past the bound word list`);
   return at;
@@ -263,21 +267,16 @@ export function boundIpv6Words(): Uint32Array {
   return bound6;
 }
 
-/** Where an IPv6 ref's words start in boundIpv6Words(): four address words, then the length. */
-export function ipv6RefAt(ref: number): number {
-  return boundAt(ref);
-}
-
 /** The length of the prefix a number ref stands for. */
 export function refLength(ref: number): number {
-  return ref >= 0 ? keyLength(ref) : bound6[boundAt(ref) + 4];
+  return ref >= 0 ? keyLength(ref) : bound6[ipv6RefAt(ref) + 4];
 }
 
 /** The canonical text of any ref (for logs and refusal reasons: it builds a string). */
 export function prefixRefText(ref: PrefixRef): Prefix {
   if (typeof ref === 'string') return ref;
   if (ref >= 0) return ipv4KeyString(ref);
-  const at = boundAt(ref);
+  const at = ipv6RefAt(ref);
   return ipv6WordsPrefix(bound6[at], bound6[at + 1], bound6[at + 2], bound6[at + 3], bound6[at + 4]);
 }
 
@@ -309,7 +308,7 @@ export class PrefixTable {
   find(prefix: PrefixRef): number {
     if (typeof prefix === 'number') {
       if (prefix >= 0) return this.v4.find(keyWord(prefix), 0, keyLength(prefix));
-      const at = boundAt(prefix);
+      const at = ipv6RefAt(prefix);
       const e = this.v6.find(bound6, at, bound6[at + 4]);
       return e < 0 ? -1 : e | V6;
     }
@@ -328,7 +327,7 @@ export class PrefixTable {
   insert(prefix: PrefixRef): number {
     if (typeof prefix === 'number') {
       if (prefix >= 0) return this.v4.insert(keyWord(prefix), 0, keyLength(prefix));
-      const at = boundAt(prefix);
+      const at = ipv6RefAt(prefix);
       return this.v6.insert(bound6, at, bound6[at + 4]) | V6;
     }
     const len = parse(prefix);
