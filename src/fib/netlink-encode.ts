@@ -3,6 +3,7 @@
 
 import { endianness } from 'node:os';
 import { parseIpv6, scanIpv6Bytes } from '../bgp/prefix';
+import { putU32 } from '../bgp/codec/bytes';
 import { keyAddress, keyLength } from '../bgp/codec/nlri';
 import type { KernelOp, OpFailure, PrefixNumbers } from './dataplane';
 
@@ -209,23 +210,13 @@ function parseGateway(text: string): Uint8Array | undefined {
 function writePrefixNumbers(p: PrefixNumbers, buf: Uint8Array, offset: number): number {
   const key = p.key;
   if (key !== undefined && key >= 0) {
-    const a = keyAddress(key);
-    buf[offset] = a >>> 24;
-    buf[offset + 1] = (a >>> 16) & 0xff;
-    buf[offset + 2] = (a >>> 8) & 0xff;
-    buf[offset + 3] = a & 0xff;
+    putU32(buf, offset, keyAddress(key));
     return keyLength(key);
   }
   const words = p.words6;
   if (words === undefined) return -1;
   const at = 5 * (p.index6 ?? 0);
-  for (let i = 0; i < 4; i++) {
-    const x = words[at + i];
-    buf[offset + 4 * i] = x >>> 24;
-    buf[offset + 4 * i + 1] = (x >>> 16) & 0xff;
-    buf[offset + 4 * i + 2] = (x >>> 8) & 0xff;
-    buf[offset + 4 * i + 3] = x & 0xff;
-  }
+  for (let i = 0; i < 4; i++) putU32(buf, offset + 4 * i, words[at + i]);
   return 256 + words[at + 4];
 }
 

@@ -4,7 +4,7 @@
 import type { Prefix } from '../types';
 import { AFI_IPV4 } from '../types';
 import { formatIpv6, prefixToWire } from '../prefix';
-import { EncodeError } from './bytes';
+import { EncodeError, putU32 } from './bytes';
 
 // A full table goes into the RIB as numbers read from the wire: IPv4 prefixes as wire keys (address * 64 + length),
 // IPv6 ones as address words. Their canonical text is made only where something reads it, through small lookup
@@ -123,18 +123,11 @@ const bytes6 = new Uint8Array(16);
 
 /** The canonical (RFC 5952) text of an IPv6 prefix from its four address words (most significant first) and length. */
 export function ipv6WordsPrefix(w0: number, w1: number, w2: number, w3: number, len: number): Prefix {
-  putWord(0, w0);
-  putWord(4, w1);
-  putWord(8, w2);
-  putWord(12, w3);
+  putU32(bytes6, 0, w0);
+  putU32(bytes6, 4, w1);
+  putU32(bytes6, 8, w2);
+  putU32(bytes6, 12, w3);
   return formatIpv6(bytes6) + '/' + len;
-}
-
-function putWord(at: number, x: number): void {
-  bytes6[at] = x >>> 24;
-  bytes6[at + 1] = (x >>> 16) & 0xff;
-  bytes6[at + 2] = (x >>> 8) & 0xff;
-  bytes6[at + 3] = x & 0xff;
 }
 
 /**
