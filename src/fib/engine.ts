@@ -20,7 +20,7 @@ import { FibError, type Fib, type FibResult, type FibRoute, type FibSnapshot, ty
 export const DEFAULT_ID_RANGE: IdRange = { base: 0x0f000000, count: 0x01000000 };
 
 /** A prefix to place: its text, and its numbers when it came from the RIB (then the text is made only if read). */
-type PrefixSource = Pick<FibRoute, 'prefix' | 'key' | 'words6' | 'index6'>;
+type PrefixSource = PrefixNumbers & { readonly prefix: Prefix };
 
 /**
  * The prefix as the route table takes it: the IPv4 key, an IPv6 ref into the route's words (bound here: use it before

@@ -2,6 +2,7 @@
 // Architecture convention 9 (prefix-independent failover); the RIB hands over per-prefix tiers of next hops.
 
 import type { Prefix } from '../bgp/types';
+import type { PrefixNumbers } from './dataplane';
 
 /** One way out: a tunnel's peer address reached over an interface. */
 export interface NextHop {
@@ -18,15 +19,13 @@ export interface NextHop {
  * tiers[1] the next-best set (e.g. the backup-ISP tunnels), and so on. An empty list (or only
  * empty tiers) means "no route": the prefix is removed.
  */
-export interface FibRoute {
-  /** The prefix. A route from the RIB makes this text only when read: the FIB reads key / words6 instead on its way to the kernel. */
+export interface FibRoute extends PrefixNumbers {
+  /**
+   * The prefix. A route from the RIB has its numbers too (key: RibChange.key; words6 / index6) and makes this text
+   * only when read: the FIB takes the numbers on its way to the kernel.
+   */
   readonly prefix: Prefix;
   tiers: NextHop[][];
-  /** IPv4 from the RIB: the prefix as address * 64 + length (RibChange.key), looked up without parsing; else -1. */
-  key?: number;
-  /** IPv6 from the RIB: the prefix is the index6-th of these words (four address words and the length each). */
-  words6?: Uint32Array;
-  index6?: number;
 }
 
 /** Stable error codes of FIB operations (architecture convention 3). */
