@@ -71,15 +71,27 @@ function maxSize(op: KernelOp): number {
 export function encodeOps(ops: KernelOp[], ctx: EncodeContext, firstSeq: number, ifindex: ReadonlyMap<string, number> = new Map()): EncodedBatch {
   let size = 0;
   for (const op of ops) size += maxSize(op);
-  const buf = Buffer.allocUnsafe(size);
+  // Not from the pool: its own ArrayBuffer at offset 0, so that the route fast path can write it as 32-bit words.
+  const buf = Buffer.allocUnsafeSlow(size);
   const w = new Writer(buf);
+  const words = LE ? new Uint32Array(buf.buffer, buf.byteOffset, size >>> 2) : undefined;
   const failures: OpFailure[] = [];
   let lastStart = -1;
   let lastSeq: number | undefined;
   for (let i = 0; i < ops.length; i++) {
     const seq = (firstSeq + i) >>> 0;
     const start = w.pos;
-    const err = encodeOne(w, ops[i], ctx, seq, ifindex);
+    const op = ops[i];
+    if (words !== undefined && (op.kind === 'route-add' || op.kind === 'route-replace')) {
+      const end = routeWordsLE(words, start >>> 2, op, ctx, seq);
+      if (end >= 0) {
+        w.pos = end << 2;
+        lastStart = start;
+        lastSeq = seq;
+        continue;
+      }
+    }
+    const err = encodeOne(w, op, ctx, seq, ifindex);
     if (err !== undefined) {
       w.pos = start;
       failures.push({ index: i, message: err });
@@ -218,6 +230,62 @@ function writePrefixNumbers(p: PrefixNumbers, buf: Uint8Array, offset: number): 
   const at = 5 * (p.index6 ?? 0);
   for (let i = 0; i < 4; i++) putU32(buf, offset + 4 * i, words[at + i]);
   return 256 + words[at + 4];
+}
+
+/** A 32-bit word's bytes reversed: an address word (network order) as a little-endian host stores it. */
+function swap32(v: number): number {
+  return ((v >>> 24) | ((v >>> 8) & 0xff00) | ((v & 0xff00) << 8) | (v << 24)) >>> 0;
+}
+
+/**
+ * The route fast path, little-endian hosts only: an RTM_NEWROUTE for a route given by its numbers, written as 32-bit
+ * words from word index `at` (every field of a route request is 4-byte aligned). The same bytes as encodeOne (the
+ * tests hold them equal); a tenth of its time, as it makes no bounds-checked Buffer call per field. Returns the word
+ * index after the request, or -1 when the route has no numbers (encodeOne then takes it by its text).
+ */
+function routeWordsLE(u32: Uint32Array, at: number, op: { kind: 'route-add' | 'route-replace'; nhid: number } & PrefixNumbers, ctx: EncodeContext, seq: number): number {
+  const key = op.key;
+  const words6 = op.words6;
+  let family: number;
+  let len: number;
+  const dst = at + 8;
+  if (key !== undefined && key >= 0) {
+    family = AF_INET;
+    len = keyLength(key);
+    u32[dst] = swap32(keyAddress(key));
+  } else if (words6 !== undefined) {
+    family = AF_INET6;
+    const w = 5 * (op.index6 ?? 0);
+    len = words6[w + 4];
+    for (let i = 0; i < 4; i++) u32[dst + i] = swap32(words6[w + i]);
+  } else {
+    return -1;
+  }
+  const addressWords = family === AF_INET ? 1 : 4;
+  const table = ctx.table;
+  const flags = NLM_F_REQUEST | NLM_F_CREATE | (op.kind === 'route-add' ? NLM_F_EXCL : NLM_F_REPLACE);
+  // struct nlmsghdr: length (below), type and flags (two u16, the first in the low half), seq, port id.
+  u32[at + 1] = (RTM_NEWROUTE | (flags << 16)) >>> 0;
+  u32[at + 2] = seq;
+  u32[at + 3] = 0;
+  // struct rtmsg: family, dst_len, src_len 0, tos 0 | table (or RT_TABLE_UNSPEC), protocol, scope, type | flags 0.
+  u32[at + 4] = family | (len << 8);
+  u32[at + 5] = ((table < 256 ? table : 0) | (ctx.protocol << 8) | (RT_SCOPE_UNIVERSE << 16) | (RTN_UNICAST << 24)) >>> 0;
+  u32[at + 6] = 0;
+  u32[at + 7] = (4 + 4 * addressWords) | (RTA_DST << 16);
+  let p = dst + addressWords;
+  if (table >= 256) {
+    u32[p] = 8 | (RTA_TABLE << 16);
+    u32[p + 1] = table;
+    p += 2;
+  }
+  u32[p] = 8 | (RTA_PRIORITY << 16);
+  u32[p + 1] = ctx.metric;
+  u32[p + 2] = 8 | (RTA_NH_ID << 16);
+  u32[p + 3] = op.nhid;
+  p += 4;
+  u32[at] = (p - at) << 2;
+  return p;
 }
 
 /** Parses "a.b.c.d/len" or an IPv6 prefix into buf at offset (4 or 16 bytes); no allocation. */

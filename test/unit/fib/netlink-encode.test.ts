@@ -4,7 +4,7 @@
 
 import fc from 'fast-check';
 import { ipv4KeyString, ipv6WordsPrefix } from '../../../src/bgp/codec/nlri';
-import { encodeIfindexQuery, encodeOps, parsePrefixInto } from '../../../src/fib/netlink-encode';
+import { encodeIfindexQuery, encodeOps, parsePrefixInto, type EncodeContext } from '../../../src/fib/netlink-encode';
 import type { KernelOp } from '../../../src/fib/dataplane';
 
 const hex = (...parts: string[]): string => parts.join('').replace(/\s+/g, '');
@@ -123,38 +123,80 @@ describe('a route write given as numbers', () => {
   /** Host bits cleared, as the RIB holds prefixes. */
   const masked = (w: number[], len: number) => w.map((x, i) => (len >= 32 * (i + 1) ? x : len <= 32 * i ? 0 : (x & ~(0xffffffff >>> (len - 32 * i))) >>> 0));
 
-  it('is the request its text makes, IPv4 key or IPv6 words (the text is not read)', () => {
-    const textOnly = (prefix: string, kind: 'route-add' | 'route-replace', nhid: number) => encodeOps([{ kind, prefix, nhid }], ctx, 9).bytes.toString('hex');
-    const unreadable = (numbers: { key?: number; words6?: Uint32Array; index6?: number }, kind: 'route-add' | 'route-replace', nhid: number) =>
-      encodeOps(
-        [
-          {
-            kind,
-            nhid,
-            ...numbers,
-            get prefix(): string {
-              throw new Error('the text was read');
-            },
-          },
-        ],
-        ctx,
-        9,
-      ).bytes.toString('hex');
+  /** Any table (main, or one past 255 that goes in RTA_TABLE), protocol and metric. */
+  const anyCtx = fc.record({
+    table: fc.oneof(fc.constant(254), fc.integer({ min: 1, max: 255 }), fc.integer({ min: 256, max: 0xffffffff })),
+    protocol: fc.integer({ min: 0, max: 255 }),
+    metric: fc.integer({ min: 0, max: 0xffffffff }),
+  });
+  const nhidArb = fc.integer({ min: 1, max: 0xffffffff });
+  /** The op with a prefix getter that throws (not spread again after: spreading reads a getter). */
+  const unreadableText = <T extends object>(op: T): T & { readonly prefix: string } =>
+    Object.defineProperty({ ...op }, 'prefix', {
+      enumerable: true,
+      get(): string {
+        throw new Error('the text was read');
+      },
+    }) as T & { readonly prefix: string };
+
+  it('is the request its text makes, IPv4 key or IPv6 words, in any table (the text is not read)', () => {
+    const textOnly = (c: EncodeContext, prefix: string, kind: 'route-add' | 'route-replace', nhid: number) => encodeOps([{ kind, prefix, nhid }], c, 9).bytes.toString('hex');
+    const unreadable = (c: EncodeContext, numbers: { key?: number; words6?: Uint32Array; index6?: number }, kind: 'route-add' | 'route-replace', nhid: number) =>
+      encodeOps([unreadableText({ kind, nhid, ...numbers })], c, 9).bytes.toString('hex');
     fc.assert(
-      fc.property(fc.integer({ min: 0, max: 0xffffffff }), fc.integer({ min: 0, max: 32 }), fc.boolean(), fc.nat(), (a, len, add, nhid) => {
+      fc.property(anyCtx, fc.integer({ min: 0, max: 0xffffffff }), fc.integer({ min: 0, max: 32 }), fc.boolean(), nhidArb, (c, a, len, add, nhid) => {
         const [addr] = masked([a], len);
         const key = addr * 64 + len;
         const kind = add ? 'route-add' : 'route-replace';
-        expect(unreadable({ key }, kind, nhid)).toBe(textOnly(ipv4KeyString(key), kind, nhid));
+        expect(unreadable(c, { key }, kind, nhid)).toBe(textOnly(c, ipv4KeyString(key), kind, nhid));
       }),
     );
     fc.assert(
-      fc.property(fc.tuple(word, word, word, word), fc.integer({ min: 0, max: 128 }), fc.nat({ max: 3 }), fc.nat(), (w, len, index6, nhid) => {
+      fc.property(anyCtx, fc.tuple(word, word, word, word), fc.integer({ min: 0, max: 128 }), fc.nat({ max: 3 }), fc.boolean(), nhidArb, (c, w, len, index6, add, nhid) => {
         const m = masked(w, len);
         // The prefix is one of several in the batch's words.
         const words6 = new Uint32Array(20);
         words6.set([...m, len], 5 * index6);
-        expect(unreadable({ words6, index6, key: -1 }, 'route-add', nhid)).toBe(textOnly(ipv6WordsPrefix(m[0], m[1], m[2], m[3], len), 'route-add', nhid));
+        const kind = add ? 'route-add' : 'route-replace';
+        expect(unreadable(c, { words6, index6, key: -1 }, kind, nhid)).toBe(textOnly(c, ipv6WordsPrefix(m[0], m[1], m[2], m[3], len), kind, nhid));
+      }),
+    );
+  });
+
+  it('in a batch among other requests: the same bytes, sequence numbers and refusals as the batch given as text', () => {
+    type Item = { numbers: boolean; op: KernelOp };
+    const item: fc.Arbitrary<Item> = fc.oneof(
+      fc.tuple(fc.integer({ min: 0, max: 0xffffffff }), fc.integer({ min: 0, max: 32 }), fc.boolean(), nhidArb, fc.boolean()).map(([a, len, add, nhid, numbers]) => {
+        const key = masked([a], len)[0] * 64 + len;
+        const kind: 'route-add' | 'route-replace' = add ? 'route-add' : 'route-replace';
+        return { numbers, op: { kind, nhid, key, prefix: ipv4KeyString(key) } };
+      }),
+      fc.tuple(fc.tuple(word, word, word, word), fc.integer({ min: 0, max: 128 }), nhidArb, fc.boolean()).map(([w, len, nhid, numbers]) => {
+        const m = masked(w, len);
+        return { numbers, op: { kind: 'route-replace' as const, nhid, words6: Uint32Array.from([...m, len]), index6: 0, prefix: ipv6WordsPrefix(m[0], m[1], m[2], m[3], len) } };
+      }),
+      fc.constant<Item>({ numbers: false, op: { kind: 'route-del', prefix: '10.1.0.0/16' } }),
+      fc.constant<Item>({ numbers: false, op: { kind: 'route-add', prefix: 'not-a-prefix', nhid: 5 } }),
+      fc.constant<Item>({ numbers: false, op: { kind: 'nh-del', id: 77 } }),
+      fc.constant<Item>({ numbers: false, op: { kind: 'group', id: 0x0f000010, members: [0x0f000002, 0x0f000003] } }),
+    );
+    fc.assert(
+      fc.property(anyCtx, fc.array(item, { minLength: 1, maxLength: 12 }), fc.integer({ min: 1, max: 0xffffffff }), (c, items, first) => {
+        // As numbers: a route's text cannot be read. As text: no numbers at all (the encoder's slow path).
+        const asNumbers = items.map(({ numbers, op }) => {
+          if (!numbers || (op.kind !== 'route-add' && op.kind !== 'route-replace')) return op;
+          const { prefix: _text, ...rest } = op;
+          return unreadableText(rest) as KernelOp;
+        });
+        const asText = items.map(({ op }) => {
+          if (op.kind !== 'route-add' && op.kind !== 'route-replace') return op;
+          return { kind: op.kind, nhid: op.nhid, prefix: op.prefix } as KernelOp;
+        });
+        const a = encodeOps(asNumbers, c, first);
+        const b = encodeOps(asText, c, first);
+        expect(a.bytes.toString('hex')).toBe(b.bytes.toString('hex'));
+        expect(a.lastSeq).toBe(b.lastSeq);
+        expect(a.failures).toEqual(b.failures);
       }),
     );
   });
