@@ -11,6 +11,9 @@
 //                                                    IPv6 RIBs and kernel table; the floor adds IPv6 routes too
 //   BENCH_ORDER=shuffled                             the feeder sends the prefixes in no order (default: prefix
 //                                                    order, as FRR sends a table; bench/feeder.ts feedPrefixes)
+//   BENCH_ROUNDS=5                                   every receiver K times, in turn (a round is each once); prints
+//                                                    each round's ratios to BIRD's time in that round and their
+//                                                    median: one run's ratio moves by 20 % on a shared machine
 
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -252,9 +255,38 @@ ${IPV6 ? ' no bgp default ipv4-unicast\n' : ''} address-family ${IPV6 ? 'ipv6' :
   }
 }
 
+const ROUNDS = Math.max(1, Number(process.env.BENCH_ROUNDS ?? 1) || 1);
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+}
+
+/** Each bgpfo receiver's RIB time over BIRD's in the same round, and the medians over the rounds. */
+function printRounds(results: (Result & { round: number })[]): void {
+  console.log(`\nover ${ROUNDS} rounds (median; min-max):`);
+  for (const n of [...new Set(results.map((r) => r.n))]) {
+    for (const receiver of [...new Set(results.filter((r) => r.n === n).map((r) => r.receiver))]) {
+      const mine = results.filter((r) => r.n === n && r.receiver === receiver);
+      const span = (xs: number[], digits: number) => `${median(xs).toFixed(digits)} (${Math.min(...xs).toFixed(digits)}-${Math.max(...xs).toFixed(digits)})`;
+      const kernel = mine.map((r) => r.kernelSeconds).filter((x) => !Number.isNaN(x));
+      const ratios = mine.flatMap((r) => {
+        const bird = results.find((b) => b.n === n && b.receiver === 'bird' && b.round === r.round);
+        return bird && receiver !== 'bird' ? [r.seconds / bird.seconds] : [];
+      });
+      console.log(
+        `  ${receiver.padEnd(9)} ${n.toLocaleString('en')}: RIB ${span(mine.map((r) => r.seconds), 2)} s` +
+          (kernel.length ? `, kernel ${span(kernel, 2)} s` : '') +
+          `, RSS ${span(mine.map((r) => r.rssMb), 0)} MB` +
+          (ratios.length ? `; RIB time / BIRD's in the same round ${span(ratios, 2)}x [${ratios.map((x) => x.toFixed(2)).join(', ')}]` : ''),
+      );
+    }
+  }
+}
+
 async function main(): Promise<void> {
   const sizes = process.argv.slice(2).map(Number).filter((x) => x > 0);
-  const results: Result[] = [];
+  const results: (Result & { round: number })[] = [];
   const receivers = (process.env.BENCH_RECEIVERS ?? 'frr,bird,bgpfo').split(',') as Receiver[];
   const floors = new Map<number, number>();
   console.log(`feed: ${IPV6 ? 'IPv6 /48s' : 'IPv4 /24s'} in ${ORDER === 'sorted' ? 'prefix order' : 'a shuffled order'}`);
@@ -265,15 +297,19 @@ async function main(): Promise<void> {
       floors.set(n, f.seconds);
       console.log(`floor  ${String(n).padStart(8)} ${IPV6 ? 'IPv6 ' : ''}prefixes: ${f.seconds.toFixed(2)} s for ip -batch alone to add them to the kernel`);
     }
-    for (const receiver of receivers) {
-      const r = await runOne(n, receiver);
-      console.log(
-        `${r.receiver.padEnd(6)} ${String(r.n).padStart(8)} prefixes: ${r.seconds.toFixed(2)} s to RIB, ` +
-          `${Number.isNaN(r.kernelSeconds) ? 'no kernel FIB' : r.kernelSeconds.toFixed(2) + ' s to kernel FIB'}, RSS ${r.rssMb} MB (peak ${r.peakMb} MB)`,
-      );
-      results.push(r);
+    for (let round = 1; round <= ROUNDS; round++) {
+      for (const receiver of receivers) {
+        const r = { ...(await runOne(n, receiver)), round };
+        console.log(
+          `${r.receiver.padEnd(6)} ${String(r.n).padStart(8)} prefixes: ${r.seconds.toFixed(2)} s to RIB, ` +
+            `${Number.isNaN(r.kernelSeconds) ? 'no kernel FIB' : r.kernelSeconds.toFixed(2) + ' s to kernel FIB'}, RSS ${r.rssMb} MB (peak ${r.peakMb} MB)` +
+            (ROUNDS > 1 ? ` (round ${round})` : ''),
+        );
+        results.push(r);
+      }
     }
   }
+  if (ROUNDS > 1) printRounds(results);
   const cell = (r: Result | undefined) =>
     r ? `${r.seconds.toFixed(2)} s, ${Number.isNaN(r.kernelSeconds) ? '-' : r.kernelSeconds.toFixed(2) + ' s'}, ${r.rssMb} MB (peak ${r.peakMb})` : '-';
   const ratio = (a: number | undefined, b: number | undefined) => (a !== undefined && b !== undefined && b > 0 ? (a / b).toFixed(2) + 'x' : '-');
