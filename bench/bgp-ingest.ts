@@ -1,7 +1,7 @@
 // Benchmark: learn N IPv4 (or IPv6) prefixes over one eBGP session, bgpfo vs FRR 8.4 (bgpd + zebra, into the kernel) and
 // BIRD 2 (RIB only) in one run, from the same neutral source (bench/feeder.ts writes pre-encoded UPDATEs at TCP
-// speed). Prints seconds from the first UPDATE written to all N in the receiver's RIB and kernel, and the receiver's
-// RSS once settled, and its peak. Not a test.
+// speed). Prints seconds from the first UPDATE written to all N in the receiver's RIB and kernel, the CPU seconds the
+// receiver used until its RIB held them, and the receiver's RSS once settled, and its peak. Not a test.
 //
 //   sudo npx tsx bench/bgp-ingest.ts [N ...]        (default: 100000 1000000)
 //   BENCH_RECEIVERS=frr,bird,bgpfo (default)         which receivers, in that order; bgpfo-rib: bgpfo with
@@ -38,6 +38,17 @@ function memoryOf(pid: number): string {
     return `anon ${kb('RssAnon').toFixed(0)} MB, file ${kb('RssFile').toFixed(0)} MB, peak ${kb('VmHWM').toFixed(0)} MB`;
   } catch {
     return '?';
+  }
+}
+
+/** User + system CPU seconds a process has used (/proc/PID/stat fields 14 and 15, in clock ticks of 100 Hz). */
+function cpuSeconds(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(f[11]) + Number(f[12])) / 100;
+  } catch {
+    return 0;
   }
 }
 
@@ -94,6 +105,8 @@ interface Result {
   rssMb: number;
   /** Largest RSS during the run (VmHWM). */
   peakMb: number;
+  /** CPU seconds the receiver's processes used from before the session to the RIB holding all N (less noisy than the wall clock). */
+  ribCpu: number;
 }
 
 function peakMbOf(pids: number[]): number {
@@ -212,6 +225,8 @@ ${IPV6 ? ' no bgp default ipv4-unicast\n' : ''} address-family ${IPV6 ? 'ipv6' :
       pids = async () => [daemon.process.pid ?? 0];
       rss = async () => rssMb(daemon.process.pid ?? 0);
     }
+    // CPU used from here (the daemon started, the session not yet up) to the RIB holding all N.
+    const cpuBefore = (await pids()).map(cpuSeconds).reduce((a, b) => a + b, 0);
     const feeder = src.spawn('feeder', [
       process.execPath, '--import', 'tsx', join(REPO, 'bench', 'feeder.ts'),
       '--peer', RX, '--local', SRC, '--router-id', '10.0.0.1', '--asn', String(SRC_AS), '--count', String(n),
@@ -219,6 +234,7 @@ ${IPV6 ? ' no bgp default ipv4-unicast\n' : ''} address-family ${IPV6 ? 'ipv6' :
     ]);
     const firstWritten = () => Number(/first-update (\d+)/.exec(feeder.log())?.[1] ?? 0);
     const seconds = await timeIngest(n, count, firstWritten, 600_000);
+    const ribCpu = (await pids()).map(cpuSeconds).reduce((a, b) => a + b, 0) - cpuBefore;
     // FRR and bgpfo install what they learned into the kernel (FRR through zebra, proto bgp; bgpfo, proto 201);
     // BIRD here is the RIB-only reference. RSS is read once that is done and memory has settled.
     let kernelSeconds = NaN;
@@ -249,7 +265,7 @@ ${IPV6 ? ' no bgp default ipv4-unicast\n' : ''} address-family ${IPV6 ? 'ipv6' :
       if (mem) console.log(`  bgpfo memory: ${Object.entries(mem).map(([k, v]) => `${k} ${k.endsWith('Bytes') ? (v / 2 ** 20).toFixed(1) + ' MB' : v}`).join(', ')}`);
     }
     if (process.env.BENCH_HEAPSNAPSHOT && receiver === 'bgpfo') await heapSnapshot(rx);
-    return { receiver, n, seconds, kernelSeconds, rssMb: rssAfter, peakMb: peak };
+    return { receiver, n, seconds, kernelSeconds, rssMb: rssAfter, peakMb: peak, ribCpu };
   } finally {
     await lab.cleanup();
   }
@@ -275,7 +291,7 @@ function printRounds(results: (Result & { round: number })[]): void {
         return bird && receiver !== 'bird' ? [r.seconds / bird.seconds] : [];
       });
       console.log(
-        `  ${receiver.padEnd(9)} ${n.toLocaleString('en')}: RIB ${span(mine.map((r) => r.seconds), 2)} s` +
+        `  ${receiver.padEnd(9)} ${n.toLocaleString('en')}: RIB ${span(mine.map((r) => r.seconds), 2)} s (CPU ${span(mine.map((r) => r.ribCpu), 2)} s)` +
           (kernel.length ? `, kernel ${span(kernel, 2)} s` : '') +
           `, RSS ${span(mine.map((r) => r.rssMb), 0)} MB` +
           (ratios.length ? `; RIB time / BIRD's in the same round ${span(ratios, 2)}x [${ratios.map((x) => x.toFixed(2)).join(', ')}]` : ''),
@@ -302,7 +318,8 @@ async function main(): Promise<void> {
         const r = { ...(await runOne(n, receiver)), round };
         console.log(
           `${r.receiver.padEnd(6)} ${String(r.n).padStart(8)} prefixes: ${r.seconds.toFixed(2)} s to RIB, ` +
-            `${Number.isNaN(r.kernelSeconds) ? 'no kernel FIB' : r.kernelSeconds.toFixed(2) + ' s to kernel FIB'}, RSS ${r.rssMb} MB (peak ${r.peakMb} MB)` +
+            `${Number.isNaN(r.kernelSeconds) ? 'no kernel FIB' : r.kernelSeconds.toFixed(2) + ' s to kernel FIB'}, RSS ${r.rssMb} MB (peak ${r.peakMb} MB), ` +
+            `CPU ${r.ribCpu.toFixed(2)} s by the RIB's end` +
             (ROUNDS > 1 ? ` (round ${round})` : ''),
         );
         results.push(r);
