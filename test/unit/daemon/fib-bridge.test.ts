@@ -3,7 +3,7 @@
 
 import type { NextHop } from '../../../src/fib';
 import { announce4, announce6, config, withdraw4 } from './helpers';
-import { establishGr, IBGP, IFACES, rig, type Rig } from './fib-helpers';
+import { establishGr, IBGP, IFACES, rig, yaml, type Rig } from './fib-helpers';
 
 const FAR = [64512];
 const PREPENDED = [64512, 64512, 64512];
@@ -177,6 +177,24 @@ describe('Loc-RIB to kernel FIB', () => {
     expect(tiersOf(r, '2001:db8:50::/48')).toEqual([['tun-v6:fd00:23::1%wg-v6']]);
     expect(r.fib.snapshot().routes!.has('2001:db8:51::/48')).toBe(false);
     expect(r.setup.bridge.stats.skippedPaths).toBeGreaterThan(0);
+  });
+
+  test('a learned route the FIB cannot install (no interface reaches its next hop) is not advertised; an installed one is', async () => {
+    // The twin is told learned routes (export learned): what it hears is what the FIB could install.
+    const twin = '{ name: twin, address: 10.0.0.2, remote-asn: 65001, families: [ipv4-unicast] }';
+    const r = await rig({ yaml: yaml(false).replace(twin, twin.replace(' }', ', local-address: 10.0.0.1, export: { learned: ["10.0.0.0/8 le 24"] } }')) });
+    r.s('twin').establish(IBGP);
+    r.s('tun-a1').establish();
+    r.s('tun-b1').establish();
+    r.s('tun-a1').emit('update', announce4(['10.50.0.0/16'], FAR, '169.254.21.1'));
+    // tun-b1's NEXT_HOP leads nowhere the kernel knows: the path has no next hop the FIB could write.
+    r.s('tun-b1').emit('update', announce4(['10.51.0.0/16'], FAR, '169.254.77.7'));
+    await r.settle();
+    expect(r.fib.snapshot().routes!.has('10.50.0.0/16')).toBe(true);
+    expect(r.fib.snapshot().routes!.has('10.51.0.0/16')).toBe(false);
+    const toTwin = r.s('twin').announced().map((a) => a.prefix);
+    expect(toTwin).toContain('10.50.0.0/16');
+    expect(toTwin).not.toContain('10.51.0.0/16');
   });
 
   test('IPv6 over an IPv4 session: a link-local next hop takes the interface of the session, not a guess for fe80::', async () => {
