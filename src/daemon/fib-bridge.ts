@@ -81,10 +81,13 @@ class ChangeRoute implements FibRoute {
   constructor(
     private readonly change: RibChange,
     readonly tiers: NextHop[][],
-    readonly key: number,
     readonly words6: Uint32Array | undefined,
     readonly index6: number,
   ) {}
+  /** The change's own (-1 for IPv6): a key passes 2^31, and a field of its own here would box it once more a route. */
+  get key(): number {
+    return this.change.key;
+  }
   get prefix(): Prefix {
     return this.change.prefix;
   }
@@ -315,8 +318,8 @@ export class FibBridge implements ForwardingStage {
         // A result with a gateway still being looked up is provisional: not remembered.
         if (ranking && (!missing || countMissing(missing) === unknownBefore)) memo.set(ranking, tiers);
       }
-      if (ipv6 && words6 && c.ipv6WordsInto(words6, 5 * index6)) out[i] = new ChangeRoute(c, tiers, -1, words6, index6++);
-      else out[i] = new ChangeRoute(c, tiers, c.key, undefined, 0);
+      if (ipv6 && words6 && c.ipv6WordsInto(words6, 5 * index6)) out[i] = new ChangeRoute(c, tiers, words6, index6++);
+      else out[i] = new ChangeRoute(c, tiers, undefined, 0);
     }
     return out;
   }

@@ -35,19 +35,25 @@ function refOf(p: PrefixSource): PrefixRef {
   return p.prefix;
 }
 
-/** A route write that carries the prefix's numbers to the netlink writer and makes its text only if read. */
+/**
+ * A route write that carries the prefix's numbers to the netlink writer and makes its text only if read. The numbers
+ * are read through from the source, not copied: a batch's writes live until the kernel has them, and three more
+ * fields (a key is a boxed number past 2^31) were a third of what each route left for the collector to copy.
+ */
 class RouteWrite implements PrefixNumbers {
-  readonly key: number | undefined;
-  readonly words6: Uint32Array | undefined;
-  readonly index6: number | undefined;
   constructor(
     readonly kind: 'route-add' | 'route-replace',
     readonly nhid: number,
     private readonly source: PrefixSource,
-  ) {
-    this.key = source.key;
-    this.words6 = source.words6;
-    this.index6 = source.index6;
+  ) {}
+  get key(): number | undefined {
+    return this.source.key;
+  }
+  get words6(): Uint32Array | undefined {
+    return this.source.words6;
+  }
+  get index6(): number | undefined {
+    return this.source.index6;
   }
   get prefix(): Prefix {
     return this.source.prefix;

@@ -144,23 +144,37 @@ export class RibChange {
   }
 }
 
-/** An IPv6 prefix's change: its address words and length kept, its text made when first read. */
+/**
+ * An IPv6 prefix's change: its address words and length kept, its text made when first read. The words are kept as
+ * signed 32-bit integers: a word of 2^31 or more would otherwise be a boxed number of its own, and a full table's
+ * changes wait for the kernel long enough to be copied out of the young generation (`>>> 0` gives the word back).
+ */
 class RibChange6 extends RibChange {
+  private readonly w0: number;
+  private readonly w1: number;
+  private readonly w2: number;
+  private readonly w3: number;
+
   /** @internal */
   constructor(
     before: Entry | undefined,
     after: Entry | undefined,
-    private readonly w0: number,
-    private readonly w1: number,
-    private readonly w2: number,
-    private readonly w3: number,
+    w0: number,
+    w1: number,
+    w2: number,
+    w3: number,
     private readonly len: number,
   ) {
     super(before, after);
+    this.w0 = w0 | 0;
+    this.w1 = w1 | 0;
+    this.w2 = w2 | 0;
+    this.w3 = w3 | 0;
   }
   override get prefix(): Prefix {
-    return (this.text ??= ipv6WordsPrefix(this.w0, this.w1, this.w2, this.w3, this.len));
+    return (this.text ??= ipv6WordsPrefix(this.w0 >>> 0, this.w1 >>> 0, this.w2 >>> 0, this.w3 >>> 0, this.len));
   }
+  /** Stored into a Uint32Array, a signed word is its unsigned self again. */
   override ipv6WordsInto(out: Uint32Array, at: number): boolean {
     out[at] = this.w0;
     out[at + 1] = this.w1;

@@ -3,6 +3,12 @@
 import fc from 'fast-check';
 import { Origin } from '../../../src/bgp/types';
 import { LocRib } from '../../../src/rib/loc-rib';
+import { ipv6WordsPrefix } from '../../../src/bgp/codec/nlri';
+
+/** The words with the bits past `len` cleared, as a table holds a prefix. */
+function masked(w: number[], len: number): [number, number, number, number] {
+  return w.map((x, i) => (len >= 32 * (i + 1) ? x : len <= 32 * i ? 0 : (x & ~(0xffffffff >>> (len - 32 * i))) >>> 0)) as [number, number, number, number];
+}
 import type { Peer } from '../../../src/rib/path';
 import { makePeer } from '../../../src/rib/path';
 import { attrs, localPeer, peer } from './helpers';
@@ -26,6 +32,25 @@ describe('LocRib changes', () => {
     expect(rib.drainChanges()).toEqual([]);
     rib.upsert(a, '10.0.2.0/24', attrs());
     expect(pendingCalls).toBe(2);
+  });
+
+  it('an IPv6 change gives back its prefix and its words, whatever the words (a high bit set, all ones)', () => {
+    const v6 = fc.tuple(fc.array(fc.integer({ min: 0, max: 0xffffffff }), { minLength: 4, maxLength: 4 }), fc.integer({ min: 0, max: 128 }));
+    fc.assert(
+      fc.property(fc.uniqueArray(v6, { minLength: 1, maxLength: 8, selector: ([w, len]) => ipv6WordsPrefix(...masked(w, len), len) }), (prefixes) => {
+        const rib = new LocRib(localPeer);
+        const a = peer();
+        const want = new Map(prefixes.map(([w, len]) => [ipv6WordsPrefix(...masked(w, len), len), [...masked(w, len), len]]));
+        for (const p of want.keys()) rib.upsert(a, p, attrs());
+        const changes = rib.drainChanges();
+        expect(changes.map((c) => c.prefix).sort()).toEqual([...want.keys()].sort());
+        const out = new Uint32Array(5);
+        for (const c of changes) {
+          expect(c.ipv6WordsInto(out, 0)).toBe(true);
+          expect([...out]).toEqual(want.get(c.prefix));
+        }
+      }),
+    );
   });
 
   it('re-sending identical attributes is not a change', () => {
