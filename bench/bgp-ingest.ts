@@ -14,6 +14,8 @@
 //   BENCH_ROUNDS=5                                   every receiver K times, in turn (a round is each once); prints
 //                                                    each round's ratios to BIRD's time in that round and their
 //                                                    median: one run's ratio moves by 20 % on a shared machine
+// Each receiver starts once the machine is quiet after the last one (quietMachine: a deleted namespace's million
+// routes are freed by the kernel after the fact).
 
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -268,7 +270,33 @@ ${IPV6 ? ' no bgp default ipv4-unicast\n' : ''} address-family ${IPV6 ? 'ipv6' :
     return { receiver, n, seconds, kernelSeconds, rssMb: rssAfter, peakMb: peak, ribCpu };
   } finally {
     await lab.cleanup();
+    const waited = await quietMachine();
+    if (process.env.BENCH_TRACE) console.log(`  machine quiet ${waited.toFixed(1)} s after the cleanup`);
   }
+}
+
+/** Busy and total jiffies of all CPUs (/proc/stat's first line; idle and iowait count as not busy). */
+function cpuJiffies(): { busy: number; total: number } {
+  const f = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
+  const total = f.reduce((a, b) => a + b, 0);
+  return { busy: total - f[3] - f[4], total };
+}
+
+/**
+ * Waits until the CPUs are 90 % idle over two half-second windows in a row (60 s at most); returns the seconds waited.
+ * A namespace deleted with a million routes in it is freed by a kernel worker after `ip netns del` returns: for
+ * seconds after a FIB receiver's run, the next receiver (BIRD, in the next round) would share the CPUs with it.
+ */
+async function quietMachine(): Promise<number> {
+  const start = Date.now();
+  let quiet = 0;
+  while (quiet < 2 && Date.now() - start < 60_000) {
+    const a = cpuJiffies();
+    await new Promise((r) => setTimeout(r, 500));
+    const b = cpuJiffies();
+    quiet = (b.busy - a.busy) / Math.max(1, b.total - a.total) <= 0.1 ? quiet + 1 : 0;
+  }
+  return (Date.now() - start) / 1000;
 }
 
 const ROUNDS = Math.max(1, Number(process.env.BENCH_ROUNDS ?? 1) || 1);
