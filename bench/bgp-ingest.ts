@@ -228,7 +228,8 @@ ${IPV6 ? ' no bgp default ipv4-unicast\n' : ''} address-family ${IPV6 ? 'ipv6' :
       rss = async () => rssMb(daemon.process.pid ?? 0);
     }
     // CPU used from here (the daemon started, the session not yet up) to the RIB holding all N.
-    const cpuBefore = (await pids()).map(cpuSeconds).reduce((a, b) => a + b, 0);
+    const cpuNow = async () => (await pids()).map(cpuSeconds).reduce((a, b) => a + b, 0);
+    const cpuBefore = await cpuNow();
     const feeder = src.spawn('feeder', [
       process.execPath, '--import', 'tsx', join(REPO, 'bench', 'feeder.ts'),
       '--peer', RX, '--local', SRC, '--router-id', '10.0.0.1', '--asn', String(SRC_AS), '--count', String(n),
@@ -236,7 +237,7 @@ ${IPV6 ? ' no bgp default ipv4-unicast\n' : ''} address-family ${IPV6 ? 'ipv6' :
     ]);
     const firstWritten = () => Number(/first-update (\d+)/.exec(feeder.log())?.[1] ?? 0);
     const seconds = await timeIngest(n, count, firstWritten, 600_000);
-    const ribCpu = (await pids()).map(cpuSeconds).reduce((a, b) => a + b, 0) - cpuBefore;
+    const ribCpu = (await cpuNow()) - cpuBefore;
     // FRR and bgpfo install what they learned into the kernel (FRR through zebra, proto bgp; bgpfo, proto 201);
     // BIRD here is the RIB-only reference. RSS is read once that is done and memory has settled.
     let kernelSeconds = NaN;

@@ -99,7 +99,6 @@ class ChangeRoute implements FibRoute {
  * address over iBGP (the twin router); the interface comes from the neighbor's `interface:` or the kernel. Our
  * originated prefixes are never installed.
  */
-
 export class FibBridge implements ForwardingStage {
   readonly fib: Fib | null;
   private readonly log: Logger;
